@@ -1,0 +1,108 @@
+import { CollectionKind, PrimitiveType } from '@jsii/spec';
+import { ProjenStruct, Struct } from '@mrgrain/jsii-struct-builder';
+import { awscdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+/** The oldest aws-cdk-lib with `iam.OidcProviderNative`; the tests run against exactly this version. */
+const MIN_CDK_VERSION = '2.200.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-gitlab-oidc',
+  description:
+    'AWS CDK constructs that let GitLab CI/CD jobs assume AWS IAM roles through OpenID Connect, ' +
+    'with trust policies that are validated at synth time.',
+  author: 'cdk-gitlab-oidc maintainers',
+  authorAddress: 'maintainers@cdk-gitlab-oidc.dev',
+  repositoryUrl: 'https://github.com/cdk-gitlab-oidc/cdk-gitlab-oidc.git',
+  license: 'Apache-2.0',
+  stability: 'experimental',
+  keywords: ['cdk', 'awscdk', 'aws-cdk', 'gitlab', 'gitlab-ci', 'oidc', 'openid-connect', 'iam', 'sts'],
+
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  jsiiVersion: '~6.0.0',
+  cdkVersion: MIN_CDK_VERSION,
+  constructsVersion: '10.0.5',
+
+  // CI is .ci/run; the repository carries no hosted workflow files.
+  github: false,
+  release: false,
+
+  // Construct Hub lists every jsii language; CI here can only build the JavaScript package.
+  publishToPypi: { distName: 'cdk-gitlab-oidc', module: 'cdk_gitlab_oidc' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkgitlaboidc',
+    mavenGroupId: 'io.github.cdk-gitlab-oidc',
+    mavenArtifactId: 'cdk-gitlab-oidc',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkGitLabOidc', packageId: 'CdkGitLabOidc' },
+  publishToGo: { moduleName: 'github.com/cdk-gitlab-oidc/cdk-gitlab-oidc-go' },
+
+  devDeps: [
+    '@jsii/spec',
+    '@mrgrain/jsii-struct-builder',
+    'aws-cdk@^2',
+  ],
+
+  jestOptions: {
+    // Snapshots are written by `npx projen test:update` only, so a changed template fails the build.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/example/cdk.out/'],
+    },
+  },
+  gitignore: ['cdk.out/', '/example/cdk.out/'],
+});
+
+// GitLabRunnerRoleProps = every iam.RoleProps field but `assumedBy`, plus the GitLab trust settings.
+// jsii cannot express Omit<>, so the struct is generated from aws-cdk-lib's own jsii spec.
+new ProjenStruct(project, {
+  name: 'GitLabRunnerRoleProps',
+  filePath: 'src/role-props.ts',
+  docs: { summary: 'Properties of a `GitLabRunnerRole`: every `iam.RoleProps` field except `assumedBy`.' },
+  importLocations: { 'cdk-gitlab-oidc': './index' },
+})
+  .mixin(Struct.fromFqn('aws-cdk-lib.aws_iam.RoleProps'))
+  .omit('assumedBy')
+  .add(
+    {
+      name: 'provider',
+      type: { fqn: 'cdk-gitlab-oidc.IGitLabOidcProvider' },
+      docs: {
+        summary: 'The GitLab OIDC provider the role trusts.',
+        remarks: 'Create one with `new GitLabOidcProvider()` or import the account\'s existing one with `GitLabOidcProvider.fromAccount()`.',
+      },
+    },
+    {
+      name: 'subjects',
+      type: { collection: { kind: CollectionKind.Array, elementtype: { fqn: 'cdk-gitlab-oidc.GitLabSubject' } } },
+      docs: {
+        summary: 'The GitLab jobs that may assume the role, as `sub` claim subjects. At least one.',
+        remarks: 'Duplicates are dropped and the rest sorted, so the rendered policy does not depend on the order given.',
+      },
+    },
+    {
+      name: 'audience',
+      type: { primitive: PrimitiveType.String },
+      optional: true,
+      docs: {
+        summary: 'The `aud` the job requests in its `id_tokens` entry; must be one of the provider\'s client IDs.',
+        default: '- the provider\'s first audience (`https://gitlab.com` for gitlab.com)',
+      },
+    },
+  );
+
+// The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
+// targets need registries this project's machines cannot reach. `package-all` still builds them all.
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// The example app, synthesized by the real aws-cdk CLI against the library's sources.
+project.addTask('synth:example', {
+  description: 'Synthesize the example CDK app in example/ with `cdk synth`',
+  cwd: 'example',
+  exec: 'cdk synth --quiet',
+});
+
+project.synth();

@@ -1,0 +1,219 @@
+import { Annotations, ArnFormat, RemovalPolicy, Resource, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { fail, isLiteral, show, validateAudiences, validateIssuerUrl, validateThumbprints } from './validation';
+
+/** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
+const GITLAB_COM = 'https://gitlab.com';
+
+/**
+ * A GitLab instance registered as an IAM OIDC identity provider.
+ */
+export interface IGitLabOidcProvider extends iam.IOidcProvider {
+  /**
+   * The issuer URL exactly as GitLab writes it into the `iss` claim, e.g. `https://gitlab.com`.
+   */
+  readonly issuerUrl: string;
+
+  /**
+   * The prefix of this provider's IAM condition keys: the issuer URL without `https://`,
+   * e.g. `gitlab.com` (for `gitlab.com:sub`) or `example.com/gitlab`.
+   */
+  readonly conditionKeyPrefix: string;
+
+  /**
+   * The audiences (client IDs) the provider accepts. A job's `id_tokens` `aud` must be one of them.
+   */
+  readonly audiences: string[];
+}
+
+/**
+ * Properties of a `GitLabOidcProvider`.
+ */
+export interface GitLabOidcProviderProps {
+  /**
+   * The GitLab instance's issuer URL: `https://`, host and, for an instance under a relative URL
+   * root, its path; no trailing slash, query, fragment or port. It must equal the `iss` claim of
+   * the instance's ID tokens character for character.
+   *
+   * @default 'https://gitlab.com'
+   */
+  readonly url?: string;
+
+  /**
+   * The audiences (client IDs) jobs may request in `id_tokens`. 1 to 100 entries of up to
+   * 255 characters.
+   *
+   * @default - `[url]`, the audience AWS's GitLab guide uses
+   */
+  readonly audiences?: string[];
+
+  /**
+   * SHA-1 thumbprints (40 hex characters, at most 5) of the certificate chain serving the
+   * instance's keys. Needed only for a self-managed instance whose certificate does not chain to
+   * a certificate authority AWS trusts; IAM ignores them for gitlab.com.
+   *
+   * @default - none: IAM validates the certificate against its trusted CA library
+   */
+  readonly thumbprints?: string[];
+
+  /**
+   * What happens to the provider when it leaves the stack. The provider is an account-wide
+   * singleton that every GitLab role in the account depends on, so it is kept by default.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Options for `GitLabOidcProvider.fromAccount()`.
+ */
+export interface GitLabOidcProviderLookupOptions {
+  /**
+   * The issuer URL the provider was registered with.
+   *
+   * @default 'https://gitlab.com'
+   */
+  readonly url?: string;
+
+  /**
+   * The audiences (client IDs) the existing provider accepts.
+   *
+   * @default - `[url]`
+   */
+  readonly audiences?: string[];
+
+  /**
+   * The account that holds the provider.
+   *
+   * @default - the stack's account
+   */
+  readonly account?: string;
+}
+
+/**
+ * Attributes of an existing provider, for `GitLabOidcProvider.fromProviderAttributes()`.
+ */
+export interface GitLabOidcProviderAttributes {
+  /**
+   * The provider's ARN, e.g. `arn:aws:iam::111122223333:oidc-provider/gitlab.com`.
+   */
+  readonly providerArn: string;
+
+  /**
+   * The issuer URL the provider was registered with.
+   *
+   * @default - read from the ARN, which must then be a literal
+   */
+  readonly url?: string;
+
+  /**
+   * The audiences (client IDs) the existing provider accepts.
+   *
+   * @default - `[url]`
+   */
+  readonly audiences?: string[];
+}
+
+/**
+ * Registers a GitLab instance (gitlab.com by default) as an IAM OIDC identity provider, as a native
+ * `AWS::IAM::OIDCProvider` resource (no custom resource, no Lambda function).
+ *
+ * An account holds one provider per URL. If the account already has one, import it with
+ * `GitLabOidcProvider.fromAccount()` instead of creating a second.
+ *
+ * @resource AWS::IAM::OIDCProvider
+ */
+export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLabOidcProvider {
+  /**
+   * Imports the provider an account already has for a GitLab URL (gitlab.com by default).
+   *
+   * The ARN is built from the stack's partition and account:
+   * `arn:{partition}:iam::{account}:oidc-provider/gitlab.com`.
+   */
+  public static fromAccount(scope: Construct, id: string, options: GitLabOidcProviderLookupOptions = {}): IGitLabOidcProvider {
+    const url = options.url ?? GITLAB_COM;
+    const prefix = validateIssuerUrl(url, scope);
+    if (prefix === undefined) fail(`GitLabOidcProvider.fromAccount needs a literal url to build the ARN and condition keys, got: ${show(url)}`, scope);
+    const stack = Stack.of(scope);
+    const providerArn = stack.formatArn({
+      service: 'iam',
+      region: '',
+      account: options.account ?? stack.account,
+      resource: 'oidc-provider',
+      resourceName: prefix,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    return new ImportedGitLabOidcProvider(scope, id, providerArn, url, prefix, options.audiences);
+  }
+
+  /**
+   * Imports an existing provider by its ARN (and its URL, when the ARN is not a literal).
+   */
+  public static fromProviderAttributes(scope: Construct, id: string, attrs: GitLabOidcProviderAttributes): IGitLabOidcProvider {
+    const arnName = isLiteral(attrs.providerArn) ? /^arn:[^:]+:iam::\d{12}:oidc-provider\/(.+)$/.exec(attrs.providerArn)?.[1] : undefined;
+    if (isLiteral(attrs.providerArn) && arnName === undefined) {
+      fail(`providerArn must be an IAM OIDC provider ARN ("arn:<partition>:iam::<account>:oidc-provider/<host>"), got: ${show(attrs.providerArn)}`, scope);
+    }
+    const url = attrs.url ?? (arnName !== undefined ? `https://${arnName}` : undefined);
+    if (url === undefined) fail('GitLabOidcProvider.fromProviderAttributes needs url when providerArn is a token', scope);
+    const prefix = validateIssuerUrl(url, scope);
+    if (prefix === undefined) fail(`GitLabOidcProvider.fromProviderAttributes needs a literal url for the condition keys, got: ${show(url)}`, scope);
+    if (arnName !== undefined && arnName !== prefix) {
+      fail(`providerArn is registered for "https://${arnName}", not for url ${show(url)}`, scope);
+    }
+    return new ImportedGitLabOidcProvider(scope, id, attrs.providerArn, url, prefix, attrs.audiences);
+  }
+
+  public readonly issuerUrl: string;
+  public readonly conditionKeyPrefix: string;
+  public readonly audiences: string[];
+
+  constructor(scope: Construct, id: string, props: GitLabOidcProviderProps = {}) {
+    const url = props.url ?? GITLAB_COM;
+    const prefix = validateIssuerUrl(url, scope);
+    // aws-cdk-lib checks the URL's scheme at synth time, and IAM condition keys are built from it.
+    if (prefix === undefined) fail(`GitLabOidcProvider needs a literal url: IAM condition keys such as "gitlab.com:sub" are derived from it, got: ${show(url)}`, scope);
+    const audiences = [...(props.audiences ?? [url])];
+    validateAudiences(audiences, scope);
+    const thumbprints = props.thumbprints ? [...props.thumbprints] : undefined;
+    validateThumbprints(thumbprints ?? [], scope);
+    // aws-cdk-lib measures each thumbprint at synth time, so tokens go straight to the resource.
+    const literalThumbprints = thumbprints?.every(isLiteral) ? thumbprints : undefined;
+
+    super(scope, id, { url, clientIds: audiences, thumbprints: literalThumbprints });
+    if (thumbprints && !literalThumbprints) {
+      (this.node.defaultChild as iam.CfnOIDCProvider).thumbprintList = thumbprints;
+    }
+
+    this.issuerUrl = url;
+    this.conditionKeyPrefix = prefix;
+    this.audiences = audiences;
+    this.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+
+    if (thumbprints?.length && url === GITLAB_COM) {
+      Annotations.of(this).addWarningV2('cdk-gitlab-oidc:thumbprintsIgnored',
+        'thumbprints are ignored for https://gitlab.com: IAM validates its certificate against its trusted CA library.');
+    }
+  }
+}
+
+/** A provider that already exists, imported by ARN. */
+class ImportedGitLabOidcProvider extends Resource implements IGitLabOidcProvider {
+  public readonly oidcProviderArn: string;
+  public readonly oidcProviderIssuer: string;
+  public readonly issuerUrl: string;
+  public readonly conditionKeyPrefix: string;
+  public readonly audiences: string[];
+
+  constructor(scope: Construct, id: string, arn: string, url: string, prefix: string, audiences: string[] | undefined) {
+    super(scope, id, { environmentFromArn: arn });
+    const ownAudiences = [...(audiences ?? [url])];
+    validateAudiences(ownAudiences, this);
+    this.oidcProviderArn = arn;
+    this.oidcProviderIssuer = prefix;
+    this.issuerUrl = url;
+    this.conditionKeyPrefix = prefix;
+    this.audiences = ownAudiences;
+  }
+}

@@ -1,0 +1,149 @@
+// Synth-time checks of literal values. Every check skips values that hold unresolved tokens:
+// what is only known at deploy time cannot be judged here.
+import { Token, UnscopedValidationError, ValidationError } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** Throw a CDK validation error, attached to the construct when there is one. */
+export function fail(message: string, scope?: IConstruct): never {
+  throw scope ? new ValidationError(message, scope) : new UnscopedValidationError(message);
+}
+
+/** Whether a value is fully known at synth time. */
+export function isLiteral(value: string): boolean {
+  return !Token.isUnresolved(value);
+}
+
+/** `JSON.stringify` for error messages, so empty strings and white space stay visible. */
+export function show(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+// IAM CreateOpenIDConnectProvider: Url 1-255 chars, ClientIDList <= 100 entries of 1-255 chars,
+// ThumbprintList <= 5 entries of exactly 40 hex chars.
+const MAX_URL_LENGTH = 255;
+const MAX_AUDIENCES = 100;
+const MAX_AUDIENCE_LENGTH = 255;
+const MAX_THUMBPRINTS = 5;
+
+/**
+ * An issuer URL as IAM must register it: it has to equal the token's `iss` character for character.
+ * Returns the condition-key prefix (the URL without `https://`), or undefined for a token.
+ */
+export function validateIssuerUrl(url: string, scope?: IConstruct): string | undefined {
+  if (!isLiteral(url)) return undefined;
+  const rule = (what: string) => fail(`GitLab issuer URL ${what}, got: ${show(url)}`, scope);
+  if (url.length > MAX_URL_LENGTH) rule(`must be at most ${MAX_URL_LENGTH} characters (IAM limit)`);
+  if (!url.startsWith('https://')) rule('must start with https:// (IAM accepts only HTTPS issuers)');
+  if (/\s/.test(url)) rule('must not contain white space');
+  if (url.endsWith('/')) rule('must not end with "/": IAM compares it to the token\'s "iss" exactly and GitLab\'s issuer has no trailing slash');
+  if (url.includes('?')) rule('must not contain a query string');
+  if (url.includes('#')) rule('must not contain a fragment');
+  const rest = url.slice('https://'.length);
+  const host = rest.split('/')[0];
+  if (host.includes('@')) rule('must not contain user information');
+  if (host.includes(':')) rule('must not contain a port (IAM rejects issuer URLs with ports)');
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)) {
+    rule('must have a valid host name');
+  }
+  if (rest.includes('//')) rule('must not contain an empty path segment ("//")');
+  return rest;
+}
+
+/** The OIDC provider's client ID list (the audiences jobs may request). */
+export function validateAudiences(audiences: readonly string[], scope?: IConstruct): void {
+  if (audiences.length === 0) fail('GitLab OIDC provider needs at least one audience (client ID), got: []', scope);
+  if (audiences.length > MAX_AUDIENCES) {
+    fail(`GitLab OIDC provider accepts at most ${MAX_AUDIENCES} audiences (IAM limit), got: ${audiences.length}`, scope);
+  }
+  const seen = new Set<string>();
+  for (const audience of audiences) {
+    validateAudience(audience, scope);
+    if (seen.has(audience)) fail(`GitLab OIDC provider audiences must be unique, got: ${show(audience)} twice`, scope);
+    seen.add(audience);
+  }
+}
+
+/** One audience (client ID). */
+export function validateAudience(audience: string, scope?: IConstruct): void {
+  if (!isLiteral(audience)) return;
+  if (audience.length === 0) fail('an audience must not be empty, got: ""', scope);
+  if (audience.length > MAX_AUDIENCE_LENGTH) {
+    fail(`an audience must be at most ${MAX_AUDIENCE_LENGTH} characters (IAM limit), got: ${show(audience)} (${audience.length} characters)`, scope);
+  }
+  if (/[\s*?]/.test(audience) || audience.includes('${')) {
+    fail(`an audience must not contain white space, "*", "?" or "\${" (it is compared with StringEquals), got: ${show(audience)}`, scope);
+  }
+}
+
+/** Server certificate thumbprints (hex SHA-1). */
+export function validateThumbprints(thumbprints: readonly string[], scope?: IConstruct): void {
+  if (thumbprints.length > MAX_THUMBPRINTS) {
+    fail(`GitLab OIDC provider accepts at most ${MAX_THUMBPRINTS} thumbprints (IAM limit), got: ${thumbprints.length}`, scope);
+  }
+  for (const thumbprint of thumbprints) {
+    if (isLiteral(thumbprint) && !/^[0-9a-fA-F]{40}$/.test(thumbprint)) {
+      fail(`a thumbprint must be 40 hexadecimal characters (a SHA-1 fingerprint), got: ${show(thumbprint)}`, scope);
+    }
+  }
+}
+
+// GitLab's path rules (lib/gitlab/path_regex.rb, app/models/namespace.rb): each segment starts with
+// a letter, digit, "_" or "." and continues with those or "-", must not end in ".git" or ".atom";
+// a namespace has at most 20 ancestors, so a project path has at most 22 segments.
+const PATH_SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+const MAX_PATH_SEGMENTS = 22;
+const MAX_SEGMENT_LENGTH = 255;
+
+/**
+ * A GitLab project or group full path such as `mygroup/sub/project`.
+ * @param what "project" or "group", for the message
+ * @param minSegments 2 for projects (a project always lives in a namespace), 1 for groups
+ */
+export function validateGitLabPath(path: string, what: string, minSegments: number): void {
+  if (!isLiteral(path)) return;
+  const rule = (text: string) => fail(`GitLab ${what} path ${text}, got: ${show(path)}`);
+  if (path.length === 0) rule('must not be empty');
+  if (/[*?]/.test(path)) {
+    rule(`must not contain "*" or "?": GitLab paths never do, and in a policy they are wildcards (use GitLabSubject.group() for every project of a group)`);
+  }
+  if (path.startsWith('/') || path.endsWith('/')) rule('must not start or end with "/"');
+  if (path.includes('//')) rule('must not contain an empty segment ("//")');
+  const segments = path.split('/');
+  if (segments.length < minSegments) rule(`must have at least ${minSegments} segments ("group/project")`);
+  if (segments.length > MAX_PATH_SEGMENTS) rule(`must have at most ${MAX_PATH_SEGMENTS} segments (GitLab allows 20 nested subgroups)`);
+  for (const segment of segments) {
+    if (!PATH_SEGMENT.test(segment)) {
+      rule(`segment ${show(segment)} must start with a letter, digit, "_" or "." and contain only letters, digits, "_", "." and "-"`);
+    }
+    if (/\.(git|atom)$/.test(segment)) rule(`segment ${show(segment)} must not end in ".git" or ".atom"`);
+    if (segment.length > MAX_SEGMENT_LENGTH) rule(`segment must be at most ${MAX_SEGMENT_LENGTH} characters`);
+  }
+}
+
+/**
+ * A branch or tag short name under git-check-ref-format, where `*` is allowed as an explicit
+ * wildcard (git refs can never contain it, so it cannot collide with a real name).
+ */
+export function validateRefName(ref: string, what: string): void {
+  if (!isLiteral(ref)) return;
+  const rule = (text: string) => fail(`${what} name ${text}, got: ${show(ref)}`);
+  if (ref.length === 0) rule('must not be empty');
+  // Judge the name with each wildcard standing for one ordinary character.
+  const name = ref.replace(/\*/g, 'x');
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x20\x7f~^:?[\\]/.test(name)) {
+    rule('must not contain white space, control characters or any of ~ ^ : ? [ \\ (git-check-ref-format)');
+  }
+  if (name.includes('..')) rule('must not contain ".." (git-check-ref-format)');
+  if (name.includes('@{')) rule('must not contain "@{" (git-check-ref-format)');
+  if (name === '@') rule('must not be "@" (git-check-ref-format)');
+  if (name.startsWith('/') || name.endsWith('/')) rule('must not start or end with "/" (git-check-ref-format)');
+  if (name.includes('//')) rule('must not contain "//" (git-check-ref-format)');
+  if (name.endsWith('.')) rule('must not end with "." (git-check-ref-format)');
+  if (name.startsWith('-')) rule('must not start with "-" (git-check-ref-format --branch)');
+  for (const component of name.split('/')) {
+    if (component.startsWith('.')) rule('must not have a component starting with "." (git-check-ref-format)');
+    if (component.endsWith('.lock')) rule('must not have a component ending in ".lock" (git-check-ref-format)');
+  }
+  if (ref.includes('${')) rule('must not contain "${": IAM would read it as a policy variable');
+}
