@@ -98,6 +98,9 @@ new ProjenStruct(project, {
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
+project.eslint?.addLintPattern('example');
+project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/');
+
 // The example app, synthesized by the real aws-cdk CLI against the library's sources.
 project.addTask('synth:example', {
   description: 'Synthesize the example CDK app in example/ with `cdk synth`',

@@ -49,17 +49,17 @@ export class GitLabRunnerRole extends iam.Role {
 
 /** Checks the trust settings before the role exists, so no broken trust policy is ever rendered. */
 function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience: string, subjects: readonly GitLabSubject[]): void {
-    if (!isLiteral(provider.conditionKeyPrefix)) {
-      fail('GitLabRunnerRole needs a provider with a literal issuer URL: IAM condition keys ("gitlab.com:sub") cannot hold CloudFormation references', scope);
-    }
-    if (subjects.length === 0) {
-      fail('GitLabRunnerRole needs at least one subject: with none, no job could assume it, got: []', scope);
-    }
-    validateAudience(audience, scope);
-    if (isLiteral(audience) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
-      fail(`GitLabRunnerRole audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
+  if (!isLiteral(provider.conditionKeyPrefix)) {
+    fail('GitLabRunnerRole needs a provider with a literal issuer URL: IAM condition keys ("gitlab.com:sub") cannot hold CloudFormation references', scope);
+  }
+  if (subjects.length === 0) {
+    fail('GitLabRunnerRole needs at least one subject: with none, no job could assume it, got: []', scope);
+  }
+  validateAudience(audience, scope);
+  if (isLiteral(audience) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
+    fail(`GitLabRunnerRole audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
         `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`, scope);
-    }
+  }
 }
 
 /**

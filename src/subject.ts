@@ -1,4 +1,4 @@
-import { fail, isLiteral, show, validateGitLabPath, validateRefName } from './validation';
+import { fail, gitLabPathProblem, isLiteral, show, validateGitLabPath, validateRefName } from './validation';
 
 /**
  * Which GitLab jobs may assume a role, as a value of the ID token's `sub` claim.
@@ -158,7 +158,8 @@ function validateRawSub(sub: string): void {
     return;
   }
   if (!/[*?]/.test(project)) {
-    validateGitLabPath(project, 'project', 2);
+    const problem = gitLabPathProblem(project, 2);
+    if (problem) rule(`project path ${problem}`);
     return;
   }
   const slash = project.indexOf('/');
@@ -166,5 +167,6 @@ function validateRawSub(sub: string): void {
   if (slash < 0 || /[*?]/.test(top)) {
     rule('must name a literal top-level group before any wildcard ("project_path:mygroup/*"): otherwise it trusts projects of other groups');
   }
-  validateGitLabPath(top, 'group', 1);
+  const problem = gitLabPathProblem(top, 1);
+  if (problem) rule(`top-level group ${problem}`);
 }

@@ -101,23 +101,29 @@ const MAX_SEGMENT_LENGTH = 255;
  */
 export function validateGitLabPath(path: string, what: string, minSegments: number): void {
   if (!isLiteral(path)) return;
-  const rule = (text: string) => fail(`GitLab ${what} path ${text}, got: ${show(path)}`);
-  if (path.length === 0) rule('must not be empty');
+  const problem = gitLabPathProblem(path, minSegments);
+  if (problem) fail(`GitLab ${what} path ${problem}, got: ${show(path)}`);
+}
+
+/** What breaks GitLab's path rules in a literal path, if anything. */
+export function gitLabPathProblem(path: string, minSegments: number): string | undefined {
+  if (path.length === 0) return 'must not be empty';
   if (/[*?]/.test(path)) {
-    rule(`must not contain "*" or "?": GitLab paths never do, and in a policy they are wildcards (use GitLabSubject.group() for every project of a group)`);
+    return 'must not contain "*" or "?": GitLab paths never do, and in a policy they are wildcards (use GitLabSubject.group() for every project of a group)';
   }
-  if (path.startsWith('/') || path.endsWith('/')) rule('must not start or end with "/"');
-  if (path.includes('//')) rule('must not contain an empty segment ("//")');
+  if (path.startsWith('/') || path.endsWith('/')) return 'must not start or end with "/"';
+  if (path.includes('//')) return 'must not contain an empty segment ("//")';
   const segments = path.split('/');
-  if (segments.length < minSegments) rule(`must have at least ${minSegments} segments ("group/project")`);
-  if (segments.length > MAX_PATH_SEGMENTS) rule(`must have at most ${MAX_PATH_SEGMENTS} segments (GitLab allows 20 nested subgroups)`);
+  if (segments.length < minSegments) return `must have at least ${minSegments} segments ("group/project")`;
+  if (segments.length > MAX_PATH_SEGMENTS) return `must have at most ${MAX_PATH_SEGMENTS} segments (GitLab allows 20 nested subgroups)`;
   for (const segment of segments) {
     if (!PATH_SEGMENT.test(segment)) {
-      rule(`segment ${show(segment)} must start with a letter, digit, "_" or "." and contain only letters, digits, "_", "." and "-"`);
+      return `segment ${show(segment)} must start with a letter, digit, "_" or "." and contain only letters, digits, "_", "." and "-"`;
     }
-    if (/\.(git|atom)$/.test(segment)) rule(`segment ${show(segment)} must not end in ".git" or ".atom"`);
-    if (segment.length > MAX_SEGMENT_LENGTH) rule(`segment must be at most ${MAX_SEGMENT_LENGTH} characters`);
+    if (/\.(git|atom)$/.test(segment)) return `segment ${show(segment)} must not end in ".git" or ".atom"`;
+    if (segment.length > MAX_SEGMENT_LENGTH) return `segment must be at most ${MAX_SEGMENT_LENGTH} characters`;
   }
+  return undefined;
 }
 
 /**

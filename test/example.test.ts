@@ -1,0 +1,53 @@
+// The example app, synthesized the way users do it: the real aws-cdk CLI, `cdk synth`.
+import { execFileSync } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+
+const exampleDir = join(__dirname, '..', 'example');
+let outdir: string;
+let template: Template;
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'cdk-gitlab-oidc-example-'));
+  execFileSync(require.resolve('aws-cdk/bin/cdk'), ['synth', '--quiet', '--strict', '--output', outdir], {
+    cwd: exampleDir,
+    stdio: 'pipe',
+    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_CLI_NOTICES: 'false' },
+  });
+  template = Template.fromJSON(JSON.parse(readFileSync(join(outdir, 'GitLabOidcExample.template.json'), 'utf8')));
+}, 120_000);
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+test('cdk synth writes a native gitlab.com provider and no custom resource', () => {
+  template.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+  template.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://gitlab.com', ClientIdList: ['https://gitlab.com'] });
+  template.resourceCountIs('AWS::Lambda::Function', 0);
+});
+
+test('cdk synth writes the role trust policy in the documented shape', () => {
+  template.hasResourceProperties('AWS::IAM::Role', {
+    AssumeRolePolicyDocument: {
+      Statement: [{
+        Effect: 'Allow',
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Principal: { Federated: { Ref: 'GitLabD9E696AC' } },
+        Condition: {
+          StringEquals: {
+            'gitlab.com:aud': 'https://gitlab.com',
+            'gitlab.com:sub': 'project_path:mygroup/myproject:ref_type:branch:ref:main',
+          },
+        },
+      }],
+    },
+  });
+});
+
+test('the example grants the role its bucket and outputs the role ARN', () => {
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    Roles: [{ Ref: 'DeployRole885297C3' }],
+  });
+  template.hasOutput('RoleArn', { Value: { 'Fn::GetAtt': ['DeployRole885297C3', 'Arn'] } });
+});

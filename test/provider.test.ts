@@ -1,0 +1,198 @@
+import { App, Errors, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { GitLabOidcProvider } from '../src';
+
+function newStack(): Stack {
+  return new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+}
+
+describe('GitLabOidcProvider', () => {
+  test('defaults to gitlab.com with audience https://gitlab.com on a native resource, retained', () => {
+    const stack = newStack();
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::OIDCProvider', 1);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+    template.resourceCountIs('Custom::AWSCDKOpenIdConnectProvider', 0);
+    template.hasResource('AWS::IAM::OIDCProvider', {
+      Properties: { Url: 'https://gitlab.com', ClientIdList: ['https://gitlab.com'], ThumbprintList: Match.absent() },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    expect(provider.issuerUrl).toBe('https://gitlab.com');
+    expect(provider.conditionKeyPrefix).toBe('gitlab.com');
+    expect(provider.audiences).toEqual(['https://gitlab.com']);
+  });
+
+  test('a self-managed instance under a relative URL root keeps its path in the condition-key prefix', () => {
+    const stack = newStack();
+    const provider = new GitLabOidcProvider(stack, 'GitLab', {
+      url: 'https://example.com/gitlab',
+      audiences: ['https://example.com/gitlab', 'sts.amazonaws.com'],
+      thumbprints: ['0123456789abcdef0123456789ABCDEF01234567'],
+    });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://example.com/gitlab',
+      ClientIdList: ['https://example.com/gitlab', 'sts.amazonaws.com'],
+      ThumbprintList: ['0123456789abcdef0123456789ABCDEF01234567'],
+    });
+    expect(provider.conditionKeyPrefix).toBe('example.com/gitlab');
+  });
+
+  test('removalPolicy DESTROY deletes the provider with the stack', () => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab', { removalPolicy: RemovalPolicy.DESTROY });
+    Template.fromStack(stack).hasResource('AWS::IAM::OIDCProvider', { DeletionPolicy: 'Delete' });
+  });
+
+  test('the props it is given are not mutated', () => {
+    const stack = newStack();
+    const props = Object.freeze({
+      audiences: Object.freeze(['https://gitlab.com']) as string[],
+      thumbprints: Object.freeze(['a'.repeat(40)]) as string[],
+    });
+    const provider = new GitLabOidcProvider(stack, 'GitLab', props);
+    expect(provider.audiences).not.toBe(props.audiences);
+    expect(props.audiences).toEqual(['https://gitlab.com']);
+  });
+
+  test('thumbprints for gitlab.com are warned about, since IAM ignores them there', () => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab', { thumbprints: ['a'.repeat(40)] });
+    Annotations.fromStack(stack).hasWarning('/Stack/GitLab', Match.stringLikeRegexp('thumbprints are ignored for https://gitlab.com'));
+  });
+
+  test('no warning for the default setup', () => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('token audiences and thumbprints pass through to the resource', () => {
+    const stack = newStack();
+    const audience = Token.asString({ Ref: 'Audience' });
+    const thumbprint = Token.asString({ Ref: 'Thumbprint' });
+    new GitLabOidcProvider(stack, 'GitLab', { audiences: [audience], thumbprints: [thumbprint] });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::OIDCProvider', {
+      ClientIdList: [{ Ref: 'Audience' }],
+      ThumbprintList: [{ Ref: 'Thumbprint' }],
+    });
+  });
+
+  describe('rejects bad input with a validation error that names the value and the rule', () => {
+    test.each([
+      ['https://gitlab.com/', 'must not end with "/"'],
+      ['http://gitlab.com', 'must start with https://'],
+      ['gitlab.com', 'must start with https://'],
+      ['https://gitlab.com?x=1', 'must not contain a query string'],
+      ['https://gitlab.com#frag', 'must not contain a fragment'],
+      ['https://gitlab.com:443', 'must not contain a port'],
+      ['https://user@gitlab.com', 'must not contain user information'],
+      ['https://gitlab .com', 'must not contain white space'],
+      ['https://', 'must not end with "/"'],
+      ['https://exa_mple.com', 'must have a valid host name'],
+      ['https://-bad.example.com', 'must have a valid host name'],
+      ['https://example.com//gitlab', 'must not contain an empty path segment'],
+      [`https://${'a'.repeat(250)}.com`, 'must be at most 255 characters'],
+    ])('url %j: %s', (url, message) => {
+      const stack = newStack();
+      let error: unknown;
+      try {
+        new GitLabOidcProvider(stack, 'GitLab', { url });
+      } catch (e) {
+        error = e;
+      }
+      expect(Errors.isValidationError(error)).toBe(true);
+      expect((error as Error).message).toContain(message);
+      expect((error as Error).message).toContain(`got: ${JSON.stringify(url)}`);
+    });
+
+    test.each([
+      [[], 'needs at least one audience'],
+      [[''], 'an audience must not be empty'],
+      [['a'.repeat(256)], 'must be at most 255 characters'],
+      [Array.from({ length: 101 }, (_, i) => `aud-${i}`), 'at most 100 audiences'],
+      [['x', 'x'], 'audiences must be unique, got: "x" twice'],
+      [['my aud'], 'must not contain white space'],
+      [['aud*'], 'must not contain white space, "*"'],
+    ])('audiences %#: %s', (audiences, message) => {
+      expect(() => new GitLabOidcProvider(newStack(), 'GitLab', { audiences })).toThrow(message);
+    });
+
+    test.each([
+      [['abc'], 'must be 40 hexadecimal characters'],
+      [['g'.repeat(40)], 'must be 40 hexadecimal characters'],
+      [['a'.repeat(41)], 'must be 40 hexadecimal characters'],
+      [Array.from({ length: 6 }, () => 'a'.repeat(40)), 'at most 5 thumbprints'],
+    ])('thumbprints %#: %s', (thumbprints, message) => {
+      expect(() => new GitLabOidcProvider(newStack(), 'GitLab', { url: 'https://gitlab.example.com', thumbprints })).toThrow(message);
+    });
+
+    test('a token url is refused, because condition keys are derived from it', () => {
+      expect(() => new GitLabOidcProvider(newStack(), 'GitLab', { url: Token.asString({ Ref: 'Url' }) }))
+        .toThrow('GitLabOidcProvider needs a literal url');
+    });
+  });
+});
+
+describe('importing an existing provider', () => {
+  test('fromAccount builds the ARN from the stack partition and account', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = GitLabOidcProvider.fromAccount(stack, 'GitLab');
+    expect(stack.resolve(provider.oidcProviderArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':oidc-provider/gitlab.com']],
+    });
+    expect(provider.issuerUrl).toBe('https://gitlab.com');
+    expect(provider.conditionKeyPrefix).toBe('gitlab.com');
+    expect(provider.oidcProviderIssuer).toBe('gitlab.com');
+    expect(provider.audiences).toEqual(['https://gitlab.com']);
+    Template.fromStack(stack).resourceCountIs('AWS::IAM::OIDCProvider', 0);
+  });
+
+  test('fromAccount for a self-managed URL, another account and custom audiences', () => {
+    const stack = newStack();
+    const provider = GitLabOidcProvider.fromAccount(stack, 'GitLab', {
+      url: 'https://example.com/gitlab',
+      account: '444455556666',
+      audiences: ['sts.amazonaws.com'],
+    });
+    expect(stack.resolve(provider.oidcProviderArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::444455556666:oidc-provider/example.com/gitlab']],
+    });
+    expect(provider.conditionKeyPrefix).toBe('example.com/gitlab');
+    expect(provider.audiences).toEqual(['sts.amazonaws.com']);
+  });
+
+  test('fromAccount refuses a bad url', () => {
+    expect(() => GitLabOidcProvider.fromAccount(newStack(), 'GitLab', { url: 'https://gitlab.com/' })).toThrow('must not end with "/"');
+  });
+
+  test('fromProviderAttributes reads the URL from a literal ARN', () => {
+    const provider = GitLabOidcProvider.fromProviderAttributes(newStack(), 'GitLab', {
+      providerArn: 'arn:aws-cn:iam::111122223333:oidc-provider/gitlab.example.com',
+    });
+    expect(provider.oidcProviderArn).toBe('arn:aws-cn:iam::111122223333:oidc-provider/gitlab.example.com');
+    expect(provider.issuerUrl).toBe('https://gitlab.example.com');
+    expect(provider.conditionKeyPrefix).toBe('gitlab.example.com');
+    expect(provider.audiences).toEqual(['https://gitlab.example.com']);
+  });
+
+  test('fromProviderAttributes takes a token ARN with a URL', () => {
+    const stack = newStack();
+    const providerArn = Token.asString({ 'Fn::ImportValue': 'GitLabProviderArn' });
+    const provider = GitLabOidcProvider.fromProviderAttributes(stack, 'GitLab', { providerArn, url: 'https://gitlab.com' });
+    expect(stack.resolve(provider.oidcProviderArn)).toEqual({ 'Fn::ImportValue': 'GitLabProviderArn' });
+    expect(provider.conditionKeyPrefix).toBe('gitlab.com');
+  });
+
+  test.each([
+    [{ providerArn: 'arn:aws:iam::111122223333:role/x' }, 'providerArn must be an IAM OIDC provider ARN'],
+    [{ providerArn: Token.asString({ Ref: 'Arn' }) }, 'needs url when providerArn is a token'],
+    [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', url: 'https://example.com' }, 'providerArn is registered for "https://gitlab.com", not for url "https://example.com"'],
+    [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', audiences: [] }, 'needs at least one audience'],
+  ])('fromProviderAttributes refuses %#: %s', (attrs, message) => {
+    expect(() => GitLabOidcProvider.fromProviderAttributes(newStack(), 'GitLab', attrs)).toThrow(message);
+  });
+});

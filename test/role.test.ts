@@ -1,0 +1,230 @@
+import { App, Duration, Errors, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { GitLabOidcProvider, GitLabRunnerRole, GitLabRunnerRoleProps, GitLabSubject, IGitLabOidcProvider } from '../src';
+
+const MAIN = GitLabSubject.project('mygroup/myproject').branch('main');
+const MAIN_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
+
+function setup(url?: string): { stack: Stack; provider: GitLabOidcProvider } {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  return { stack, provider: new GitLabOidcProvider(stack, 'GitLab', url ? { url } : {}) };
+}
+
+/** The one trust statement of the only role in the stack. */
+function trustStatement(stack: Stack): any {
+  const roles = Template.fromStack(stack).findResources('AWS::IAM::Role');
+  const [role] = Object.values(roles);
+  expect(role.Properties.AssumeRolePolicyDocument.Statement).toHaveLength(1);
+  return role.Properties.AssumeRolePolicyDocument.Statement[0];
+}
+
+describe('the trust policy', () => {
+  test('one exact subject: the documented shape, StringEquals on aud and sub', () => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Principal: { Federated: { Ref: Match.stringLikeRegexp('^GitLab') } },
+          Condition: {
+            StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:sub': MAIN_SUB },
+          },
+        }],
+      },
+    });
+  });
+
+  test('several exact subjects stay under StringEquals as one list', () => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [MAIN, GitLabSubject.project('mygroup/myproject').tag('v1.0.0')],
+    });
+    expect(trustStatement(stack).Condition).toEqual({
+      StringEquals: {
+        'gitlab.com:aud': 'https://gitlab.com',
+        'gitlab.com:sub': [MAIN_SUB, 'project_path:mygroup/myproject:ref_type:tag:ref:v1.0.0'],
+      },
+    });
+  });
+
+  test('with any pattern, every subject goes under one StringLike list and aud stays StringEquals', () => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [MAIN, GitLabSubject.group('mygroup').tag('v*')],
+    });
+    expect(trustStatement(stack).Condition).toEqual({
+      StringEquals: { 'gitlab.com:aud': 'https://gitlab.com' },
+      StringLike: { 'gitlab.com:sub': ['project_path:mygroup/*:ref_type:tag:ref:v*', MAIN_SUB] },
+    });
+  });
+
+  test('duplicates are dropped and the order does not depend on the order given', () => {
+    const a = GitLabSubject.project('g/b').branch('main');
+    const b = GitLabSubject.project('g/a').branch('main');
+    const render = (subjects: GitLabSubject[]) => {
+      const { stack, provider } = setup();
+      new GitLabRunnerRole(stack, 'Role', { provider, subjects });
+      return trustStatement(stack).Condition;
+    };
+    const expected = {
+      StringEquals: {
+        'gitlab.com:aud': 'https://gitlab.com',
+        'gitlab.com:sub': ['project_path:g/a:ref_type:branch:ref:main', 'project_path:g/b:ref_type:branch:ref:main'],
+      },
+    };
+    expect(render([a, b, a])).toEqual(expected);
+    expect(render([b, a])).toEqual(expected);
+  });
+
+  test('role.subjects lists the distinct subjects in rendered order', () => {
+    const { stack, provider } = setup();
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN, GitLabSubject.fromSub(MAIN_SUB)] });
+    expect(role.subjects.map((s) => s.sub)).toEqual([MAIN_SUB]);
+  });
+
+  test('a self-managed instance under a relative path uses its own condition keys', () => {
+    const { stack, provider } = setup('https://example.com/gitlab');
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] });
+    expect(trustStatement(stack).Condition).toEqual({
+      StringEquals: { 'example.com/gitlab:aud': 'https://example.com/gitlab', 'example.com/gitlab:sub': MAIN_SUB },
+    });
+  });
+
+  test('an audience other than the default must be one of the provider client IDs', () => {
+    const stack = new Stack();
+    const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: ['https://gitlab.com', 'sts.amazonaws.com'] });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], audience: 'sts.amazonaws.com' });
+    expect(role.audience).toBe('sts.amazonaws.com');
+    expect(trustStatement(stack).Condition.StringEquals['gitlab.com:aud']).toBe('sts.amazonaws.com');
+  });
+
+  test('the role trusts an imported provider through a partition-aware ARN', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = GitLabOidcProvider.fromAccount(stack, 'GitLab');
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] });
+    expect(trustStatement(stack).Principal).toEqual({
+      Federated: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':oidc-provider/gitlab.com']] },
+    });
+    Template.fromStack(stack).resourceCountIs('AWS::IAM::OIDCProvider', 0);
+  });
+
+  test('a token subject is rendered as a CloudFormation expression', () => {
+    const { stack, provider } = setup();
+    const path = Token.asString({ Ref: 'ProjectPath' });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [GitLabSubject.project(path).branch('main')] });
+    expect(trustStatement(stack).Condition.StringEquals['gitlab.com:sub']).toEqual({
+      'Fn::Join': ['', ['project_path:', { Ref: 'ProjectPath' }, ':ref_type:branch:ref:main']],
+    });
+  });
+});
+
+describe('the role is an iam.Role', () => {
+  test('every iam.RoleProps field but assumedBy passes through', () => {
+    const { stack, provider } = setup();
+    const boundary = iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess');
+    const role = new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [MAIN],
+      roleName: 'gitlab-deploy',
+      path: '/ci/',
+      description: 'deploys',
+      maxSessionDuration: Duration.hours(2),
+      permissionsBoundary: boundary,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'gitlab-deploy',
+      Path: '/ci/',
+      Description: 'deploys',
+      MaxSessionDuration: 7200,
+      PermissionsBoundary: Match.anyValue(),
+      ManagedPolicyArns: [Match.anyValue()],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 's3:GetObject' })] },
+    });
+    expect(role.provider).toBe(provider);
+  });
+
+  test('the props it is given are not mutated', () => {
+    const { stack, provider } = setup();
+    const subjects = Object.freeze([MAIN, MAIN]) as unknown as GitLabSubject[];
+    const props: GitLabRunnerRoleProps = Object.freeze({ provider, subjects, roleName: 'r' });
+    new GitLabRunnerRole(stack, 'Role', props);
+    expect(props).toEqual({ provider, subjects: [MAIN, MAIN], roleName: 'r' });
+    expect(Object.keys(props)).not.toContain('assumedBy');
+  });
+});
+
+describe('bad trust settings fail at synth with a clear error', () => {
+  test('an empty subject list', () => {
+    const { stack, provider } = setup();
+    let error: unknown;
+    try {
+      new GitLabRunnerRole(stack, 'Role', { provider, subjects: [] });
+    } catch (e) {
+      error = e;
+    }
+    expect(Errors.isValidationError(error)).toBe(true);
+    expect((error as Error).message).toContain('needs at least one subject');
+  });
+
+  test.each([
+    ['sts.amazonaws.com', 'audience must be one of the provider\'s client IDs ["https://gitlab.com"]'],
+    ['https://gitlab.com/', 'got: "https://gitlab.com/"'],
+    ['', 'an audience must not be empty'],
+    ['a'.repeat(256), 'must be at most 255 characters'],
+  ])('audience %j', (audience, message) => {
+    const { stack, provider } = setup();
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], audience })).toThrow(message);
+  });
+
+  test('an imported provider whose audiences do not include the role audience', () => {
+    const stack = new Stack();
+    const provider = GitLabOidcProvider.fromAccount(stack, 'GitLab');
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], audience: 'sts.amazonaws.com' }))
+      .toThrow('Incorrect token audience');
+  });
+
+  test('a provider with a token condition-key prefix', () => {
+    const stack = new Stack();
+    const provider: IGitLabOidcProvider = {
+      ...GitLabOidcProvider.fromAccount(stack, 'GitLab'),
+      conditionKeyPrefix: Token.asString({ Ref: 'Prefix' }),
+      audiences: ['https://gitlab.com'],
+    } as IGitLabOidcProvider;
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] })).toThrow('needs a provider with a literal issuer URL');
+  });
+});
+
+describe('warnings for legal but risky choices', () => {
+  test.each([
+    ['any ref of a project', GitLabSubject.project('g/p').anyRef()],
+    ['any branch of a project', GitLabSubject.project('g/p').anyBranch()],
+    ['any tag of a project', GitLabSubject.project('g/p').anyTag()],
+    ['any ref of a group', GitLabSubject.group('g').anyRef()],
+  ])('%s is warned about', (_name, subject) => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject] });
+    Annotations.fromStack(stack).hasWarning('/Stack/Role', Match.stringLikeRegexp('admits jobs of any branch or tag'));
+  });
+
+  test.each([
+    ['a named branch', MAIN],
+    ['a branch pattern', GitLabSubject.project('g/p').branch('release/*')],
+    ['a group branch', GitLabSubject.group('g').branch('main')],
+  ])('%s is not warned about', (_name, subject) => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject] });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
