@@ -25,7 +25,7 @@ export class GitLabSubject {
    */
   public static project(path: string): GitLabSubjectBuilder {
     validateGitLabPath(path, 'project', 2);
-    return new GitLabSubjectBuilder(path, false);
+    return GitLabSubjectBuilder._create(path, false);
   }
 
   /**
@@ -37,7 +37,7 @@ export class GitLabSubject {
    */
   public static group(path: string): GitLabSubjectBuilder {
     validateGitLabPath(path, 'group', 1);
-    return new GitLabSubjectBuilder(path, true);
+    return GitLabSubjectBuilder._create(path, true);
   }
 
   /**
@@ -50,6 +50,11 @@ export class GitLabSubject {
    */
   public static fromSub(sub: string): GitLabSubject {
     validateRawSub(sub);
+    return GitLabSubject._create(sub);
+  }
+
+  /** @internal */
+  public static _create(sub: string): GitLabSubject {
     return new GitLabSubject(sub);
   }
 
@@ -63,8 +68,7 @@ export class GitLabSubject {
    */
   public readonly isPattern: boolean;
 
-  /** @internal */
-  constructor(sub: string) {
+  private constructor(sub: string) {
     this.sub = sub;
     this.isPattern = isLiteral(sub) && /[*?]/.test(sub);
   }
@@ -87,7 +91,11 @@ export class GitLabSubjectBuilder {
   private readonly projectPath: string;
 
   /** @internal */
-  constructor(path: string, private readonly isGroup: boolean) {
+  public static _create(path: string, isGroup: boolean): GitLabSubjectBuilder {
+    return new GitLabSubjectBuilder(path, isGroup);
+  }
+
+  private constructor(path: string, private readonly isGroup: boolean) {
     this.projectPath = isGroup ? `${path}/*` : path;
   }
 
@@ -132,11 +140,11 @@ export class GitLabSubjectBuilder {
    */
   public anyRef(): GitLabSubject {
     // For a group the path's own `*` already runs to the end of the claim.
-    return new GitLabSubject(this.isGroup ? `project_path:${this.projectPath}` : `project_path:${this.projectPath}:*`);
+    return GitLabSubject._create(this.isGroup ? `project_path:${this.projectPath}` : `project_path:${this.projectPath}:*`);
   }
 
   private render(refType: string, ref: string): GitLabSubject {
-    return new GitLabSubject(`project_path:${this.projectPath}:ref_type:${refType}:ref:${ref}`);
+    return GitLabSubject._create(`project_path:${this.projectPath}:ref_type:${refType}:ref:${ref}`);
   }
 }
 
