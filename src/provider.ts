@@ -130,6 +130,9 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
    *
    * The ARN is built from the stack's partition and account:
    * `arn:{partition}:iam::{account}:oidc-provider/gitlab.com`.
+   * @param scope the construct scope
+   * @param id the construct ID
+   * @param options the provider's URL, audiences and account
    */
   public static fromAccount(scope: Construct, id: string, options: GitLabOidcProviderLookupOptions = {}): IGitLabOidcProvider {
     const url = options.url ?? GITLAB_COM;
@@ -149,6 +152,9 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
 
   /**
    * Imports an existing provider by its ARN (and its URL, when the ARN is not a literal).
+   * @param scope the construct scope
+   * @param id the construct ID
+   * @param attrs the provider's ARN, URL and audiences
    */
   public static fromProviderAttributes(scope: Construct, id: string, attrs: GitLabOidcProviderAttributes): IGitLabOidcProvider {
     const arnName = isLiteral(attrs.providerArn) ? /^arn:[^:]+:iam::\d{12}:oidc-provider\/(.+)$/.exec(attrs.providerArn)?.[1] : undefined;
@@ -169,6 +175,11 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
   public readonly conditionKeyPrefix: string;
   public readonly audiences: string[];
 
+  /**
+   * @param scope the construct scope
+   * @param id the construct ID
+   * @param props the provider's URL, audiences, thumbprints and removal policy (gitlab.com by default)
+   */
   constructor(scope: Construct, id: string, props: GitLabOidcProviderProps = {}) {
     const url = props.url ?? GITLAB_COM;
     const prefix = validateIssuerUrl(url, scope);

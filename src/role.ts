@@ -31,6 +31,11 @@ export class GitLabRunnerRole extends iam.Role {
    */
   public readonly subjects: GitLabSubject[];
 
+  /**
+   * @param scope the construct scope
+   * @param id the construct ID
+   * @param props the provider and subjects to trust, and any `iam.RoleProps` field but `assumedBy`
+   */
   constructor(scope: Construct, id: string, props: GitLabRunnerRoleProps) {
     const { provider, subjects, audience: requestedAudience, ...roleProps } = props;
     const audience = requestedAudience ?? provider.audiences[0];

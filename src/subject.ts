@@ -87,13 +87,13 @@ export class GitLabSubject {
  * Obtain one from `GitLabSubject.project()` or `GitLabSubject.group()`.
  */
 export class GitLabSubjectBuilder {
-  /** The `project_path` value: the project's path, or `{group}/*` for every project of a group. */
-  private readonly projectPath: string;
-
   /** @internal */
   public static _create(path: string, isGroup: boolean): GitLabSubjectBuilder {
     return new GitLabSubjectBuilder(path, isGroup);
   }
+
+  /** The `project_path` value: the project's path, or `{group}/*` for every project of a group. */
+  private readonly projectPath: string;
 
   private constructor(path: string, private readonly isGroup: boolean) {
     this.projectPath = isGroup ? `${path}/*` : path;
