@@ -43,6 +43,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@jsii/spec',
     '@mrgrain/jsii-struct-builder',
     'aws-cdk@^2',
+    // The security suite's independent judge. AGPL: a dev dependency only, never shipped or bundled.
+    '@cloud-copilot/iam-simulate',
+    '@cloud-copilot/iam-policy',
+    'jose@^5',
+    'fast-check',
   ],
 
   jestOptions: {

@@ -1,0 +1,136 @@
+// An AWS account as STS sees it for AssumeRoleWithWebIdentity: its IAM OIDC providers and roles,
+// read from a synthesized template. Token checks follow STS's order: the provider whose URL equals
+// `iss` exactly, the signature against the issuer's JWKS, `exp`/`nbf`, `aud` in the provider's client
+// ID list; then the role's trust policy is evaluated by the independent judge.
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { judge, loadTrustPolicy, Verdict } from './judge';
+import { GitLabClaims } from './issuer';
+
+export const ACCOUNT = '111122223333';
+export const PARTITION = 'aws';
+
+/** The claims STS copies into the request context for gitlab.com (Service Authorization Reference). */
+const GITLAB_COM_CONTEXT_CLAIMS = [
+  'namespace_id', 'project_id', 'ref_protected', 'pipeline_source', 'runner_environment',
+  'user_access_level', 'user_email', 'user_id', 'user_login',
+];
+
+export interface AccountProvider {
+  readonly arn: string;
+  readonly url: string;
+  readonly clientIds: readonly string[];
+}
+
+export interface Outcome {
+  readonly verdict: Verdict;
+  /** Why STS refused, or "allowed". */
+  readonly reason: string;
+}
+
+type Template = { Resources: Record<string, { Type: string; Properties?: any }> };
+
+/** Resolves the intrinsics a synthesized IAM template uses, for one account in one partition. */
+function resolve(value: any, refs: Record<string, string>): any {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, refs));
+  if (value === null || typeof value !== 'object') return value;
+  if ('Ref' in value) {
+    const resolved = refs[value.Ref];
+    if (resolved === undefined) throw new Error(`cannot resolve Ref ${value.Ref}`);
+    return resolved;
+  }
+  if ('Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'];
+    return resolve(parts, refs).join(separator);
+  }
+  if (Object.keys(value).some((k) => k.startsWith('Fn::'))) throw new Error(`unsupported intrinsic ${JSON.stringify(value)}`);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, refs)]));
+}
+
+export class EmulatedAccount {
+  /**
+   * The account after deploying `template`, plus providers it already had (imported by the stack).
+   * @param loopback where each issuer URL is served (what DNS would resolve it to)
+   */
+  public static fromTemplate(template: Template, existingProviders: AccountProvider[] = [], loopback: Record<string, string> = {}): EmulatedAccount {
+    const refs: Record<string, string> = { 'AWS::Partition': PARTITION, 'AWS::AccountId': ACCOUNT, 'AWS::Region': 'eu-west-1', 'AWS::URLSuffix': 'amazonaws.com' };
+    const providers = [...existingProviders];
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::OIDCProvider') continue;
+      const url: string = resource.Properties.Url;
+      refs[id] = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
+      providers.push({ arn: refs[id], url, clientIds: resource.Properties.ClientIdList ?? [] });
+    }
+    const roles = new Map<string, { arn: string; trust: ReturnType<typeof loadTrustPolicy> }>();
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Role') continue;
+      const name: string = resource.Properties.RoleName ?? id;
+      roles.set(name, { arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}`, trust: loadTrustPolicy(resolve(resource.Properties.AssumeRolePolicyDocument, refs)) });
+    }
+    return new EmulatedAccount(providers, roles, loopback);
+  }
+
+  private constructor(
+    public readonly providers: readonly AccountProvider[],
+    /** The roles by name (RoleName, else logical ID). */
+    private readonly roles: Map<string, { arn: string; trust: ReturnType<typeof loadTrustPolicy> }>,
+    private readonly loopback: Record<string, string>,
+  ) {}
+
+  /** The whole call: verify the token as STS does, then evaluate the role's trust policy. */
+  public async assumeRoleWithWebIdentity(role: string, token: string, now: Date): Promise<Outcome> {
+    let unverified: GitLabClaims;
+    try {
+      unverified = decodeJwt(token) as GitLabClaims;
+    } catch {
+      return { verdict: 'deny', reason: 'InvalidIdentityToken: malformed token' };
+    }
+    const provider = this.providers.find((p) => p.url === unverified.iss);
+    if (!provider) return { verdict: 'deny', reason: `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${unverified.iss}` };
+    let claims: GitLabClaims;
+    try {
+      const keys = await this.fetchKeys(provider.url);
+      const verified = await jwtVerify(token, keys, { algorithms: ['RS256'], issuer: provider.url, currentDate: now, clockTolerance: 0 });
+      claims = verified.payload as GitLabClaims;
+    } catch (e) {
+      return { verdict: 'deny', reason: `InvalidIdentityToken: ${(e as { code?: string }).code ?? (e as Error).message}` };
+    }
+    return this.evaluate(role, claims);
+  }
+
+  /**
+   * After the signature and lifetime checks: the provider lookup, the audience check and the
+   * trust policy, from the token's claims. The property test calls this directly for most cases.
+   */
+  public evaluate(role: string, claims: GitLabClaims): Outcome {
+    const provider = this.providers.find((p) => p.url === claims.iss);
+    if (!provider) return { verdict: 'deny', reason: `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${claims.iss}` };
+    if (!provider.clientIds.includes(String(claims.aud))) return { verdict: 'deny', reason: 'InvalidIdentityToken: Incorrect token audience' };
+    const target = this.roles.get(role);
+    if (!target) throw new Error(`no role ${role}`);
+    const verdict = judge(target.trust, provider.arn, target.arn, requestContext(provider, claims));
+    return { verdict, reason: verdict === 'allow' ? 'allowed' : 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity' };
+  }
+
+  /** The issuer's JWKS, found through its discovery document, as STS fetches it. */
+  private async fetchKeys(issuer: string) {
+    const local = (url: string) => {
+      const base = this.loopback[issuer];
+      if (!base || !url.startsWith(issuer)) throw new Error(`no route to ${url}`);
+      return base + url.slice(issuer.length);
+    };
+    const discovery = await (await fetch(local(`${issuer}/.well-known/openid-configuration`))).json() as { jwks_uri: string };
+    return createLocalJWKSet(await (await fetch(local(discovery.jwks_uri))).json() as any);
+  }
+}
+
+/** The condition keys STS sets from a verified token. */
+export function requestContext(provider: AccountProvider, claims: GitLabClaims): Record<string, string> {
+  const prefix = provider.url.replace(/^https:\/\//, '');
+  const context: Record<string, string> = { [`${prefix}:sub`]: String(claims.sub), [`${prefix}:aud`]: String(claims.aud) };
+  if (prefix === 'gitlab.com') {
+    for (const claim of GITLAB_COM_CONTEXT_CLAIMS) {
+      if (claims[claim] !== undefined) context[`gitlab.com:${claim}`] = String(claims[claim]);
+    }
+  }
+  return context;
+}
