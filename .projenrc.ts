@@ -55,6 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
       testPathIgnorePatterns: ['/node_modules/', '/example/cdk.out/'],
+      collectCoverageFrom: ['src/**/*.ts'],
     },
   },
   gitignore: ['cdk.out/', '/example/cdk.out/'],
@@ -105,6 +106,17 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 project.eslint?.addLintPattern('example');
 project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/');
+
+// The security suite runs inside the normal jest run; its counts are reset before each run and
+// summed into one closing line by test:security and .ci/run.
+const clearSecurityReports = 'node -e "require(\'fs\').rmSync(\'test-reports/security\', { recursive: true, force: true })"';
+project.testTask.prependExec(clearSecurityReports);
+const securityTask = project.addTask('test:security', {
+  description: 'Prove the trust policies admit exactly the intended jobs: attack matrix and 100,000 differential cases',
+});
+securityTask.exec(clearSecurityReports);
+securityTask.exec('jest --coverage=false test/security');
+securityTask.exec('ts-node --project test/tsconfig.json test/security/summary.ts');
 
 // The example app, synthesized by the real aws-cdk CLI against the library's sources.
 project.addTask('synth:example', {

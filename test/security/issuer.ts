@@ -1,8 +1,8 @@
 // A GitLab instance's OIDC side, on 127.0.0.1: discovery document, JWKS, and RS256 ID tokens with
 // the claim set GitLab documents (doc/ci/secrets/id_token_authentication.md, lib/gitlab/ci/jwt_v2.rb).
 import { randomUUID } from 'crypto';
-import { AddressInfo } from 'net';
 import { createServer, Server } from 'http';
+import { AddressInfo } from 'net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 
 /** The claims of one job's ID token, as strings the way GitLab sends them (runner_id is a number). */

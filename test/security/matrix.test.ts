@@ -3,10 +3,10 @@
 // Every attack must be denied and every intended job allowed.
 import { App, DefaultStackSynthesizer, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { FixtureIssuer, gitLabClaims, JobSpec, Signing } from './issuer';
 import { count, emptyCounts, table, writeReport } from './report';
 import { ACCOUNT, EmulatedAccount } from './sts';
+import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 
 const GITLAB = 'https://gitlab.com';
 const OTHER_HOST = 'https://gitlab.example.com';

@@ -3,8 +3,8 @@
 // `iss` exactly, the signature against the issuer's JWKS, `exp`/`nbf`, `aud` in the provider's client
 // ID list; then the role's trust policy is evaluated by the independent judge.
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { judge, loadTrustPolicy, Verdict } from './judge';
 import { GitLabClaims } from './issuer';
+import { judge, loadTrustPolicy, Verdict } from './judge';
 
 export const ACCOUNT = '111122223333';
 export const PARTITION = 'aws';
