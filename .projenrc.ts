@@ -97,6 +97,26 @@ new ProjenStruct(project, {
         default: '- the provider\'s first audience (`https://gitlab.com` for gitlab.com)',
       },
     },
+    {
+      name: 'claimConditions',
+      type: { fqn: 'cdk-gitlab-oidc.GitLabClaimConditions' },
+      optional: true,
+      docs: {
+        summary: 'Conditions on the extra claims STS evaluates for gitlab.com tokens (project ID, protected ref, runner, user...), for every subject.',
+        remarks: 'Refused for any provider but gitlab.com: STS sets these condition keys for gitlab.com alone.',
+        default: '- none: the subjects alone decide',
+      },
+    },
+    {
+      name: 'trustPolicySizeLimit',
+      type: { primitive: PrimitiveType.Number },
+      optional: true,
+      docs: {
+        summary: 'The account\'s "Role trust policy length" quota, in characters. A longer trust policy fails at synth instead of at deploy.',
+        remarks: 'IAM counts the policy without white space; the size is computed with the longest partition and a 12-digit account.',
+        default: '2048 (the default quota; it can be raised to 8192)',
+      },
+    },
   );
 
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go

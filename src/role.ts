@@ -1,17 +1,49 @@
-import { Annotations, aws_iam as iam } from 'aws-cdk-lib';
+import { Annotations, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { distinctSubjects, trustConditions } from './conditions';
+import { GitLabCiJobOptions, renderCiJob } from './ci-job';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
+import { planTrust, trustPolicySize } from './trust-policy';
 import { fail, isLiteral, show, validateAudience } from './validation';
+
+/** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
+const DEFAULT_TRUST_POLICY_LIMIT = 2048;
+const MAX_TRUST_POLICY_LIMIT = 8192;
+
+/**
+ * Options for `GitLabRunnerRole.allowCdkDeployments()`.
+ */
+export interface GitLabCdkDeploymentOptions {
+  /**
+   * The bootstrap qualifier of the target environments (`cdk bootstrap --qualifier`).
+   *
+   * @default 'hnb659fds' (the CDK default)
+   */
+  readonly qualifier?: string;
+
+  /**
+   * The accounts the pipeline deploys to.
+   *
+   * @default - the role's own account
+   */
+  readonly accounts?: string[];
+
+  /**
+   * The regions the pipeline deploys to.
+   *
+   * @default - the role's own region
+   */
+  readonly regions?: string[];
+}
 
 /**
  * An IAM role that GitLab CI/CD jobs assume with their ID token (`sts:AssumeRoleWithWebIdentity`).
  *
- * The trust policy admits exactly the jobs the subjects describe, through one statement:
- * the provider as federated principal, the audience under `StringEquals` and the subjects on
- * `sub` under one operator (`StringEquals`, or `StringLike` when any subject is a pattern).
+ * The trust policy admits exactly the jobs the subjects describe: the provider as federated
+ * principal, the audience under `StringEquals` and the subjects on `sub` under one operator
+ * (`StringEquals`, or `StringLike` when any subject is a pattern). Subjects with claim conditions of
+ * their own get a statement of their own. Its size is checked against IAM's quota at synth time.
  *
  * Grant the role permissions as any other `iam.Role`.
  */
@@ -27,9 +59,18 @@ export class GitLabRunnerRole extends iam.Role {
   public readonly audience: string;
 
   /**
-   * The subjects the trust policy admits, without duplicates, in the order they are rendered.
+   * The subjects the trust policy admits, without duplicates and without subjects another subject
+   * already covers, in the order they are rendered.
    */
   public readonly subjects: GitLabSubject[];
+
+  /**
+   * The account's trust policy length quota the role is checked against.
+   */
+  public readonly trustPolicySizeLimit: number;
+
+  /** The longest session the role allows, for the CI job's `--duration-seconds`. */
+  private readonly maxSessionSeconds: number;
 
   /**
    * @param scope the construct scope
@@ -37,18 +78,111 @@ export class GitLabRunnerRole extends iam.Role {
    * @param props the provider and subjects to trust, and any `iam.RoleProps` field but `assumedBy`
    */
   constructor(scope: Construct, id: string, props: GitLabRunnerRoleProps) {
-    const { provider, subjects, audience: requestedAudience, ...roleProps } = props;
+    const { provider, subjects, audience: requestedAudience, claimConditions, trustPolicySizeLimit, ...roleProps } = props;
     const audience = requestedAudience ?? provider.audiences[0];
     validateTrust(scope, provider, audience, subjects);
-    const distinct = distinctSubjects(subjects);
-    const trust = trustConditions(provider.conditionKeyPrefix, audience, distinct);
+    const limit = trustPolicySizeLimit ?? DEFAULT_TRUST_POLICY_LIMIT;
+    if (!Token.isUnresolved(limit) && (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRUST_POLICY_LIMIT)) {
+      fail(`trustPolicySizeLimit must be a whole number of characters up to IAM's maximum quota of ${MAX_TRUST_POLICY_LIMIT}, got: ${limit}`, scope);
+    }
+    const plan = planTrust(provider.conditionKeyPrefix, audience, subjects, claimConditions);
+    const [first, ...others] = plan.statements;
 
-    super(scope, id, { ...roleProps, assumedBy: new iam.WebIdentityPrincipal(provider.oidcProviderArn, trust) });
+    super(scope, id, { ...roleProps, assumedBy: new iam.WebIdentityPrincipal(provider.oidcProviderArn, first.conditions) });
 
+    for (const statement of others) {
+      this.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+        principals: [new iam.WebIdentityPrincipal(provider.oidcProviderArn)],
+        actions: ['sts:AssumeRoleWithWebIdentity'],
+        conditions: statement.conditions,
+      }));
+    }
     this.provider = provider;
     this.audience = audience;
-    this.subjects = distinct;
-    for (const subject of this.subjects) warnIfAnyRef(this, subject);
+    this.subjects = plan.statements.flatMap((s) => s.subjects);
+    this.trustPolicySizeLimit = limit;
+    this.maxSessionSeconds = roleProps.maxSessionDuration?.toSeconds() ?? 3600;
+
+    for (const { subject, by } of plan.covered) {
+      Annotations.of(this).addInfo(`subject ${show(subject.sub)} is left out: ${show(by.sub)} already admits every job it admits.`);
+    }
+    for (const statement of plan.statements) {
+      // A protected-ref condition keeps "any branch" to the branches maintainers control.
+      if (statement.claims.get('ref_protected')?.join() === 'true') continue;
+      for (const subject of statement.subjects) warnIfAnyRef(this, subject);
+    }
+    this.node.addValidation({ validate: () => this.validateTrustPolicySize() });
+  }
+
+  /**
+   * The trust policy's length as IAM counts it (no white space), with every token at the longest
+   * value it could take (the longest partition name, a 12-digit account). Compare it with
+   * `trustPolicySizeLimit`; synth fails when it is over.
+   */
+  public trustPolicySize(): number {
+    const stack = Stack.of(this);
+    const document = stack.resolve(this.assumeRolePolicy!.toJSON());
+    const providerArnLength = 'arn:aws-us-gov:iam::123456789012:oidc-provider/'.length + this.provider.conditionKeyPrefix.length;
+    return trustPolicySize(document, providerArnLength);
+  }
+
+  /**
+   * The `.gitlab-ci.yml` job that assumes this role: an `id_tokens` entry with the role's audience,
+   * the role's ARN, and the token handed to the AWS CLI and SDKs. Print it, or emit it as a stack
+   * output; every token in it (the role ARN) resolves there.
+   * @param options the job's name, script and how it gets credentials
+   */
+  public gitLabCiJob(options: GitLabCiJobOptions = {}): string {
+    const stack = Stack.of(this);
+    return renderCiJob({
+      roleArn: this.roleArn,
+      audience: this.audience,
+      region: isLiteral(stack.region) ? stack.region : undefined,
+      maxSessionSeconds: this.maxSessionSeconds,
+    }, options);
+  }
+
+  /**
+   * Lets the role deploy CDK apps: assume the CDK bootstrap roles (deploy, file and image publishing,
+   * lookup) of the given environments, which is what `cdk deploy` does. The bootstrap roles hold the
+   * deployment permissions; this role only needs to assume them.
+   * @param options the bootstrap qualifier, accounts and regions
+   */
+  public allowCdkDeployments(options: GitLabCdkDeploymentOptions = {}): void {
+    const stack = Stack.of(this);
+    const qualifier = options.qualifier ?? 'hnb659fds';
+    const accounts = options.accounts ?? [stack.account];
+    const regions = options.regions ?? [stack.region];
+    if (isLiteral(qualifier) && !/^[A-Za-z0-9_-]{1,10}$/.test(qualifier)) {
+      fail(`CDK bootstrap qualifier must be 1 to 10 letters, digits, "_" or "-" (cdk bootstrap --qualifier), got: ${show(qualifier)}`, this);
+    }
+    if (accounts.length === 0) fail('allowCdkDeployments needs at least one account, got: []', this);
+    if (regions.length === 0) fail('allowCdkDeployments needs at least one region, got: []', this);
+    for (const account of accounts) {
+      if (isLiteral(account) && !/^\d{12}$/.test(account)) fail(`an AWS account ID is 12 digits, got: ${show(account)}`, this);
+    }
+    for (const region of regions) {
+      if (isLiteral(region) && !/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region)) fail(`not an AWS region name, got: ${show(region)}`, this);
+    }
+    const resources = accounts.flatMap((account) => regions.flatMap((region) =>
+      ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map((kind) =>
+        `arn:${stack.partition}:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`)));
+    this.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'AssumeCdkBootstrapRoles',
+      actions: ['sts:AssumeRole', 'sts:TagSession'],
+      resources,
+    }));
+  }
+
+  private validateTrustPolicySize(): string[] {
+    const size = this.trustPolicySize();
+    if (Token.isUnresolved(this.trustPolicySizeLimit) || size <= this.trustPolicySizeLimit) return [];
+    return [
+      `trust policy is ${size} characters, over the limit of ${this.trustPolicySizeLimit} (${this.subjects.length} subjects); ` +
+      'IAM would reject it at deploy with "Cannot exceed quota for ACLSizePerRole". Cover projects with a group subject ' +
+      '(GitLabSubject.group()), split the subjects over several roles, or raise the account\'s "Role trust policy length" ' +
+      `quota (up to ${MAX_TRUST_POLICY_LIMIT}) and set trustPolicySizeLimit.`,
+    ];
   }
 }
 
@@ -63,7 +197,7 @@ function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience
   validateAudience(audience, scope);
   if (isLiteral(audience) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
     fail(`GitLabRunnerRole audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
-        `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`, scope);
+      `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`, scope);
   }
 }
 
@@ -72,9 +206,9 @@ function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience
  * branch or tag to the project assume the role: legal, but worth a conscious decision.
  */
 function warnIfAnyRef(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (isLiteral(subject.sub) && /(?:^project_path:[^:]*\*|:\*)$/.test(subject.sub)) {
+  if (isLiteral(subject.sub) && /(?:^project_(?:path|id):[^:]*\*|:\*)$/.test(subject.sub)) {
     Annotations.of(role).addWarningV2('cdk-gitlab-oidc:anyRef',
       `subject ${show(subject.sub)} admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ` +
-      'Prefer named branches or tags, or acknowledge this warning.');
+      'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.');
   }
 }

@@ -1,4 +1,44 @@
+import { claimValues, GitLabClaimConditions } from './claim-conditions';
+import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
 import { fail, gitLabPathProblem, isLiteral, show, validateGitLabPath, validateRefName } from './validation';
+
+/**
+ * Options of a subject's project: the `sub` layout it uses, and values for the layout's optional
+ * components.
+ */
+export interface GitLabSubjectOptions {
+  /**
+   * The layout of the project's `sub` claim, if the project changed `ci_id_token_sub_claim_components`.
+   *
+   * @default - GitLab's default (`GitLabSubClaimLayout.DEFAULT`), or `GitLabSubClaimLayout.PROJECT_ID`
+   * for `GitLabSubject.projectId()`
+   */
+  readonly subClaimLayout?: GitLabSubClaimLayout;
+
+  /**
+   * For a layout with `ref_protected`: `true` admits only protected branches and tags, `false` only
+   * unprotected ones. Works on every GitLab instance, unlike the gitlab.com-only claim condition.
+   *
+   * @default - protected or not
+   */
+  readonly refProtected?: boolean;
+
+  /**
+   * For a layout with `environment_protected`: only jobs whose environment is (or is not) protected.
+   * Required when the layout has the component: GitLab leaves it out of jobs without an environment.
+   *
+   * @default - the layout must not have `environment_protected`
+   */
+  readonly environmentProtected?: boolean;
+
+  /**
+   * For a layout with `deployment_tier`: only jobs whose environment has this tier.
+   * Required when the layout has the component: GitLab leaves it out of jobs without an environment.
+   *
+   * @default - the layout must not have `deployment_tier`
+   */
+  readonly deploymentTier?: GitLabDeploymentTier;
+}
 
 /**
  * Which GitLab jobs may assume a role, as a value of the ID token's `sub` claim.
@@ -10,6 +50,7 @@ import { fail, gitLabPathProblem, isLiteral, show, validateGitLabPath, validateR
  * GitLabSubject.project('mygroup/myproject').branch('main');
  * GitLabSubject.project('mygroup/myproject').tag('v*');
  * GitLabSubject.group('mygroup').anyRef();
+ * GitLabSubject.projectId(4211006).branch('main');
  * ```
  *
  * A subject that contains `*` is a pattern and is matched with IAM's `StringLike`. IAM's `*` also
@@ -22,10 +63,11 @@ export class GitLabSubject {
    * The path must be the project's canonical path, in its canonical case: IAM compares it
    * case-sensitively.
    * @param path the project's full path, e.g. `mygroup/myproject`
+   * @param options the project's `sub` layout
    */
-  public static project(path: string): GitLabSubjectBuilder {
+  public static project(path: string, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
     validateGitLabPath(path, 'project', 2);
-    return GitLabSubjectBuilder._create(path, false);
+    return GitLabSubjectBuilder._create(path, options, GitLabSubClaimComponent.PROJECT_PATH, 'GitLabSubject.project()');
   }
 
   /**
@@ -34,10 +76,23 @@ export class GitLabSubject {
    * Renders `project_path:{group}/*`: the `/` keeps groups whose name merely starts with
    * this one (`mygroup-evil`) out.
    * @param path the group's full path, e.g. `mygroup` or `mygroup/subgroup`
+   * @param options the `sub` layout the group's projects use
    */
-  public static group(path: string): GitLabSubjectBuilder {
+  public static group(path: string, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
     validateGitLabPath(path, 'group', 1);
-    return GitLabSubjectBuilder._create(path, true);
+    return GitLabSubjectBuilder._create(`${path}/*`, options, GitLabSubClaimComponent.PROJECT_PATH, 'GitLabSubject.group()');
+  }
+
+  /**
+   * Jobs of one project, identified by its immutable ID, for projects whose `sub` starts with
+   * `project_id` (the fix GitLab documents when a project's path was used by another project before).
+   * @param id the project's numeric ID
+   * @param options the project's `sub` layout
+   */
+  public static projectId(id: number, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
+    if (isLiteral(String(id)) && (!Number.isInteger(id) || id <= 0)) fail(`GitLab project ID must be a positive integer, got: ${show(id)}`);
+    const layout = options.subClaimLayout ?? GitLabSubClaimLayout.PROJECT_ID;
+    return GitLabSubjectBuilder._create(String(id), { ...options, subClaimLayout: layout }, GitLabSubClaimComponent.PROJECT_ID, 'GitLabSubject.projectId()');
   }
 
   /**
@@ -50,7 +105,7 @@ export class GitLabSubject {
    */
   public static fromSub(sub: string): GitLabSubject {
     validateRawSub(sub);
-    return GitLabSubject._create(sub);
+    return new GitLabSubject(sub);
   }
 
   /** @internal */
@@ -68,9 +123,29 @@ export class GitLabSubject {
    */
   public readonly isPattern: boolean;
 
-  private constructor(sub: string) {
+  /**
+   * Conditions on gitlab.com's extra claims that apply to this subject only.
+   *
+   * @default - only the role's claim conditions
+   */
+  public readonly claimConditions?: GitLabClaimConditions;
+
+  private constructor(sub: string, claimConditions?: GitLabClaimConditions) {
     this.sub = sub;
     this.isPattern = isLiteral(sub) && /[*?]/.test(sub);
+    this.claimConditions = claimConditions;
+  }
+
+  /**
+   * The same subject, admitted only when these gitlab.com claim conditions hold too.
+   *
+   * The role renders such a subject in a trust statement of its own, so its conditions neither
+   * narrow nor widen what the role's other subjects admit.
+   * @param conditions the conditions, ANDed with the role's own `claimConditions`
+   */
+  public withClaimConditions(conditions: GitLabClaimConditions): GitLabSubject {
+    claimValues(conditions, `subject ${show(this.sub)}`);
+    return new GitLabSubject(this.sub, conditions);
   }
 
   /**
@@ -81,22 +156,45 @@ export class GitLabSubject {
   }
 }
 
+/** Components GitLab leaves out of the claim for jobs without an environment. */
+const ENVIRONMENT_ONLY = new Set(['environment_protected', 'deployment_tier']);
+
 /**
  * Chooses the refs (branches and tags) of a project or group whose jobs a subject admits.
  *
- * Obtain one from `GitLabSubject.project()` or `GitLabSubject.group()`.
+ * Obtain one from `GitLabSubject.project()`, `GitLabSubject.group()` or `GitLabSubject.projectId()`.
  */
 export class GitLabSubjectBuilder {
   /** @internal */
-  public static _create(path: string, isGroup: boolean): GitLabSubjectBuilder {
-    return new GitLabSubjectBuilder(path, isGroup);
+  public static _create(project: string, options: GitLabSubjectOptions, leading: GitLabSubClaimComponent, factory: string): GitLabSubjectBuilder {
+    return new GitLabSubjectBuilder(project, options, leading, factory);
   }
 
-  /** The `project_path` value: the project's path, or `{group}/*` for every project of a group. */
-  private readonly projectPath: string;
+  private readonly layout: GitLabSubClaimLayout;
 
-  private constructor(path: string, private readonly isGroup: boolean) {
-    this.projectPath = isGroup ? `${path}/*` : path;
+  private constructor(
+    /** The value of the leading component: a path, `{group}/*`, or a project ID. */
+    private readonly project: string,
+    private readonly options: GitLabSubjectOptions,
+    leading: GitLabSubClaimComponent,
+    factory: string,
+  ) {
+    this.layout = options.subClaimLayout ?? GitLabSubClaimLayout.DEFAULT;
+    if (this.layout.components[0] !== leading) {
+      fail(`${factory} needs a sub claim layout that starts with ${leading.name}, got: ${show(this.layout.toString())}`);
+    }
+    const missing = (option: keyof GitLabSubjectOptions, component: GitLabSubClaimComponent) => {
+      if (options[option] !== undefined && !this.layout.includes(component)) {
+        fail(`${option} needs a sub claim layout with ${component.name}, got: ${show(this.layout.toString())}`);
+      }
+      if (options[option] === undefined && this.layout.includes(component) && ENVIRONMENT_ONLY.has(component.name)) {
+        fail(`a sub claim layout with ${component.name} needs ${option}: GitLab leaves ${component.name} out of jobs without an environment, ` +
+          `so no single pattern can admit both, got: ${show(this.layout.toString())}`);
+      }
+    };
+    missing('refProtected', GitLabSubClaimComponent.REF_PROTECTED);
+    missing('environmentProtected', GitLabSubClaimComponent.ENVIRONMENT_PROTECTED);
+    missing('deploymentTier', GitLabSubClaimComponent.DEPLOYMENT_TIER);
   }
 
   /**
@@ -120,6 +218,15 @@ export class GitLabSubjectBuilder {
   }
 
   /**
+   * Jobs that run for a branch or a tag of this name (or `*` pattern).
+   * @param name the branch or tag short name
+   */
+  public ref(name: string): GitLabSubject {
+    validateRefName(name, 'ref');
+    return this.render('*', name);
+  }
+
+  /**
    * Jobs that run for any branch (but no tag).
    *
    * Anyone who can push a branch can then assume the role.
@@ -139,12 +246,33 @@ export class GitLabSubjectBuilder {
    * Jobs that run for any branch or tag.
    */
   public anyRef(): GitLabSubject {
-    // For a group the path's own `*` already runs to the end of the claim.
-    return GitLabSubject._create(this.isGroup ? `project_path:${this.projectPath}` : `project_path:${this.projectPath}:*`);
+    return this.render('*', '*');
   }
 
+  /** The claim in the project's layout, with `*` for "any value". */
   private render(refType: string, ref: string): GitLabSubject {
-    return GitLabSubject._create(`project_path:${this.projectPath}:ref_type:${refType}:ref:${ref}`);
+    if (refType !== '*' && !this.layout.includes(GitLabSubClaimComponent.REF_TYPE)) {
+      fail(`sub claim layout ${show(this.layout.toString())} has no ref_type, so a ${refType} cannot be told from a ` +
+        `${refType === 'branch' ? 'tag' : 'branch'} of the same name: use ref() or anyRef()`);
+    }
+    if (ref !== '*' && !this.layout.includes(GitLabSubClaimComponent.REF)) {
+      fail(`sub claim layout ${show(this.layout.toString())} has no ref, so a ref name cannot be checked, got: ${show(ref)}`);
+    }
+    const value: Record<string, string> = {
+      project_path: this.project,
+      project_id: this.project,
+      ref_type: refType,
+      ref,
+      ref_protected: this.options.refProtected === undefined ? '*' : String(this.options.refProtected),
+      environment_protected: String(this.options.environmentProtected),
+      deployment_tier: this.options.deploymentTier?.value ?? '',
+    };
+    const parts = this.layout.components.map((c) => `${c.name}:${value[c.name]}`);
+    // When everything after the project is "any value", fold it into one `*`: `project_path:g/p:*`,
+    // `project_path:g/*` (a group's own `*` already runs to the end of the claim).
+    const folded = parts.length > 1 && this.layout.components.slice(1).every((c) => value[c.name] === '*');
+    const sub = folded ? parts[0] : parts.join(':');
+    return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub);
   }
 }
 

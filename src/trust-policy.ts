@@ -1,0 +1,164 @@
+// The trust policy of a GitLabRunnerRole: which statements it has, which subjects each admits,
+// and how long IAM will count it.
+import { aws_iam as iam } from 'aws-cdk-lib';
+import { claimValues, ClaimValues, combineClaimValues, EVALUATED_CLAIMS, GitLabClaimConditions } from './claim-conditions';
+import { GitLabSubject } from './subject';
+import { fail, isLiteral, show } from './validation';
+
+/** One trust statement: subjects that share the same claim conditions. */
+export interface TrustStatement {
+  readonly subjects: GitLabSubject[];
+  readonly claims: ClaimValues;
+  readonly conditions: iam.Conditions;
+}
+
+/** A subject left out because another subject of the role already admits every job it admits. */
+export interface CoveredSubject {
+  readonly subject: GitLabSubject;
+  readonly by: GitLabSubject;
+}
+
+/** The planned trust policy. */
+export interface TrustPlan {
+  readonly statements: TrustStatement[];
+  readonly covered: CoveredSubject[];
+}
+
+/** Code-unit order, independent of the locale. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Plans the trust statements: subjects without conditions of their own share the first statement;
+ * each distinct set of subject claim conditions gets a statement of its own, so no subject's
+ * conditions narrow or widen another's (conditions in one statement are ANDed, statements ORed).
+ * Duplicate subjects are dropped, and so are subjects another subject already covers.
+ */
+export function planTrust(
+  prefix: string, audience: string, subjects: readonly GitLabSubject[], roleConditions: GitLabClaimConditions | undefined,
+): TrustPlan {
+  const roleClaims = claimValues(roleConditions ?? {}, 'claimConditions');
+  const hasClaims = roleClaims.size > 0 || subjects.some((s) => s.claimConditions);
+  if (hasClaims && prefix !== 'gitlab.com') {
+    fail(`claim conditions work only with the gitlab.com provider: STS sets gitlab.com:${EVALUATED_CLAIMS[0]} and the other claim keys ` +
+      `for gitlab.com tokens alone, so on any other instance they would never match and no job could assume the role, got: ${show(prefix)}`);
+  }
+
+  // Each distinct subject with the claim conditions it needs (the role's and its own, ANDed),
+  // in a stable order so that the input order never changes the result.
+  const entries = new Map<string, { subject: GitLabSubject; claims: ClaimValues; key: string }>();
+  for (const subject of subjects) {
+    const claims = subject.claimConditions
+      ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, `subject ${show(subject.sub)}`), `subject ${show(subject.sub)}`)
+      : roleClaims;
+    const key = claimsKey(claims);
+    entries.set(JSON.stringify([subject.sub, key]), { subject, claims, key });
+  }
+  const sorted = [...entries.values()].sort((a, b) => compare(a.subject.sub, b.subject.sub) || compare(a.key, b.key));
+
+  // Drop subjects that a kept subject with the same or weaker conditions already covers.
+  const covered: CoveredSubject[] = [];
+  const kept = sorted.filter((entry) => {
+    const by = sorted.find((other) => other !== entry && !covered.some((c) => c.subject === other.subject) &&
+      weakerOrEqual(other.claims, entry.claims) && globCovers(other.subject.sub, entry.subject.sub));
+    if (by) covered.push({ subject: entry.subject, by: by.subject });
+    return !by;
+  });
+
+  const groups = new Map<string, { claims: ClaimValues; subjects: GitLabSubject[] }>();
+  for (const { subject, claims, key } of kept) {
+    const group = groups.get(key) ?? { claims, subjects: [] };
+    group.subjects.push(subject);
+    groups.set(key, group);
+  }
+
+  const statements = [...groups.entries()]
+    .sort(([a], [b]) => (a === claimsKey(roleClaims) ? -1 : b === claimsKey(roleClaims) ? 1 : compare(a, b)))
+    .map(([, g]) => ({ subjects: g.subjects, claims: g.claims, conditions: renderConditions(prefix, audience, g.subjects, g.claims) }));
+  return { statements, covered };
+}
+
+/** A canonical key for a set of claim constraints. */
+function claimsKey(claims: ClaimValues): string {
+  return JSON.stringify([...claims.entries()].sort(([a], [b]) => compare(a, b)).map(([k, v]) => [k, [...v].sort(compare)]));
+}
+
+/** Whether constraints `a` admit every job that constraints `b` admit. */
+function weakerOrEqual(a: ClaimValues, b: ClaimValues): boolean {
+  return [...a.entries()].every(([claim, values]) => b.get(claim)?.every((v) => values.includes(v)) ?? false);
+}
+
+/**
+ * The conditions of one statement: the audience and the claim conditions under `StringEquals`, and
+ * every subject under one operator. Exact and pattern subjects are never split between `StringEquals`
+ * and `StringLike`: with any pattern present, all go under `StringLike` (where an exact value still
+ * matches only itself).
+ */
+function renderConditions(prefix: string, audience: string, subjects: readonly GitLabSubject[], claims: ClaimValues): iam.Conditions {
+  const one = (values: readonly string[]) => (values.length === 1 ? values[0] : [...values]);
+  const equals: Record<string, unknown> = { [`${prefix}:aud`]: audience };
+  for (const claim of EVALUATED_CLAIMS) {
+    const values = claims.get(claim);
+    if (values) equals[`${prefix}:${claim}`] = one(values);
+  }
+  const sub = { [`${prefix}:sub`]: one(subjects.map((s) => s.sub)) };
+  return subjects.some((s) => s.isPattern) ? { StringEquals: equals, StringLike: sub } : { StringEquals: { ...equals, ...sub } };
+}
+
+/**
+ * Whether every value IAM's `StringLike` matches with pattern `b` is also matched by pattern `a`.
+ * Sound but not complete: `b`'s wildcards are treated as symbols only `a`'s `*` (and, for `?`, `a`'s
+ * `?`) can stand for, so a "true" is always right and a "false" only means "not proven".
+ */
+export function globCovers(a: string, b: string): boolean {
+  if (!isLiteral(a) || !isLiteral(b)) return a === b;
+  // matches[i][j]: a[i..] matches b[j..]
+  const matches: boolean[][] = Array.from({ length: a.length + 1 }, () => new Array<boolean>(b.length + 1).fill(false));
+  matches[a.length][b.length] = true;
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length; j >= 0; j--) {
+      if (a[i] === '*') {
+        matches[i][j] = matches[i + 1][j] || (j < b.length && matches[i][j + 1]);
+      } else if (j < b.length && b[j] !== '*' && (a[i] === '?' || a[i] === b[j])) {
+        matches[i][j] = matches[i + 1][j + 1];
+      }
+    }
+  }
+  return matches[0][0];
+}
+
+// The longest values IAM could substitute for the tokens in a synthesized trust policy.
+const LONGEST: Record<string, string> = {
+  'AWS::Partition': 'aws-us-gov',
+  'AWS::AccountId': '123456789012',
+  'AWS::Region': 'ap-southeast-7',
+  'AWS::URLSuffix': 'amazonaws.com.cn',
+};
+
+/**
+ * The length IAM counts for a trust policy (no white space), with every token replaced by the
+ * longest value it could take: the provider's ARN in the longest partition with a 12-digit account.
+ * Unknown references (parameters, imports) inside strings count as empty.
+ * @param document the policy as `Stack.resolve()` renders it
+ * @param providerArnLength the longest the provider's ARN can be
+ */
+export function trustPolicySize(document: any, providerArnLength: number): number {
+  const longest = (value: any): any => {
+    if (Array.isArray(value)) return value.map(longest);
+    if (value === null || typeof value !== 'object') return value;
+    if ('Ref' in value) return LONGEST[value.Ref] ?? '';
+    if ('Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'];
+      return (longest(parts) as unknown[]).map(String).join(separator);
+    }
+    if (Object.keys(value).some((k) => k.startsWith('Fn::'))) return '';
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, longest(v)]));
+  };
+  const statements = (document.Statement ?? []).map((statement: any) => {
+    const federated = statement.Principal?.Federated;
+    if (federated === undefined || typeof federated === 'string') return statement;
+    return { ...statement, Principal: { ...statement.Principal, Federated: 'a'.repeat(providerArnLength) } };
+  });
+  return JSON.stringify(longest({ ...document, Statement: statements })).length;
+}
