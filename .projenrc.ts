@@ -48,6 +48,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-policy',
     'jose@^5',
     'fast-check',
+    // Generated .gitlab-ci.yml jobs are checked against GitLab's own CI schema.
+    'ajv@^8',
+    'ajv-formats',
+    'yaml',
   ],
 
   jestOptions: {

@@ -57,14 +57,17 @@ export function planTrust(
   }
   const sorted = [...entries.values()].sort((a, b) => compare(a.subject.sub, b.subject.sub) || compare(a.key, b.key));
 
-  // Drop subjects that a kept subject with the same or weaker conditions already covers.
+  // Drop subjects that a kept subject with the same or weaker conditions already covers. Of two
+  // that cover each other, the longer goes first, so the simpler one stays.
   const covered: CoveredSubject[] = [];
-  const kept = sorted.filter((entry) => {
+  const longestFirst = [...sorted].sort((a, b) => b.subject.sub.length - a.subject.sub.length);
+  const dropped = new Set(longestFirst.filter((entry) => {
     const by = sorted.find((other) => other !== entry && !covered.some((c) => c.subject === other.subject) &&
       weakerOrEqual(other.claims, entry.claims) && globCovers(other.subject.sub, entry.subject.sub));
     if (by) covered.push({ subject: entry.subject, by: by.subject });
-    return !by;
-  });
+    return by !== undefined;
+  }));
+  const kept = sorted.filter((entry) => !dropped.has(entry));
 
   const groups = new Map<string, { claims: ClaimValues; subjects: GitLabSubject[] }>();
   for (const { subject, claims, key } of kept) {

@@ -22,6 +22,10 @@ export interface JobSpec {
   readonly userId?: number;
   readonly userLogin?: string;
   readonly userEmail?: string;
+  /** The project's `ci_id_token_sub_claim_components`. */
+  readonly subClaimComponents?: string[];
+  readonly environmentProtected?: boolean;
+  readonly deploymentTier?: string;
 }
 
 /** Every claim of a GitLab ID token for a job, with realistic values. `sub` in GitLab's default layout. */
@@ -30,10 +34,22 @@ export function gitLabClaims(issuer: string, job: JobSpec, now: number): GitLabC
   const refPath = `refs/${job.refType === 'branch' ? 'heads' : 'tags'}/${job.ref}`;
   const host = issuer.replace(/^https:\/\//, '');
   const projectId = job.projectId ?? 4_211_006;
+  // What GitLab puts in the sub: each component as name:value, joined with ":", null ones left out.
+  const components: Record<string, string | undefined> = {
+    project_path: job.projectPath,
+    project_id: String(projectId),
+    ref_type: job.refType,
+    ref: job.ref,
+    ref_protected: String(job.refProtected ?? true),
+    environment_protected: job.environmentProtected === undefined ? undefined : String(job.environmentProtected),
+    deployment_tier: job.deploymentTier,
+  };
+  const sub = (job.subClaimComponents ?? ['project_path', 'ref_type', 'ref'])
+    .filter((c) => components[c] !== undefined).map((c) => `${c}:${components[c]}`).join(':');
   return {
     iss: issuer,
     aud: job.aud,
-    sub: `project_path:${job.projectPath}:ref_type:${job.refType}:ref:${job.ref}`,
+    sub,
     iat: now,
     nbf: now - 5,
     exp: now + 300,

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { emptyCounts, REPORT_DIR, SecurityCounts } from './report';
 
-const EXPECTED_REPORTS = ['matrix', 'property'];
+const EXPECTED_REPORTS = ['matrix', 'features', 'property'];
 
 const total = emptyCounts();
 const missing = EXPECTED_REPORTS.filter((name) => !existsSync(join(REPORT_DIR, `${name}.json`)));

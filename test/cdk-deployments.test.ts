@@ -1,0 +1,67 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { GitLabCdkDeploymentOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+
+function newRole(env?: { account: string; region: string }) {
+  const stack = new Stack(new App(), 'Stack', { env });
+  const role = new GitLabRunnerRole(stack, 'Role', {
+    provider: new GitLabOidcProvider(stack, 'GitLab'),
+    subjects: [GitLabSubject.project('mygroup/infra').branch('main')],
+  });
+  return { stack, role };
+}
+
+const kinds = (account: string, region: string, qualifier = 'hnb659fds') =>
+  ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map((kind) =>
+    ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`]] }));
+
+describe('allowCdkDeployments', () => {
+  test('by default: the four bootstrap roles of the role\'s own environment', () => {
+    const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+    role.allowCdkDeployments();
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [{
+          Sid: 'AssumeCdkBootstrapRoles',
+          Effect: 'Allow',
+          Action: ['sts:AssumeRole', 'sts:TagSession'],
+          Resource: kinds('111122223333', 'eu-west-1'),
+        }],
+      },
+    });
+  });
+
+  test('a qualifier, several accounts and regions: every combination, nothing more', () => {
+    const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+    role.allowCdkDeployments({ qualifier: 'team1', accounts: ['444455556666', '777788889999'], regions: ['us-east-1', 'eu-central-1'] });
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const resources = policy.Properties.PolicyDocument.Statement[0].Resource;
+    expect(resources).toHaveLength(16);
+    expect(resources).toEqual([
+      ...kinds('444455556666', 'us-east-1', 'team1'), ...kinds('444455556666', 'eu-central-1', 'team1'),
+      ...kinds('777788889999', 'us-east-1', 'team1'), ...kinds('777788889999', 'eu-central-1', 'team1'),
+    ]);
+  });
+
+  test('an env-agnostic stack targets its own account and region through pseudo parameters', () => {
+    const { stack, role } = newRole();
+    role.allowCdkDeployments();
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    expect(policy.Properties.PolicyDocument.Statement[0].Resource[0]).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/cdk-hnb659fds-deploy-role-',
+        { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
+    });
+  });
+
+  test.each<[GitLabCdkDeploymentOptions, string]>([
+    [{ qualifier: 'way-too-long-qualifier' }, 'CDK bootstrap qualifier must be 1 to 10 letters'],
+    [{ qualifier: 'a b' }, 'got: "a b"'],
+    [{ accounts: [] }, 'needs at least one account'],
+    [{ accounts: ['12345'] }, 'an AWS account ID is 12 digits, got: "12345"'],
+    [{ regions: [] }, 'needs at least one region'],
+    [{ regions: ['eu-west'] }, 'not an AWS region name, got: "eu-west"'],
+  ])('bad options are refused: %#, %s', (options, message) => {
+    const { role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+    expect(() => role.allowCdkDeployments(options)).toThrow(message);
+  });
+});

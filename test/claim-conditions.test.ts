@@ -1,0 +1,209 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import {
+  GitLabAccessLevel, GitLabClaimConditions, GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerEnvironment,
+  GitLabRunnerRole, GitLabSubject,
+} from '../src';
+
+const MAIN = GitLabSubject.project('mygroup/myproject').branch('main');
+const MAIN_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
+
+function roleStack(url?: string) {
+  const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const provider = new GitLabOidcProvider(stack, 'GitLab', url ? { url } : {});
+  return { stack, provider };
+}
+
+function statements(stack: Stack): any[] {
+  const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+  return role.Properties.AssumeRolePolicyDocument.Statement;
+}
+
+describe('gitlab.com claim conditions', () => {
+  test('every typed field renders as a StringEquals condition IAM evaluates', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [MAIN],
+      claimConditions: {
+        projectIds: [4211006],
+        namespaceIds: [1024512, 77],
+        refProtected: true,
+        runnerEnvironment: GitLabRunnerEnvironment.GITLAB_HOSTED,
+        pipelineSources: [GitLabPipelineSource.PUSH, GitLabPipelineSource.WEB],
+        userAccessLevels: [GitLabAccessLevel.MAINTAINER, GitLabAccessLevel.OWNER],
+        userIds: [31337],
+        userLogins: ['alice'],
+        userEmails: ['alice@example.com'],
+      },
+    });
+    expect(statements(stack)).toEqual([expect.objectContaining({
+      Condition: {
+        StringEquals: {
+          'gitlab.com:aud': 'https://gitlab.com',
+          'gitlab.com:namespace_id': ['1024512', '77'],
+          'gitlab.com:pipeline_source': ['push', 'web'],
+          'gitlab.com:project_id': '4211006',
+          'gitlab.com:ref_protected': 'true',
+          'gitlab.com:runner_environment': 'gitlab-hosted',
+          'gitlab.com:user_access_level': ['maintainer', 'owner'],
+          'gitlab.com:user_email': 'alice@example.com',
+          'gitlab.com:user_id': '31337',
+          'gitlab.com:user_login': 'alice',
+          'gitlab.com:sub': MAIN_SUB,
+        },
+      },
+    })]);
+  });
+
+  test('claim conditions stay under StringEquals when the subjects are patterns', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [GitLabSubject.group('mygroup').anyBranch()],
+      claimConditions: { refProtected: true, namespaceIds: [77] },
+    });
+    expect(statements(stack)[0].Condition).toEqual({
+      StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:namespace_id': '77', 'gitlab.com:ref_protected': 'true' },
+      StringLike: { 'gitlab.com:sub': 'project_path:mygroup/*:ref_type:branch:ref:*' },
+    });
+  });
+
+  test('the claims map accepts the claims IAM evaluates', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions: { claims: { user_login: ['bob', 'carol'] } } });
+    expect(statements(stack)[0].Condition.StringEquals['gitlab.com:user_login']).toEqual(['bob', 'carol']);
+  });
+
+  test.each([
+    ['environment', 'use a sub claim layout with environment_protected or deployment_tier instead'],
+    ['ref_path', 'use the sub claim (branch()/tag()) instead'],
+    ['project_path', 'use the sub claim (GitLabSubject.project()) instead'],
+    ['ref', 'IAM cannot evaluate a condition on the "ref" claim'],
+    ['deployment_tier', 'IAM cannot evaluate a condition on the "deployment_tier" claim'],
+    ['job_id', 'STS sets no condition key for it, so the condition would never match'],
+  ])('a condition on %j is refused: %s', (claim, message) => {
+    const { stack, provider } = roleStack();
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions: { claims: { [claim]: ['x'] } } }))
+      .toThrow(message);
+  });
+
+  test.each<[string, GitLabClaimConditions, string]>([
+    ['empty list', { projectIds: [] }, 'project_id must list at least one value'],
+    ['zero ID', { projectIds: [0] }, 'GitLab IDs are positive integers, got: 0'],
+    ['fractional ID', { userIds: [1.5] }, 'GitLab IDs are positive integers, got: 1.5'],
+    ['wildcard login', { userLogins: ['ali*'] }, 'must not be empty or contain "*"'],
+    ['empty email', { userEmails: [''] }, 'must not be empty'],
+  ])('bad values are refused: %s', (_name, claimConditions, message) => {
+    const { stack, provider } = roleStack();
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions })).toThrow(message);
+  });
+
+  test('claim conditions on a self-managed instance are a synth-time error', () => {
+    const { stack, provider } = roleStack('https://gitlab.example.com');
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions: { refProtected: true } }))
+      .toThrow('claim conditions work only with the gitlab.com provider');
+    expect(() => new GitLabRunnerRole(stack, 'Role2', { provider, subjects: [MAIN.withClaimConditions({ projectIds: [1] })] }))
+      .toThrow('got: "gitlab.example.com"');
+  });
+
+  test('protected refs silence the any-branch warning', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [GitLabSubject.project('g/p').anyBranch()], claimConditions: { refProtected: true } });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('subjects with claim conditions of their own', () => {
+  test('get a statement of their own, so they neither narrow nor widen the others', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [
+        MAIN,
+        GitLabSubject.project('mygroup/myproject').tag('v*').withClaimConditions({ refProtected: true }),
+        GitLabSubject.project('mygroup/other').branch('main').withClaimConditions({ refProtected: true }),
+        GitLabSubject.project('mygroup/ops').anyBranch().withClaimConditions({ userLogins: ['alice'] }),
+      ],
+    });
+    const [plain, ...own] = statements(stack);
+    expect(plain.Condition).toEqual({ StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:sub': MAIN_SUB } });
+    expect(own.map((s) => s.Condition)).toEqual([
+      {
+        StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:ref_protected': 'true' },
+        StringLike: { 'gitlab.com:sub': ['project_path:mygroup/myproject:ref_type:tag:ref:v*', 'project_path:mygroup/other:ref_type:branch:ref:main'] },
+      },
+      {
+        StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:user_login': 'alice' },
+        StringLike: { 'gitlab.com:sub': 'project_path:mygroup/ops:ref_type:branch:ref:*' },
+      },
+    ]);
+    for (const statement of [plain, ...own]) {
+      expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity', Principal: { Federated: { Ref: expect.stringMatching(/^GitLab/) } } });
+    }
+  });
+
+  test('the role\'s conditions apply to every statement, intersected with the subject\'s', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [MAIN, GitLabSubject.project('g/p').branch('main').withClaimConditions({ userAccessLevels: [GitLabAccessLevel.OWNER] })],
+      claimConditions: { userAccessLevels: [GitLabAccessLevel.MAINTAINER, GitLabAccessLevel.OWNER], refProtected: true },
+    });
+    expect(statements(stack).map((s) => s.Condition.StringEquals['gitlab.com:user_access_level'])).toEqual([['maintainer', 'owner'], 'owner']);
+    expect(statements(stack).map((s) => s.Condition.StringEquals['gitlab.com:ref_protected'])).toEqual(['true', 'true']);
+  });
+
+  test('conditions with nothing in common with the role\'s are an error', () => {
+    const { stack, provider } = roleStack();
+    expect(() => new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [MAIN.withClaimConditions({ refProtected: false })],
+      claimConditions: { refProtected: true },
+    })).toThrow('have no value in common (["true"] and ["false"])');
+  });
+
+  test('withClaimConditions returns a new subject and validates at once', () => {
+    const conditioned = MAIN.withClaimConditions({ projectIds: [7] });
+    expect(conditioned).not.toBe(MAIN);
+    expect(MAIN.claimConditions).toBeUndefined();
+    expect(conditioned.sub).toBe(MAIN_SUB);
+    expect(() => MAIN.withClaimConditions({ claims: { environment: ['prod'] } })).toThrow('IAM cannot evaluate');
+  });
+});
+
+describe('subjects another subject already covers are left out', () => {
+  test.each([
+    ['a project branch under its group\'s any ref', [GitLabSubject.group('mygroup').anyRef(), MAIN], ['project_path:mygroup/*']],
+    ['a tag under the same project\'s tag pattern', [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.project('g/p').tag('v1.2')], ['project_path:g/p:ref_type:tag:ref:v*']],
+    ['a branch pattern under any branch', [GitLabSubject.project('g/p').anyBranch(), GitLabSubject.project('g/p').branch('release/*')], ['project_path:g/p:ref_type:branch:ref:*']],
+    ['a subgroup under its group', [GitLabSubject.group('g').branch('main'), GitLabSubject.group('g/sub').branch('main')], ['project_path:g/*:ref_type:branch:ref:main']],
+    ['equivalent patterns keep one', [GitLabSubject.fromSub('project_path:g/**'), GitLabSubject.group('g').anyRef()], ['project_path:g/*']],
+    ['nothing when neither covers the other', [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.project('g/p').branch('v1')],
+      ['project_path:g/p:ref_type:branch:ref:v1', 'project_path:g/p:ref_type:tag:ref:v*']],
+    ['not a group-prefixed sibling', [GitLabSubject.group('g').anyRef(), GitLabSubject.project('g-evil/p').branch('main')],
+      ['project_path:g-evil/p:ref_type:branch:ref:main', 'project_path:g/*']],
+  ])('%s', (_name, subjects, kept) => {
+    const { stack, provider } = roleStack();
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects });
+    expect(role.subjects.map((s) => s.sub)).toEqual(kept);
+    if (kept.length < subjects.length) {
+      Annotations.fromStack(stack).hasInfo('/Stack/Role', Match.stringLikeRegexp('is left out: .* already admits every job it admits'));
+    }
+  });
+
+  test('a subject with stricter conditions is covered by the same subject without them, not the other way round', () => {
+    const { stack, provider } = roleStack();
+    const strict = MAIN.withClaimConditions({ refProtected: true });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [strict, MAIN] });
+    expect(role.subjects).toEqual([MAIN]);
+    expect(statements(stack)).toHaveLength(1);
+
+    const { stack: other, provider: otherProvider } = roleStack();
+    const kept = new GitLabRunnerRole(other, 'Role', {
+      provider: otherProvider,
+      subjects: [GitLabSubject.group('mygroup').anyRef().withClaimConditions({ refProtected: true }), MAIN],
+    });
+    expect(kept.subjects.map((s) => s.sub)).toEqual([MAIN_SUB, 'project_path:mygroup/*']);
+  });
+});

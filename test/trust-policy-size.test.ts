@@ -1,0 +1,101 @@
+import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+
+const LONGEST_ARN = 'arn:aws-us-gov:iam::123456789012:oidc-provider/gitlab.com';
+
+/** `n` distinct projects whose paths are `pathLength` characters long, each on branch main. */
+function projects(n: number, pathLength = 30): GitLabSubject[] {
+  return Array.from({ length: n }, (_, i) => {
+    const name = `p${i}`.padEnd(pathLength - 'group/'.length, 'x');
+    return GitLabSubject.project(`group/${name}`).branch('main');
+  });
+}
+
+function trustDocument(stack: Stack): any {
+  const [role] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+  return role.Properties.AssumeRolePolicyDocument;
+}
+
+describe('the size estimate is what IAM counts', () => {
+  test('for literal inputs it equals the length of the resolved, minified policy', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = GitLabOidcProvider.fromProviderAttributes(stack, 'GitLab', {
+      providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com',
+    });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(5) });
+    expect(role.trustPolicySize()).toBe(JSON.stringify(trustDocument(stack)).length);
+  });
+
+  test('a provider ARN token counts at its longest: the longest partition and a 12-digit account', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [...projects(3), GitLabSubject.group('g').tag('v*').withClaimConditions({ refProtected: true })],
+    });
+    const document = trustDocument(stack);
+    for (const statement of document.Statement) statement.Principal.Federated = LONGEST_ARN;
+    expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
+  });
+
+  test('statements added later count too', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(1) });
+    const before = role.trustPolicySize();
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [new iam.AccountRootPrincipal()] }));
+    expect(role.trustPolicySize()).toBeGreaterThan(before);
+  });
+});
+
+describe('the trust-policy size budget', () => {
+  test('a role over 2,048 characters fails at synth with the size, the limit, the subject count and what to do', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(40) });
+    const size = role.trustPolicySize();
+    expect(size).toBeGreaterThan(2048);
+    expect(() => Template.fromStack(stack)).toThrow(
+      `trust policy is ${size} characters, over the limit of 2048 (40 subjects)`);
+    expect(() => Template.fromStack(stack)).toThrow(/GitLabSubject\.group\(\).*split the subjects over several roles.*raise the account's "Role trust policy length" quota/);
+  });
+
+  test('a raised quota lets the same role through', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(40), trustPolicySizeLimit: 4096 });
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+
+  test('the budget is checked against the exact boundary', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(10) });
+    const size = role.trustPolicySize();
+
+    const atLimit = new Stack(new App(), 'AtLimit');
+    new GitLabRunnerRole(atLimit, 'Role', { provider: new GitLabOidcProvider(atLimit, 'GitLab'), subjects: projects(10), trustPolicySizeLimit: size });
+    expect(() => Template.fromStack(atLimit)).not.toThrow();
+
+    const below = new Stack(new App(), 'Below');
+    new GitLabRunnerRole(below, 'Role', { provider: new GitLabOidcProvider(below, 'GitLab'), subjects: projects(10), trustPolicySizeLimit: size - 1 });
+    expect(() => Template.fromStack(below)).toThrow(`trust policy is ${size} characters, over the limit of ${size - 1}`);
+  });
+
+  test.each([0, -1, 1.5, 8193])('trustPolicySizeLimit %p is refused', (limit) => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(1), trustPolicySizeLimit: limit }))
+      .toThrow(`trustPolicySizeLimit must be a whole number of characters up to IAM's maximum quota of 8192, got: ${limit}`);
+  });
+
+  test('a group subject is the way out: one subject instead of forty', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [...projects(40), GitLabSubject.group('group').branch('main')] });
+    expect(role.subjects.map((s) => s.sub)).toEqual(['project_path:group/*:ref_type:branch:ref:main']);
+    expect(role.trustPolicySize()).toBeLessThan(400);
+    expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+});
