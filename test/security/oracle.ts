@@ -2,39 +2,88 @@
 // rendering code, and generators of specs and of jobs that are mostly near misses of them.
 import * as fc from 'fast-check';
 import { JobSpec } from './issuer';
-import { GitLabSubject } from '../../src';
+import { GitLabSubClaimComponent, GitLabSubClaimLayout, GitLabSubject } from '../../src';
 
 export type RefSpec =
-  | { readonly kind: 'branch' | 'tag'; readonly name: string }
+  | { readonly kind: 'branch' | 'tag' | 'ref'; readonly name: string }
   | { readonly kind: 'anyBranch' | 'anyTag' | 'anyRef' };
 
-/** "Jobs of this project (or every project below this group) for these refs". */
+/**
+ * "Jobs of this project (or every project below this group) for these refs". The spec's project
+ * declares the sub layout its top-level group uses (layoutOf), as a user would.
+ */
 export interface SubjectSpec {
   readonly scope: 'project' | 'group';
   readonly path: string;
   readonly ref: RefSpec;
+  /** For a layout with ref_protected: only protected (true) or unprotected (false) refs. */
+  readonly refProtected?: boolean;
+}
+
+// The generated world: every top-level group uses one sub layout for all its projects, and every
+// project has one ID. Most groups keep GitLab's default layout.
+const LAYOUTS: string[][] = [
+  ['project_path', 'ref', 'ref_type'],
+  ['project_path', 'ref'],
+  ['project_path', 'ref_type'],
+  ['project_path'],
+  ['project_path', 'ref_type', 'ref', 'ref_protected'],
+  ['project_id', 'ref_type', 'ref'],
+  ['project_id', 'ref'],
+];
+const DEFAULT_LAYOUT = ['project_path', 'ref_type', 'ref'];
+
+/** The sub layout of every project below a path's top-level group. */
+export function layoutOf(path: string): string[] {
+  const top = path.split('/')[0];
+  const hash = [...top].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+  return hash % 3 === 0 ? LAYOUTS[(hash >>> 2) % LAYOUTS.length] : DEFAULT_LAYOUT;
+}
+
+const projectIds = new Map<string, number>();
+/** A project's ID: distinct for every path. */
+export function idOf(path: string): number {
+  if (!projectIds.has(path)) projectIds.set(path, 1000 + projectIds.size);
+  return projectIds.get(path)!;
 }
 
 /** The library subject for a spec, through its public builder API. */
 export function toSubject(spec: SubjectSpec): GitLabSubject {
-  const scope = spec.scope === 'project' ? GitLabSubject.project(spec.path) : GitLabSubject.group(spec.path);
+  const components = layoutOf(spec.path);
+  const options = components === DEFAULT_LAYOUT ? {} : {
+    subClaimLayout: GitLabSubClaimLayout.of(...components.map((c) => COMPONENTS[c])),
+    refProtected: spec.refProtected,
+  };
+  const scope = components[0] === 'project_id' ? GitLabSubject.projectId(idOf(spec.path), options)
+    : spec.scope === 'project' ? GitLabSubject.project(spec.path, options) : GitLabSubject.group(spec.path, options);
   switch (spec.ref.kind) {
     case 'branch': return scope.branch(spec.ref.name);
     case 'tag': return scope.tag(spec.ref.name);
+    case 'ref': return scope.ref(spec.ref.name);
     case 'anyBranch': return scope.anyBranch();
     case 'anyTag': return scope.anyTag();
     case 'anyRef': return scope.anyRef();
   }
 }
 
+const COMPONENTS: Record<string, GitLabSubClaimComponent> = {
+  project_path: GitLabSubClaimComponent.PROJECT_PATH,
+  project_id: GitLabSubClaimComponent.PROJECT_ID,
+  ref_type: GitLabSubClaimComponent.REF_TYPE,
+  ref: GitLabSubClaimComponent.REF,
+  ref_protected: GitLabSubClaimComponent.REF_PROTECTED,
+};
+
 /** Whether the spec admits a job: the oracle. */
-export function admits(spec: SubjectSpec, job: Pick<JobSpec, 'projectPath' | 'refType' | 'ref'>): boolean {
+export function admits(spec: SubjectSpec, job: Pick<JobSpec, 'projectPath' | 'refType' | 'ref' | 'refProtected'>): boolean {
   const inScope = spec.scope === 'project' ? job.projectPath === spec.path : job.projectPath.startsWith(`${spec.path}/`);
   if (!inScope) return false;
+  if (spec.refProtected !== undefined && job.refProtected !== spec.refProtected) return false;
   switch (spec.ref.kind) {
     case 'anyRef': return true;
     case 'anyBranch': return job.refType === 'branch';
     case 'anyTag': return job.refType === 'tag';
+    case 'ref': return wildcardMatch(spec.ref.name, job.ref);
     default: return job.refType === spec.ref.kind && wildcardMatch(spec.ref.name, job.ref);
   }
 }
@@ -84,15 +133,29 @@ const refPatternArb = fc.tuple(refNameArb, fc.nat(), fc.nat(), fc.boolean()).map
 }).map((p) => p.replace(/\*{2,}/g, '*')).filter((p) => isRefName(p.replace(/\*/g, 'x')));
 
 const refSpecArb: fc.Arbitrary<RefSpec> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('branch' as const, 'tag' as const), name: refNameArb }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('branch' as const, 'tag' as const), name: refPatternArb }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('branch' as const, 'tag' as const, 'ref' as const), name: refNameArb }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('branch' as const, 'tag' as const, 'ref' as const), name: refPatternArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('anyBranch' as const, 'anyTag' as const, 'anyRef' as const) }) },
 );
 
+/** A spec the declared layout can express: ref names need `ref`, branch/tag need `ref_type`. */
+function expressible(spec: SubjectSpec): SubjectSpec {
+  const layout = layoutOf(spec.path);
+  const scope = layout[0] === 'project_id' ? 'project' : spec.scope;
+  const path = scope === 'project' && spec.scope === 'group' ? `${spec.path}/p` : spec.path;
+  const refProtected = layout.includes('ref_protected') ? spec.refProtected : undefined;
+  const { kind } = spec.ref;
+  const needsType = kind === 'branch' || kind === 'tag' || kind === 'anyBranch' || kind === 'anyTag';
+  const needsName = kind === 'branch' || kind === 'tag' || kind === 'ref';
+  const ref: RefSpec = (needsType && !layout.includes('ref_type')) || (needsName && !layout.includes('ref'))
+    ? { kind: 'anyRef' } : spec.ref;
+  return { scope, path, ref, refProtected };
+}
+
 export const subjectSpecArb: fc.Arbitrary<SubjectSpec> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ scope: fc.constant('project' as const), path: fc.tuple(groupPathArb, segmentArb).map(([g, p]) => `${g}/${p}`), ref: refSpecArb }) },
-  { weight: 1, arbitrary: fc.record({ scope: fc.constant('group' as const), path: groupPathArb, ref: refSpecArb }) },
-);
+  { weight: 3, arbitrary: fc.record({ scope: fc.constant('project' as const), path: fc.tuple(groupPathArb, segmentArb).map(([g, p]) => `${g}/${p}`), ref: refSpecArb, refProtected: fc.option(fc.boolean(), { nil: undefined }) }) },
+  { weight: 1, arbitrary: fc.record({ scope: fc.constant('group' as const), path: groupPathArb, ref: refSpecArb, refProtected: fc.option(fc.boolean(), { nil: undefined }) }) },
+).map(expressible);
 
 /** Edits that turn a real value into a near miss of it. */
 const nearMissArb = (value: string, alphabet: string): fc.Arbitrary<string> => value.length === 0 ? fc.constant(alphabet[0]) : fc.oneof(
@@ -120,7 +183,7 @@ function projectPathArb(spec: SubjectSpec): fc.Arbitrary<string> {
 
 /** A ref a spec admits, or a near miss of one. */
 function refArb(ref: RefSpec): fc.Arbitrary<string> {
-  if (ref.kind !== 'branch' && ref.kind !== 'tag') return refNameArb;
+  if (!('name' in ref)) return refNameArb;
   const filled = fc.array(fc.stringMatching(/^[abM1/_.-]{0,3}$/), { minLength: 2, maxLength: 2 })
     .map(([x, y]) => ref.name.replace('*', x).replace('*', y));
   return fc.oneof({ weight: 3, arbitrary: filled }, { weight: 2, arbitrary: filled.chain((r) => nearMissArb(r, 'aM1-./')) }, { weight: 1, arbitrary: refNameArb })
@@ -136,12 +199,16 @@ export function jobArb(specs: readonly SubjectSpec[], audiences: readonly string
       : fc.constantFrom('branch' as const, 'branch' as const, 'tag' as const),
     ref: refArb(spec.ref),
     aud: fc.constantFrom(...audiences),
+    refProtected: fc.boolean(),
   }));
   const unrelated = fc.record({
     projectPath: fc.tuple(groupPathArb, segmentArb).map(([g, p]) => `${g}/${p}`).filter(isGitLabPath),
     refType: fc.constantFrom('branch' as const, 'tag' as const),
     ref: refNameArb,
     aud: fc.constantFrom(...audiences),
+    refProtected: fc.boolean(),
   });
-  return fc.oneof({ weight: 9, arbitrary: near }, { weight: 1, arbitrary: unrelated });
+  // Every job carries its project's real ID and sub layout, as GitLab would issue it.
+  return fc.oneof({ weight: 9, arbitrary: near }, { weight: 1, arbitrary: unrelated })
+    .map((job) => ({ ...job, projectId: idOf(job.projectPath), subClaimComponents: layoutOf(job.projectPath) }));
 }
