@@ -36,8 +36,8 @@ const DEFAULT_LAYOUT = ['project_path', 'ref_type', 'ref'];
 /** The sub layout of every project below a path's top-level group. */
 export function layoutOf(path: string): string[] {
   const top = path.split('/')[0];
-  const hash = [...top].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
-  return hash % 3 === 0 ? LAYOUTS[(hash >>> 2) % LAYOUTS.length] : DEFAULT_LAYOUT;
+  const hash = [...top].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_003, 7);
+  return hash % 3 === 0 ? LAYOUTS[Math.floor(hash / 3) % LAYOUTS.length] : DEFAULT_LAYOUT;
 }
 
 const projectIds = new Map<string, number>();
