@@ -52,6 +52,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv@^8',
     'ajv-formats',
     'yaml',
+    // Ecosystem checks. Versions whose aws-cdk-lib peer range includes the minimum we test against.
+    '@aws-cdk/integ-tests-alpha@2.193.0-alpha.0',
+    '@aws-cdk/integ-runner@^2.197',
+    'cdk-nag@~2.37',
   ],
 
   jestOptions: {
@@ -63,6 +67,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
   gitignore: ['cdk.out/', '/example/cdk.out/'],
+  // The package ships lib/*.js and lib/*.d.ts only: no inline source maps or sources.
+  tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
 });
 
 // GitLabRunnerRoleProps = every iam.RoleProps field but `assumedBy`, plus the GitLab trust settings.
@@ -123,13 +129,22 @@ new ProjenStruct(project, {
     },
   );
 
+// README and API samples must compile in every jsii language (Construct Hub shows them): strict rosetta.
+project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile every README and API doc sample with jsii-rosetta in strict mode',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
+project.gitignore.exclude('.jsii.tabl.json');
+
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
 // targets need registries this project's machines cannot reach. `package-all` still builds them all.
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 project.eslint?.addLintPattern('example');
-project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/');
+project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
 
 // The security suite runs inside the normal jest run; its counts are reset before each run and
 // summed into one closing line by test:security and .ci/run.
@@ -142,11 +157,29 @@ securityTask.exec(clearSecurityReports);
 securityTask.exec('jest --coverage=false test/security');
 securityTask.exec('ts-node --project test/tsconfig.json test/security/summary.ts');
 
+// The integration test in snapshot mode: fails when the committed snapshot is stale (no AWS account
+// is needed). integ:update rewrites the snapshot without deploying; README documents the deploy run.
+const integ = project.addTask('integ', {
+  description: 'Check the integration test snapshot (test/integ.*.ts) with integ-runner',
+  exec: 'integ-runner --directory test --language typescript',
+});
+project.addTask('integ:update', {
+  description: 'Rewrite the integration test snapshot without deploying',
+  exec: 'integ-runner --directory test --language typescript --update-on-failed --dry-run',
+});
+project.testTask.spawn(integ);
+
+// The other end of the version matrix: the suite against the newest aws-cdk-lib.
+project.addTask('test:newest-cdk', {
+  description: 'Run the test suite against the newest aws-cdk-lib in a temporary copy',
+  exec: 'bash scripts/test-newest-cdk.sh',
+});
+
 // The example app, synthesized by the real aws-cdk CLI against the library's sources.
 project.addTask('synth:example', {
   description: 'Synthesize the example CDK app in example/ with `cdk synth`',
   cwd: 'example',
-  exec: 'cdk synth --quiet',
+  exec: 'cdk synth --quiet --strict',
 });
 
 project.synth();

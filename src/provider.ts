@@ -227,4 +227,21 @@ class ImportedGitLabOidcProvider extends Resource implements IGitLabOidcProvider
     this.conditionKeyPrefix = prefix;
     this.audiences = ownAudiences;
   }
+
+  // Newer aws-cdk-lib releases add these members to iam.IOidcProvider; implementing them here keeps an
+  // imported provider usable with every release the package supports.
+  /** The ARN, under the name iam.IOpenIdConnectProvider uses. */
+  public get openIdConnectProviderArn(): string {
+    return this.oidcProviderArn;
+  }
+
+  /** The issuer, under the name iam.IOpenIdConnectProvider uses. */
+  public get openIdConnectProviderIssuer(): string {
+    return this.oidcProviderIssuer;
+  }
+
+  /** A reference to the provider, as aws-cdk-lib's resource reference interfaces expect. */
+  public get oidcProviderRef(): { oidcProviderArn: string } {
+    return { oidcProviderArn: this.oidcProviderArn };
+  }
 }

@@ -69,6 +69,9 @@ export class GitLabRunnerRole extends iam.Role {
    */
   public readonly trustPolicySizeLimit: number;
 
+  /** The policy allowCdkDeployments() adds statements to, created on first use. */
+  private cdkDeploymentPolicy?: iam.ManagedPolicy;
+
   /** The longest session the role allows, for the CI job's `--duration-seconds`. */
   private readonly maxSessionSeconds: number;
 
@@ -167,8 +170,12 @@ export class GitLabRunnerRole extends iam.Role {
     const resources = accounts.flatMap((account) => regions.flatMap((region) =>
       ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map((kind) =>
         `arn:${stack.partition}:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`)));
-    this.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'AssumeCdkBootstrapRoles',
+    // A customer managed policy rather than the role's inline one: compliance packs flag inline policies.
+    this.cdkDeploymentPolicy ??= new iam.ManagedPolicy(this, 'CdkDeployments', {
+      description: 'Lets GitLab CI/CD jobs run cdk deploy: assume the CDK bootstrap roles',
+      roles: [this],
+    });
+    this.cdkDeploymentPolicy.addStatements(new iam.PolicyStatement({
       actions: ['sts:AssumeRole', 'sts:TagSession'],
       resources,
     }));

@@ -1,11 +1,15 @@
 // Synth-time checks of literal values. Every check skips values that hold unresolved tokens:
 // what is only known at deploy time cannot be judged here.
-import { Token, UnscopedValidationError, ValidationError } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** Throw a CDK validation error, attached to the construct when there is one. */
+/**
+ * Throw a synth-time error that names the bad value and the rule. A plain Error prefixed with the
+ * construct path: aws-cdk-lib's ValidationError is internal and its constructor changed between
+ * releases, so using it would break the message on some of the versions we support.
+ */
 export function fail(message: string, scope?: IConstruct): never {
-  throw scope ? new ValidationError(message, scope) : new UnscopedValidationError(message);
+  throw new Error(scope && scope.node.path ? `${scope.node.path}: ${message}` : message);
 }
 
 /** Whether a value is fully known at synth time. */

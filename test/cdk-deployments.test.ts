@@ -19,10 +19,12 @@ describe('allowCdkDeployments', () => {
   test('by default: the four bootstrap roles of the role\'s own environment', () => {
     const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
     role.allowCdkDeployments();
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: 'Role1ABCC5F0' }],
       PolicyDocument: {
         Statement: [{
-          Sid: 'AssumeCdkBootstrapRoles',
           Effect: 'Allow',
           Action: ['sts:AssumeRole', 'sts:TagSession'],
           Resource: kinds('111122223333', 'eu-west-1'),
@@ -34,7 +36,7 @@ describe('allowCdkDeployments', () => {
   test('a qualifier, several accounts and regions: every combination, nothing more', () => {
     const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
     role.allowCdkDeployments({ qualifier: 'team1', accounts: ['444455556666', '777788889999'], regions: ['us-east-1', 'eu-central-1'] });
-    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
     const resources = policy.Properties.PolicyDocument.Statement[0].Resource;
     expect(resources).toHaveLength(16);
     expect(resources).toEqual([
@@ -46,11 +48,22 @@ describe('allowCdkDeployments', () => {
   test('an env-agnostic stack targets its own account and region through pseudo parameters', () => {
     const { stack, role } = newRole();
     role.allowCdkDeployments();
-    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+    const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
     expect(policy.Properties.PolicyDocument.Statement[0].Resource[0]).toEqual({
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/cdk-hnb659fds-deploy-role-',
         { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
     });
+  });
+
+  test('calling it again adds to the same policy', () => {
+    const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+    role.allowCdkDeployments();
+    role.allowCdkDeployments({ regions: ['us-east-1'] });
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies).toHaveLength(1);
+    expect(policies[0].Properties.PolicyDocument.Statement.map((s: any) => s.Resource)).toEqual([
+      kinds('111122223333', 'eu-west-1'), kinds('111122223333', 'us-east-1'),
+    ]);
   });
 
   test.each<[GitLabCdkDeploymentOptions, string]>([

@@ -3,7 +3,7 @@ import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 
 const exampleDir = join(__dirname, '..', 'example');
 let outdir: string;
@@ -45,9 +45,13 @@ test('cdk synth writes the role trust policy in the documented shape', () => {
   });
 });
 
-test('the example grants the role its bucket and outputs the role ARN', () => {
-  template.hasResourceProperties('AWS::IAM::Policy', {
+test('the example lets the role deploy CDK apps and outputs the role ARN and its GitLab job', () => {
+  template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
     Roles: [{ Ref: 'DeployRole885297C3' }],
+    PolicyDocument: { Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:TagSession'], Resource: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([':role/cdk-hnb659fds-deploy-role-'])] }]) }] },
   });
   template.hasOutput('RoleArn', { Value: { 'Fn::GetAtt': ['DeployRole885297C3', 'Arn'] } });
+  const job = JSON.stringify(template.findOutputs('GitLabCiJob').GitLabCiJob.Value);
+  expect(job).toContain('id_tokens');
+  expect(job).toContain('aud: \\"https://gitlab.com\\"');
 });

@@ -1,4 +1,4 @@
-import { App, Errors, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider } from '../src';
 
@@ -72,8 +72,8 @@ describe('GitLabOidcProvider', () => {
 
   test('token audiences and thumbprints pass through to the resource', () => {
     const stack = newStack();
-    const audience = Token.asString({ Ref: 'Audience' });
-    const thumbprint = Token.asString({ Ref: 'Thumbprint' });
+    const audience = new CfnParameter(stack, 'Audience').valueAsString;
+    const thumbprint = new CfnParameter(stack, 'Thumbprint').valueAsString;
     new GitLabOidcProvider(stack, 'GitLab', { audiences: [audience], thumbprints: [thumbprint] });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::OIDCProvider', {
       ClientIdList: [{ Ref: 'Audience' }],
@@ -104,7 +104,8 @@ describe('GitLabOidcProvider', () => {
       } catch (e) {
         error = e;
       }
-      expect(Errors.isValidationError(error)).toBe(true);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/^Stack: GitLab issuer URL /);
       expect((error as Error).message).toContain(message);
       expect((error as Error).message).toContain(`got: ${JSON.stringify(url)}`);
     });
@@ -194,5 +195,18 @@ describe('importing an existing provider', () => {
     [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', audiences: [] }, 'needs at least one audience'],
   ])('fromProviderAttributes refuses %#: %s', (attrs, message) => {
     expect(() => GitLabOidcProvider.fromProviderAttributes(newStack(), 'GitLab', attrs)).toThrow(message);
+  });
+});
+
+describe('an imported provider works with newer aws-cdk-lib interfaces too', () => {
+  test('it exposes the IOpenIdConnectProvider aliases and a resource reference', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const provider = GitLabOidcProvider.fromProviderAttributes(stack, 'GitLab', {
+      providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com',
+    }) as any;
+    expect(provider.openIdConnectProviderArn).toBe('arn:aws:iam::111122223333:oidc-provider/gitlab.com');
+    expect(provider.openIdConnectProviderIssuer).toBe('gitlab.com');
+    expect(provider.oidcProviderRef).toEqual({ oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com' });
+    expect(provider.env).toEqual({ account: '111122223333', region: '' }); // IAM is global: its ARNs have no region
   });
 });
