@@ -175,6 +175,16 @@ project.addTask('test:newest-cdk', {
   exec: 'bash scripts/test-newest-cdk.sh',
 });
 
+// Benchmarks against hand-written aws-cdk-lib (bench/); a smoke run is part of CI.
+const bench = project.addTask('bench', {
+  description: 'Benchmark synth overhead, template weight, trust-policy packing and package weight; writes BENCHMARKS.md',
+});
+bench.spawn(project.compileTask);
+bench.exec('ts-node --project test/tsconfig.json bench/run.ts');
+const benchSmoke = project.addTask('bench:smoke', { description: 'A tiny run of the benchmark, to prove it works', env: { BENCH_SMOKE: '1' } });
+benchSmoke.exec('ts-node --project test/tsconfig.json bench/run.ts');
+project.eslint?.addLintPattern('bench');
+
 // The example app, synthesized by the real aws-cdk CLI against the library's sources.
 project.addTask('synth:example', {
   description: 'Synthesize the example CDK app in example/ with `cdk synth`',

@@ -115,7 +115,11 @@ function renderConditions(prefix: string, audience: string, subjects: readonly G
  * `?`) can stand for, so a "true" is always right and a "false" only means "not proven".
  */
 export function globCovers(a: string, b: string): boolean {
-  if (!isLiteral(a) || !isLiteral(b)) return a === b;
+  if (a === b) return true;
+  if (!isLiteral(a) || !isLiteral(b)) return false;
+  // Cheap rejections first: an exact `a` covers only itself, and `a`'s literal prefix must start `b`.
+  const wildcard = a.search(/[*?]/);
+  if (wildcard < 0 || !b.startsWith(a.slice(0, wildcard))) return false;
   // matches[i][j]: a[i..] matches b[j..]
   const matches: boolean[][] = Array.from({ length: a.length + 1 }, () => new Array<boolean>(b.length + 1).fill(false));
   matches[a.length][b.length] = true;
@@ -129,6 +133,23 @@ export function globCovers(a: string, b: string): boolean {
     }
   }
   return matches[0][0];
+}
+
+/**
+ * The trust policy's length computed from the plan alone, without resolving the document: what
+ * `trustPolicySize` returns for a policy that holds exactly the planned statements. Undefined when a
+ * condition holds a token, whose rendering only resolution can tell.
+ * @param federated the provider ARN, or a placeholder of its longest length
+ */
+export function plannedTrustPolicySize(statements: readonly TrustStatement[], federated: string): number | undefined {
+  const document = {
+    Statement: statements.map((s) => ({
+      Action: 'sts:AssumeRoleWithWebIdentity', Condition: s.conditions, Effect: 'Allow', Principal: { Federated: federated },
+    })),
+    Version: '2012-10-17',
+  };
+  const json = JSON.stringify(document);
+  return isLiteral(json) ? json.length : undefined;
 }
 
 // The longest values IAM could substitute for the tokens in a synthesized trust policy.

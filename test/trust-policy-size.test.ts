@@ -39,6 +39,22 @@ describe('the size estimate is what IAM counts', () => {
     expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
   });
 
+  test.each<[string, () => GitLabSubject[], boolean]>([
+    ['one exact subject', () => projects(1), false],
+    ['several exact subjects', () => projects(7), false],
+    ['patterns', () => [GitLabSubject.group('g').tag('v*'), ...projects(2)], false],
+    ['per-subject statements', () => [...projects(2), GitLabSubject.group('g').anyBranch().withClaimConditions({ userLogins: ['a', 'b'] })], false],
+    ['with the minimizePolicies feature flag', () => [...projects(3), GitLabSubject.group('g').anyBranch().withClaimConditions({ refProtected: true })], true],
+  ])('the size computed from the plan equals the synthesized policy\'s: %s', (_name, subjects, minimize) => {
+    const app = new App({ context: minimize ? { '@aws-cdk/aws-iam:minimizePolicies': true } : {} });
+    const stack = new Stack(app, 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: subjects(), claimConditions: { projectIds: [1, 2] } });
+    const document = trustDocument(stack);
+    for (const statement of document.Statement) statement.Principal.Federated = LONGEST_ARN;
+    expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
+  });
+
   test('statements added later count too', () => {
     const stack = new Stack(new App(), 'Stack');
     const provider = new GitLabOidcProvider(stack, 'GitLab');

@@ -1,0 +1,96 @@
+// One benchmark sample: builds the same app one of three ways and synthesizes it, in a fresh process.
+//   node bench/synth-app.js <library|hand|custom> <roles> <rolesPerStack>
+// Prints one JSON line: build+synth milliseconds, and what the cloud assembly holds.
+'use strict';
+const { createHash } = require('crypto');
+const { mkdtempSync, readFileSync, rmSync } = require('fs');
+const { tmpdir } = require('os');
+const { join } = require('path');
+const cdk = require('aws-cdk-lib');
+const { aws_iam: iam } = cdk;
+const lib = require('../lib');
+
+const [variant, roles, perStack] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const URL = 'https://gitlab.com';
+const subOf = (i) => `project_path:mygroup/project-${i}:ref_type:branch:ref:main`;
+
+const started = process.hrtime.bigint();
+const outdir = mkdtempSync(join(tmpdir(), 'bench-'));
+const app = new cdk.App({ outdir, analyticsReporting: false });
+
+// The provider lives in the first stack; stacks beyond it import it, as an account-wide singleton.
+let providerStack;
+function provider(stack) {
+  const first = providerStack === undefined;
+  if (first) providerStack = stack;
+  switch (variant) {
+    case 'library':
+      return first ? new lib.GitLabOidcProvider(stack, 'GitLab') : lib.GitLabOidcProvider.fromAccount(stack, 'GitLab');
+    case 'hand':
+      return first
+        ? retained(new iam.OidcProviderNative(stack, 'GitLab', { url: URL, clientIds: [URL] }))
+        : iam.OidcProviderNative.fromOidcProviderArn(stack, 'GitLab', stack.formatArn({
+          service: 'iam', region: '', resource: 'oidc-provider', resourceName: 'gitlab.com', arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        }));
+    case 'custom':
+      return first
+        ? new iam.OpenIdConnectProvider(stack, 'GitLab', { url: URL, clientIds: [URL] })
+        : iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'GitLab', stack.formatArn({
+          service: 'iam', region: '', resource: 'oidc-provider', resourceName: 'gitlab.com', arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        }));
+    default:
+      throw new Error(`unknown variant ${variant}`);
+  }
+}
+
+/** The library keeps its provider when it leaves the stack; so does the hand-written twin. */
+function retained(resource) {
+  resource.applyRemovalPolicy(cdk.RemovalPolicy.RETAIN);
+  return resource;
+}
+
+function role(stack, p, i) {
+  const id = `Role${i}`;
+  if (variant === 'library') {
+    new lib.GitLabRunnerRole(stack, id, { provider: p, subjects: [lib.GitLabSubject.project(`mygroup/project-${i}`).branch('main')] });
+    return;
+  }
+  // Written by hand to render the library's template exactly.
+  const arn = variant === 'hand' ? p.oidcProviderArn : p.openIdConnectProviderArn;
+  if (variant === 'hand') {
+    new iam.Role(stack, id, { assumedBy: new iam.WebIdentityPrincipal(arn, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
+  } else {
+    new iam.Role(stack, id, { assumedBy: new iam.OpenIdConnectPrincipal(p, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
+  }
+}
+
+for (let s = 0; s * perStack < roles; s++) {
+  const stack = new cdk.Stack(app, `GitLab${s}`, {
+    synthesizer: new cdk.DefaultStackSynthesizer({ generateBootstrapVersionRule: false }),
+  });
+  const p = provider(stack);
+  for (let i = s * perStack; i < Math.min(roles, (s + 1) * perStack); i++) role(stack, p, i);
+}
+const assembly = app.synth();
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+
+let resources = 0;
+let bytes = 0;
+let assets = 0;
+const hash = createHash('sha256');
+for (const stack of assembly.stacks) {
+  const text = readFileSync(join(outdir, stack.templateFile), 'utf8');
+  bytes += Buffer.byteLength(text);
+  resources += Object.keys(JSON.parse(text).Resources).length;
+  hash.update(text);
+}
+for (const artifact of assembly.artifacts) {
+  if (artifact.constructor.name === 'AssetManifestArtifact') {
+    const manifest = JSON.parse(readFileSync(artifact.file, 'utf8'));
+    // The stack templates themselves are file assets too; count the others.
+    assets += Object.values(manifest.files ?? {}).filter((f) => !String(f.source.path).endsWith('.template.json')).length;
+    assets += Object.keys(manifest.dockerImages ?? {}).length;
+  }
+}
+rmSync(outdir, { recursive: true, force: true });
+process.stdout.write(JSON.stringify({ ms, resources, bytes, assets, stacks: assembly.stacks.length, templateHash: hash.digest('hex') }) + '\n');
