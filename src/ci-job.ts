@@ -1,5 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
-import { fail, isLiteral, show } from './validation';
+import { Duration } from 'aws-cdk-lib';
+import { fail, isLiteral, isLiteralNumber, numberText, show } from './validation';
 
 /**
  * How the generated GitLab job hands its ID token to AWS.
@@ -117,7 +117,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions): strin
   if (region !== undefined && isLiteral(region) && !/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region)) {
     fail(`region must be an AWS region name, got: ${show(region)}`);
   }
-  if (!Token.isUnresolved(seconds) && (seconds < 900 || seconds > role.maxSessionSeconds)) {
+  if (isLiteralNumber(seconds) && (seconds < 900 || seconds > role.maxSessionSeconds)) {
     fail(`sessionDuration must be between 900 seconds and the role's maximum session duration (${role.maxSessionSeconds} seconds), got: ${seconds}`);
   }
   if (script.length === 0) fail('script must have at least one command, got: []');
@@ -139,7 +139,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions): strin
     : [
       'export $(printf "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s" ' +
       '$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
-      `--web-identity-token "${token}" --duration-seconds ${seconds} ` +
+      `--web-identity-token "${token}" --duration-seconds ${numberText(seconds)} ` +
       '--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text))',
     ];
 

@@ -1,4 +1,4 @@
-import { fail, isLiteral, show } from './validation';
+import { fail, isLiteral, isLiteralNumber, numberText, show } from './validation';
 
 /**
  * Where a job's runner runs: the `runner_environment` claim.
@@ -211,7 +211,7 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
   const set = (claim: string, list: readonly (string | number | boolean)[] | undefined) => {
     if (list === undefined) return;
     if (list.length === 0) fail(`${what}: ${claim} must list at least one value (an empty list admits no job), got: []`);
-    const strings = [...new Set(list.map(String))];
+    const strings = [...new Set(list.map((v) => (typeof v === 'number' ? numberText(v) : String(v))))];
     for (const value of strings) {
       if (isLiteral(value) && (value.length === 0 || /[*?]|\$\{/.test(value))) {
         fail(`${what}: ${claim} values are compared with StringEquals and must not be empty or contain "*", "?" or "\${", got: ${show(value)}`);
@@ -221,7 +221,7 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
     values.set(claim, previous ? intersect(previous, strings, claim, what) : strings);
   };
   for (const id of [...conditions.projectIds ?? [], ...conditions.namespaceIds ?? [], ...conditions.userIds ?? []]) {
-    if (!isLiteral(String(id))) continue;
+    if (!isLiteralNumber(id)) continue;
     if (!Number.isInteger(id) || id <= 0) fail(`${what}: GitLab IDs are positive integers, got: ${show(id)}`);
   }
   set('project_id', conditions.projectIds);

@@ -1,11 +1,11 @@
-import { Annotations, Stack, Token, aws_iam as iam } from 'aws-cdk-lib';
+import { Annotations, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GitLabCiJobOptions, renderCiJob } from './ci-job';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
 import { planTrust, plannedTrustPolicySize, trustPolicySize } from './trust-policy';
-import { fail, isLiteral, show, validateAudience } from './validation';
+import { fail, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
 const DEFAULT_TRUST_POLICY_LIMIT = 2048;
@@ -89,7 +89,7 @@ export class GitLabRunnerRole extends iam.Role {
     const audience = requestedAudience ?? provider.audiences[0];
     validateTrust(scope, provider, audience, subjects);
     const limit = trustPolicySizeLimit ?? DEFAULT_TRUST_POLICY_LIMIT;
-    if (!Token.isUnresolved(limit) && (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRUST_POLICY_LIMIT)) {
+    if (isLiteralNumber(limit) && (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRUST_POLICY_LIMIT)) {
       fail(`trustPolicySizeLimit must be a whole number of characters up to IAM's maximum quota of ${MAX_TRUST_POLICY_LIMIT}, got: ${limit}`, scope);
     }
     const plan = planTrust(provider.conditionKeyPrefix, audience, subjects, claimConditions);
@@ -198,7 +198,7 @@ export class GitLabRunnerRole extends iam.Role {
 
   private validateTrustPolicySize(): string[] {
     const size = this.trustPolicySize();
-    if (Token.isUnresolved(this.trustPolicySizeLimit) || size <= this.trustPolicySizeLimit) return [];
+    if (!isLiteralNumber(this.trustPolicySizeLimit) || size <= this.trustPolicySizeLimit) return [];
     return [
       `trust policy is ${size} characters, over the limit of ${this.trustPolicySizeLimit} (${this.subjects.length} subjects); ` +
       'IAM would reject it at deploy with "Cannot exceed quota for ACLSizePerRole". Cover projects with a group subject ' +
@@ -228,7 +228,7 @@ function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience
  * branch or tag to the project assume the role: legal, but worth a conscious decision.
  */
 function warnIfAnyRef(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (isLiteral(subject.sub) && /(?:^project_(?:path|id):[^:]*\*|:\*)$/.test(subject.sub)) {
+  if (/(?:^project_(?:path|id):[^:]*\*|:\*)$/.test(subject.sub) && isLiteral(subject.sub)) {
     Annotations.of(role).addWarningV2('cdk-gitlab-oidc:anyRef',
       `subject ${show(subject.sub)} admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ` +
       'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.');

@@ -1,6 +1,6 @@
 import { claimValues, GitLabClaimConditions } from './claim-conditions';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
-import { fail, gitLabPathProblem, isLiteral, show, validateGitLabPath, validateRefName } from './validation';
+import { fail, gitLabPathProblem, isLiteral, isLiteralNumber, numberText, show, validateGitLabPath, validateRefName } from './validation';
 
 /**
  * Options of a subject's project: the `sub` layout it uses, and values for the layout's optional
@@ -90,9 +90,9 @@ export class GitLabSubject {
    * @param options the project's `sub` layout
    */
   public static projectId(id: number, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
-    if (isLiteral(String(id)) && (!Number.isInteger(id) || id <= 0)) fail(`GitLab project ID must be a positive integer, got: ${show(id)}`);
+    if (isLiteralNumber(id) && (!Number.isInteger(id) || id <= 0)) fail(`GitLab project ID must be a positive integer, got: ${show(id)}`);
     const layout = options.subClaimLayout ?? GitLabSubClaimLayout.PROJECT_ID;
-    return GitLabSubjectBuilder._create(String(id), { ...options, subClaimLayout: layout }, GitLabSubClaimComponent.PROJECT_ID, 'GitLabSubject.projectId()');
+    return GitLabSubjectBuilder._create(numberText(id), { ...options, subClaimLayout: layout }, GitLabSubClaimComponent.PROJECT_ID, 'GitLabSubject.projectId()');
   }
 
   /**

@@ -47,12 +47,13 @@ export function planTrust(
 
   // Each distinct subject with the claim conditions it needs (the role's and its own, ANDed),
   // in a stable order so that the input order never changes the result.
+  const roleKey = claimsKey(roleClaims);
   const entries = new Map<string, { subject: GitLabSubject; claims: ClaimValues; key: string }>();
   for (const subject of subjects) {
     const claims = subject.claimConditions
       ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, `subject ${show(subject.sub)}`), `subject ${show(subject.sub)}`)
       : roleClaims;
-    const key = claimsKey(claims);
+    const key = claims === roleClaims ? roleKey : claimsKey(claims);
     entries.set(JSON.stringify([subject.sub, key]), { subject, claims, key });
   }
   const sorted = [...entries.values()].sort((a, b) => compare(a.subject.sub, b.subject.sub) || compare(a.key, b.key));
@@ -77,7 +78,7 @@ export function planTrust(
   }
 
   const statements = [...groups.entries()]
-    .sort(([a], [b]) => (a === claimsKey(roleClaims) ? -1 : b === claimsKey(roleClaims) ? 1 : compare(a, b)))
+    .sort(([a], [b]) => (a === roleKey ? -1 : b === roleKey ? 1 : compare(a, b)))
     .map(([, g]) => ({ subjects: g.subjects, claims: g.claims, conditions: renderConditions(prefix, audience, g.subjects, g.claims) }));
   return { statements, covered };
 }
@@ -105,8 +106,10 @@ function renderConditions(prefix: string, audience: string, subjects: readonly G
     const values = claims.get(claim);
     if (values) equals[`${prefix}:${claim}`] = one(values);
   }
-  const sub = { [`${prefix}:sub`]: one(subjects.map((s) => s.sub)) };
-  return subjects.some((s) => s.isPattern) ? { StringEquals: equals, StringLike: sub } : { StringEquals: { ...equals, ...sub } };
+  const sub = one(subjects.map((s) => s.sub));
+  if (subjects.some((s) => s.isPattern)) return { StringEquals: equals, StringLike: { [`${prefix}:sub`]: sub } };
+  equals[`${prefix}:sub`] = sub;
+  return { StringEquals: equals };
 }
 
 /**

@@ -1,6 +1,6 @@
 // Synth-time checks of literal values. Every check skips values that hold unresolved tokens:
 // what is only known at deploy time cannot be judged here.
-import { Token } from 'aws-cdk-lib';
+import { Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -12,9 +12,26 @@ export function fail(message: string, scope?: IConstruct): never {
   throw new Error(scope && scope.node.path ? `${scope.node.path}: ${message}` : message);
 }
 
+// aws-cdk-lib's index exports Token through a getter that looks the module up on every access;
+// isLiteral runs a dozen times per role, so the class is looked up once.
+const TOKEN = Token;
+
 /** Whether a value is fully known at synth time. */
 export function isLiteral(value: string): boolean {
-  return !Token.isUnresolved(value);
+  return !TOKEN.isUnresolved(value);
+}
+
+/** Whether a number is fully known at synth time (not a number-encoded token). */
+export function isLiteralNumber(value: number): boolean {
+  return !TOKEN.isUnresolved(value);
+}
+
+/**
+ * A number as policy text: a literal as its digits, a token as a string token that resolves to the
+ * same reference. `String()` would turn a number token into the meaningless double that encodes it.
+ */
+export function numberText(value: number): string {
+  return Tokenization.stringifyNumber(value);
 }
 
 /** `JSON.stringify` for error messages, so empty strings and white space stay visible. */

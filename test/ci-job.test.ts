@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { App, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
@@ -71,6 +71,14 @@ describe('gitLabCiJob', () => {
       'printf \'%s\' "$GITLAB_OIDC_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"',
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
+  });
+
+  test('a session duration held in a token is passed through, not checked', () => {
+    const { stack, role } = newRole();
+    const hours = new CfnParameter(stack, 'Hours', { type: 'Number' }).valueAsNumber;
+    const resolved = stack.resolve(role.gitLabCiJob({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(hours) }));
+    expect(JSON.stringify(resolved)).toContain('{"Ref":"Hours"}');
+    expect(JSON.stringify(resolved)).not.toMatch(/e\+\d{3}/);
   });
 
   test('the CLI form exchanges the token with assume-role-with-web-identity', () => {

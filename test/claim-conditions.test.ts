@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import {
   GitLabAccessLevel, GitLabClaimConditions, GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerEnvironment,
@@ -205,5 +205,30 @@ describe('subjects another subject already covers are left out', () => {
       subjects: [GitLabSubject.group('mygroup').anyRef().withClaimConditions({ refProtected: true }), MAIN],
     });
     expect(kept.subjects.map((s) => s.sub)).toEqual([MAIN_SUB, 'project_path:mygroup/*']);
+  });
+});
+
+describe('numeric IDs held in tokens', () => {
+  test('a project ID parameter renders as its reference, in the sub and in the claim condition', () => {
+    const { stack, provider } = roleStack();
+    const projectId = new CfnParameter(stack, 'ProjectId', { type: 'Number' }).valueAsNumber;
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [GitLabSubject.projectId(projectId).branch('main')],
+      claimConditions: { projectIds: [projectId] },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({
+          Condition: {
+            StringEquals: {
+              'gitlab.com:aud': 'https://gitlab.com',
+              'gitlab.com:project_id': { Ref: 'ProjectId' },
+              'gitlab.com:sub': { 'Fn::Join': ['', ['project_id:', { Ref: 'ProjectId' }, ':ref_type:branch:ref:main']] },
+            },
+          },
+        })],
+      },
+    });
   });
 });
