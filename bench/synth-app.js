@@ -1,5 +1,5 @@
 // One benchmark sample: builds the same app one of three ways and synthesizes it, in a fresh process.
-//   node bench/synth-app.js <library|hand|custom> <roles> <rolesPerStack>
+//   node bench/synth-app.js <library|hand|subclass|custom> <roles> <rolesPerStack>
 // Prints one JSON line: build+synth milliseconds, and what the cloud assembly holds.
 'use strict';
 const { createHash } = require('crypto');
@@ -27,6 +27,7 @@ function provider(stack) {
     case 'library':
       return first ? new lib.GitLabOidcProvider(stack, 'GitLab') : lib.GitLabOidcProvider.fromAccount(stack, 'GitLab');
     case 'hand':
+    case 'subclass':
       return first
         ? retained(new iam.OidcProviderNative(stack, 'GitLab', { url: URL, clientIds: [URL] }))
         : iam.OidcProviderNative.fromOidcProviderArn(stack, 'GitLab', stack.formatArn({
@@ -49,6 +50,9 @@ function retained(resource) {
   return resource;
 }
 
+/** What extending iam.Role costs by itself, as GitLabRunnerRole must: the floor of the library's overhead. */
+class EmptyRoleSubclass extends iam.Role {}
+
 function role(stack, p, i) {
   const id = `Role${i}`;
   if (variant === 'library') {
@@ -56,9 +60,10 @@ function role(stack, p, i) {
     return;
   }
   // Written by hand to render the library's template exactly.
-  const arn = variant === 'hand' ? p.oidcProviderArn : p.openIdConnectProviderArn;
-  if (variant === 'hand') {
-    new iam.Role(stack, id, { assumedBy: new iam.WebIdentityPrincipal(arn, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
+  const arn = variant === 'custom' ? p.openIdConnectProviderArn : p.oidcProviderArn;
+  if (variant === 'hand' || variant === 'subclass') {
+    const RoleClass = variant === 'hand' ? iam.Role : EmptyRoleSubclass;
+    new RoleClass(stack, id, { assumedBy: new iam.WebIdentityPrincipal(arn, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
   } else {
     new iam.Role(stack, id, { assumedBy: new iam.OpenIdConnectPrincipal(p, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
   }

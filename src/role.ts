@@ -106,7 +106,7 @@ export class GitLabRunnerRole extends iam.Role {
     }
     this.provider = provider;
     this.audience = audience;
-    this.subjects = plan.statements.flatMap((s) => s.subjects);
+    this.subjects = ([] as GitLabSubject[]).concat(...plan.statements.map((s) => s.subjects));
     this.trustPolicySizeLimit = limit;
     this.maxSessionSeconds = roleProps.maxSessionDuration?.toSeconds() ?? 3600;
 
