@@ -30,18 +30,21 @@ function provider(stack) {
     case 'subclass':
       return first
         ? retained(new iam.OidcProviderNative(stack, 'GitLab', { url: URL, clientIds: [URL] }))
-        : iam.OidcProviderNative.fromOidcProviderArn(stack, 'GitLab', stack.formatArn({
-          service: 'iam', region: '', resource: 'oidc-provider', resourceName: 'gitlab.com', arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
-        }));
+        : iam.OidcProviderNative.fromOidcProviderArn(stack, 'GitLab', accountProviderArn(stack));
     case 'custom':
       return first
         ? new iam.OpenIdConnectProvider(stack, 'GitLab', { url: URL, clientIds: [URL] })
-        : iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'GitLab', stack.formatArn({
-          service: 'iam', region: '', resource: 'oidc-provider', resourceName: 'gitlab.com', arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
-        }));
+        : iam.OpenIdConnectProvider.fromOpenIdConnectProviderArn(stack, 'GitLab', accountProviderArn(stack));
     default:
       throw new Error(`unknown variant ${variant}`);
   }
+}
+
+/** The ARN of the stack account's gitlab.com provider, as GitLabOidcProvider.fromAccount() builds it. */
+function accountProviderArn(stack) {
+  return stack.formatArn({
+    service: 'iam', region: '', resource: 'oidc-provider', resourceName: 'gitlab.com', arnFormat: cdk.ArnFormat.SLASH_RESOURCE_NAME,
+  });
 }
 
 /** The library keeps its provider when it leaves the stack; so does the hand-written twin. */

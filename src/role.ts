@@ -4,7 +4,7 @@ import { GitLabCiJobOptions, renderCiJob } from './ci-job';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
-import { planTrust, plannedTrustPolicySize, trustPolicySize } from './trust-policy';
+import { longestProviderArn, planTrust, plannedTrustPolicySize, TrustStatement, trustPolicySize } from './trust-policy';
 import { fail, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
@@ -69,9 +69,8 @@ export class GitLabRunnerRole extends iam.Role {
    */
   public readonly trustPolicySizeLimit: number;
 
-  /** The trust policy's size computed from the plan, and how many statements the plan has. */
-  private readonly plannedSize?: number;
-  private readonly plannedStatementCount: number;
+  /** The planned trust statements, from which the policy's size follows while it holds only them. */
+  private readonly trustStatements: readonly TrustStatement[];
 
   /** The policy allowCdkDeployments() adds statements to, created on first use. */
   private cdkDeploymentPolicy?: iam.ManagedPolicy;
@@ -106,13 +105,10 @@ export class GitLabRunnerRole extends iam.Role {
     }
     this.provider = provider;
     this.audience = audience;
-    this.subjects = ([] as GitLabSubject[]).concat(...plan.statements.map((s) => s.subjects));
+    this.subjects = plan.statements.flatMap((s) => s.subjects);
     this.trustPolicySizeLimit = limit;
     this.maxSessionSeconds = roleProps.maxSessionDuration?.toSeconds() ?? 3600;
-
-    // Computing the size from the plan spares resolving every role's policy again at synth time.
-    this.plannedSize = plannedTrustPolicySize(plan.statements, this.longestProviderArn());
-    this.plannedStatementCount = plan.statements.length;
+    this.trustStatements = plan.statements;
 
     for (const { subject, by } of plan.covered) {
       Annotations.of(this).addInfo(`subject ${show(subject.sub)} is left out: ${show(by.sub)} already admits every job it admits.`);
@@ -131,17 +127,14 @@ export class GitLabRunnerRole extends iam.Role {
    * `trustPolicySizeLimit`; synth fails when it is over.
    */
   public trustPolicySize(): number {
-    if (this.plannedSize !== undefined && this.assumeRolePolicy!.statementCount === this.plannedStatementCount) {
-      return this.plannedSize;
+    const federated = longestProviderArn(this.provider.oidcProviderArn, this.provider.conditionKeyPrefix);
+    // While the policy holds just the planned statements, its size follows from the plan: no resolve per role.
+    if (this.assumeRolePolicy!.statementCount === this.trustStatements.length) {
+      const planned = plannedTrustPolicySize(this.trustStatements, federated);
+      if (planned !== undefined) return planned;
     }
     const document = Stack.of(this).resolve(this.assumeRolePolicy!.toJSON());
-    return trustPolicySize(document, this.longestProviderArn().length);
-  }
-
-  /** The provider ARN if it is a literal, else a placeholder as long as it could get. */
-  private longestProviderArn(): string {
-    const arn = this.provider.oidcProviderArn;
-    return isLiteral(arn) ? arn : 'a'.repeat('arn:aws-us-gov:iam::123456789012:oidc-provider/'.length + this.provider.conditionKeyPrefix.length);
+    return trustPolicySize(document, federated.length);
   }
 
   /**

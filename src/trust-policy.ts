@@ -164,6 +164,17 @@ const LONGEST: Record<string, string> = {
 };
 
 /**
+ * The provider ARN if it is a literal, else a placeholder as long as it could get: the longest
+ * partition and a 12-digit account.
+ * @param arn the provider's ARN
+ * @param conditionKeyPrefix the provider's condition-key prefix, which is the ARN's resource name
+ */
+export function longestProviderArn(arn: string, conditionKeyPrefix: string): string {
+  if (isLiteral(arn)) return arn;
+  return 'a'.repeat(`arn:${LONGEST['AWS::Partition']}:iam::${LONGEST['AWS::AccountId']}:oidc-provider/${conditionKeyPrefix}`.length);
+}
+
+/**
  * The length IAM counts for a trust policy (no white space), with every token replaced by the
  * longest value it could take: the provider's ARN in the longest partition with a 12-digit account.
  * Unknown references (parameters, imports) inside strings count as empty.

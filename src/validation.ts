@@ -126,15 +126,8 @@ export function validateGitLabPath(path: string, what: string, minSegments: numb
   if (problem) fail(`GitLab ${what} path ${problem}, got: ${show(path)}`);
 }
 
-/** A whole valid path, for the common case; the rules below name what is wrong with any other. */
-const VALID_PATH = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_.][A-Za-z0-9_.-]*)*$/;
-
 /** What breaks GitLab's path rules in a literal path, if anything. */
 export function gitLabPathProblem(path: string, minSegments: number): string | undefined {
-  if (VALID_PATH.test(path) && !/\.(?:git|atom)(?:\/|$)/.test(path) && path.length <= MAX_SEGMENT_LENGTH) {
-    const segments = path.split('/').length;
-    if (segments >= minSegments && segments <= MAX_PATH_SEGMENTS) return undefined;
-  }
   if (path.length === 0) return 'must not be empty';
   if (/[*?]/.test(path)) {
     return 'must not contain "*" or "?": GitLab paths never do, and in a policy they are wildcards (use GitLabSubject.group() for every project of a group)';
