@@ -52,6 +52,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ajv@^8',
     'ajv-formats',
     'yaml',
+    // The generated jobs run for real: a GitLab CI runner emulator (4.64.1 is the newest that runs on
+    // Node 20), and AWS clients on the SDK for JavaScript v3 against a loopback STS.
+    'gitlab-ci-local@4.64.1',
+    '@aws-sdk/client-sts@^3',
+    'jmespath',
     // Ecosystem checks. Versions whose aws-cdk-lib peer range includes the minimum we test against.
     '@aws-cdk/integ-tests-alpha@2.193.0-alpha.0',
     '@aws-cdk/integ-runner@^2.197',

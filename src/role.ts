@@ -5,7 +5,7 @@ import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
 import { longestProviderArn, planTrust, plannedTrustPolicySize, TrustStatement, trustPolicySize } from './trust-policy';
-import { fail, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
+import { AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
 const DEFAULT_TRUST_POLICY_LIMIT = 2048;
@@ -107,7 +107,7 @@ export class GitLabRunnerRole extends iam.Role {
     this.audience = audience;
     this.subjects = plan.statements.flatMap((s) => s.subjects);
     this.trustPolicySizeLimit = limit;
-    this.maxSessionSeconds = roleProps.maxSessionDuration?.toSeconds() ?? 3600;
+    this.maxSessionSeconds = roleProps.maxSessionDuration?.toSeconds() ?? DEFAULT_SESSION_SECONDS;
     this.trustStatements = plan.statements;
 
     for (const { subject, by } of plan.covered) {
@@ -140,7 +140,11 @@ export class GitLabRunnerRole extends iam.Role {
   /**
    * The `.gitlab-ci.yml` job that assumes this role: an `id_tokens` entry with the role's audience,
    * the role's ARN, and the token handed to the AWS CLI and SDKs. Print it, or emit it as a stack
-   * output; every token in it (the role ARN) resolves there.
+   * output, where the role's ARN resolves.
+   *
+   * The job stops before its script when it gets no credentials, never uses the runner's own AWS
+   * credentials, and leaves no copy of the token behind. Its options must be literals, or deploy-time
+   * values that cannot change its YAML (pseudo parameters, Number parameters).
    * @param options the job's name, script and how it gets credentials
    */
   public gitLabCiJob(options: GitLabCiJobOptions = {}): string {
@@ -150,7 +154,7 @@ export class GitLabRunnerRole extends iam.Role {
       audience: this.audience,
       region: isLiteral(stack.region) ? stack.region : undefined,
       maxSessionSeconds: this.maxSessionSeconds,
-    }, options);
+    }, options, this);
   }
 
   /**
@@ -173,7 +177,7 @@ export class GitLabRunnerRole extends iam.Role {
       if (isLiteral(account) && !/^\d{12}$/.test(account)) fail(`an AWS account ID is 12 digits, got: ${show(account)}`, this);
     }
     for (const region of regions) {
-      if (isLiteral(region) && !/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(region)) fail(`not an AWS region name, got: ${show(region)}`, this);
+      if (isLiteral(region) && !AWS_REGION.test(region)) fail(`not an AWS region name, got: ${show(region)}`, this);
     }
     const resources = accounts.flatMap((account) => regions.flatMap((region) =>
       ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map((kind) =>

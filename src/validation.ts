@@ -39,6 +39,12 @@ export function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
+export const AWS_REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+/** STS's session length when a call names none, which is also IAM's default maximum for a role. */
+export const DEFAULT_SESSION_SECONDS = 3600;
+
 // IAM CreateOpenIDConnectProvider: Url 1-255 chars, ClientIDList <= 100 entries of 1-255 chars,
 // ThumbprintList <= 5 entries of exactly 40 hex chars.
 const MAX_URL_LENGTH = 255;

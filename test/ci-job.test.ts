@@ -1,27 +1,19 @@
-// The generated .gitlab-ci.yml jobs, checked against GitLab's own CI/CD JSON schema
-// (../shared/gitlab-ci-schema/ci.json, copied from gitlab-org/gitlab).
-import { existsSync, readFileSync } from 'fs';
-import { join } from 'path';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
-import { App, CfnOutput, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+// The generated .gitlab-ci.yml jobs: valid against GitLab's own CI/CD JSON schema (a fixture in
+// test/fixtures), read back verbatim by YAML 1.1 parsers (Ruby's Psych, which GitLab uses, and the yaml
+// package), and closed to deploy-time values that could change their structure. The real-client runs
+// are in test/job.
+import { execFileSync } from 'child_process';
+import { App, Aws, CfnOutput, CfnParameter, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+import { GITLAB_CI_SCHEMA, gitLabCiValidator, resolvedJob } from './support/gitlab-ci';
 
-const SCHEMA_PATH = join(__dirname, '..', '..', 'shared', 'gitlab-ci-schema', 'ci.json');
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/deploy';
+const validate = gitLabCiValidator();
 
-function validator() {
-  if (!existsSync(SCHEMA_PATH)) throw new Error(`GitLab's CI schema is missing: expected ${SCHEMA_PATH}`);
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  return ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
-}
-const validate = validator();
-
-function newRole(props: { url?: string; audience?: string; maxSessionHours?: number } = {}) {
-  const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+function newRole(props: { url?: string; audience?: string; maxSessionHours?: number; stack?: Stack } = {}) {
+  const stack = props.stack ?? new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
   const provider = new GitLabOidcProvider(stack, 'GitLab', props.url ? { url: props.url, audiences: [props.url, 'sts.amazonaws.com'] } : {});
   const role = new GitLabRunnerRole(stack, 'Role', {
     provider,
@@ -34,10 +26,12 @@ function newRole(props: { url?: string; audience?: string; maxSessionHours?: num
 
 /** The job text with the role ARN token resolved to a literal, as a CfnOutput would show it after deploy. */
 function jobYaml(stack: Stack, role: GitLabRunnerRole, options?: GitLabCiJobOptions): string {
-  const resolved = stack.resolve(role.gitLabCiJob(options));
-  if (typeof resolved === 'string') return resolved;
-  const [separator, parts] = resolved['Fn::Join'];
-  return parts.map((p: unknown) => (typeof p === 'string' ? p : ROLE_ARN)).join(separator);
+  return resolvedJob(stack, role.gitLabCiJob(options), ROLE_ARN, { 'AWS::Region': 'eu-central-1' });
+}
+
+/** The document as Ruby's Psych (GitLab's YAML parser, YAML 1.1) reads it. */
+function psych(yaml: string): unknown {
+  return JSON.parse(execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'print JSON.generate(YAML.safe_load($stdin.read))'], { input: yaml, encoding: 'utf8' }));
 }
 
 describe('gitLabCiJob', () => {
@@ -45,8 +39,9 @@ describe('gitLabCiJob', () => {
     ['defaults (hidden job, token file)', {}],
     ['a named job with image, stage and script', { jobName: 'deploy', image: 'public.ecr.aws/aws-cli/aws-cli:2', stage: 'deploy', script: ['aws s3 sync dist s3://bucket', 'echo "done: $CI_JOB_ID"'] }],
     ['the explicit assume-role-with-web-identity form', { jobName: 'deploy', credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.minutes(30) }],
-    ['another token variable and region', { jobName: 'release', tokenVariable: 'AWS_ID_TOKEN', region: 'us-east-1' }],
+    ['another token variable and region', { jobName: 'release', tokenVariable: 'ID_TOKEN', region: 'us-east-1' }],
     ['a job name YAML would misread', { jobName: 'deploy: "prod" # x' }],
+    ['the region of the stack it is deployed to', { jobName: 'deploy', region: Aws.REGION }],
   ])('%s: valid against GitLab\'s CI schema', (_name, options) => {
     const { stack, role } = newRole();
     const document = parse(jobYaml(stack, role, options));
@@ -56,7 +51,7 @@ describe('gitLabCiJob', () => {
     expect(Object.keys(document)).toEqual([options.jobName ?? '.aws-oidc']);
   });
 
-  test('the job requests the role\'s audience and names the role', () => {
+  test('the job requests the role\'s audience, names the role, and cleans up after itself', () => {
     const { stack, role } = newRole();
     const job = parse(jobYaml(stack, role))['.aws-oidc'];
     expect(job.id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'https://gitlab.com' } });
@@ -67,27 +62,28 @@ describe('gitLabCiJob', () => {
       AWS_DEFAULT_REGION: 'eu-west-1',
     });
     expect(job.before_script).toEqual([
-      'export AWS_WEB_IDENTITY_TOKEN_FILE="$(mktemp)"',
-      'printf \'%s\' "$GITLAB_OIDC_TOKEN" > "$AWS_WEB_IDENTITY_TOKEN_FILE"',
+      expect.stringMatching(/^unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN .*AWS_CONTAINER_CREDENTIALS_FULL_URI .*; export AWS_CONFIG_FILE=\/dev\/null AWS_SHARED_CREDENTIALS_FILE=\/dev\/null AWS_EC2_METADATA_DISABLED=true$/),
+      expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
+      expect.stringMatching(/^\(umask 077 && mkdir -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}" && printf '%s' "\$GITLAB_OIDC_TOKEN" > /),
+      'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
+      'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
+      expect.stringMatching(/^aws sts get-caller-identity \|\| \{ echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
+    expect(job.after_script).toEqual(['rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"']);
   });
 
-  test('a session duration held in a token is passed through, not checked', () => {
-    const { stack, role } = newRole();
-    const hours = new CfnParameter(stack, 'Hours', { type: 'Number' }).valueAsNumber;
-    const resolved = stack.resolve(role.gitLabCiJob({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(hours) }));
-    expect(JSON.stringify(resolved)).toContain('{"Ref":"Hours"}');
-    expect(JSON.stringify(resolved)).not.toMatch(/e\+\d{3}/);
-  });
-
-  test('the CLI form exchanges the token with assume-role-with-web-identity', () => {
+  test('the CLI form reads the token from the private file and stops when the exchange fails', () => {
     const { stack, role } = newRole({ url: 'https://gitlab.example.com', audience: 'sts.amazonaws.com', maxSessionHours: 2 });
     const job = parse(jobYaml(stack, role, { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, tokenVariable: 'ID_TOKEN', sessionDuration: Duration.hours(2) }))['.aws-oidc'];
     expect(job.id_tokens).toEqual({ ID_TOKEN: { aud: 'sts.amazonaws.com' } });
-    expect(job.before_script).toHaveLength(1);
-    expect(job.before_script[0]).toContain('aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" --web-identity-token "$ID_TOKEN" --duration-seconds 7200');
-    expect(job.before_script[0]).toMatch(/^export \$\(printf "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s"/);
+    const exchange = job.before_script.find((line: string) => line.includes('assume-role-with-web-identity'));
+    expect(exchange).toMatch(/^AWS_OIDC_CREDENTIALS="\$\(aws sts assume-role-with-web-identity --role-arn "\$AWS_ROLE_ARN" --role-session-name "\$AWS_ROLE_SESSION_NAME" --web-identity-token "file:\/\/\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token" --duration-seconds 7200 /);
+    expect(exchange).toMatch(/\)" \|\| \{ echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}$/);
+    // The token never reaches a command line (other users can read those) and its file goes right after the exchange.
+    expect(job.before_script.join('\n')).not.toContain('--web-identity-token "$ID_TOKEN"');
+    expect(job.before_script[job.before_script.indexOf(exchange) + 1]).toBe('rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"');
+    expect(job.before_script.join('\n')).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE=');
   });
 
   test('the role ARN resolves in a stack output', () => {
@@ -108,17 +104,125 @@ describe('gitLabCiJob', () => {
     expect(validate(parse('deploy:\n  id_tokens:\n    T:\n      aud: 5\n  script: "x"\n'))).toBe(false);
   });
 
+  test('the reserved job names are exactly the schema\'s non-job keys, and GitLab\'s old "types"', () => {
+    const { role } = newRole();
+    const nonJobs = Object.keys(GITLAB_CI_SCHEMA.properties).filter((key) => key !== 'pages');
+    for (const name of [...nonJobs, 'types']) expect(() => role.gitLabCiJob({ jobName: name })).toThrow(`got: ${JSON.stringify(name)}`);
+    expect(() => role.gitLabCiJob({ jobName: 'pages' })).not.toThrow();
+  });
+
+  describe('every string reads back verbatim under YAML 1.1', () => {
+    const nasty = [
+      'a "quoted" \\ back\\slash', 'line\nbreak\r\nand\ttab', 'key: value # comment', '- item', '{ flow: [map] }', '&anchor *alias !tag |block >fold',
+      '%directive @at `tick`', '---', '...', ' leading and trailing ', '\u0000nul \u0007bell \u001b[31m escape \u007f del',
+      'next\u0085line', 'line\u2028separator', 'paragraph\u2029separator', '\ufeffbom', 'non\ufffechar', 'c1 \u0080 \u009f range', 'emoji 🚀 ünïcødé',
+      '<<: merge', 'yes', 'on', '~', '0x1F', '1e3', '${CI_JOB_ID} $HOME', '\'single\'',
+    ];
+    const options = (value: string): GitLabCiJobOptions => ({ jobName: `job ${value}`, image: value, stage: value, script: [value, `echo ${value}`] });
+
+    test.each(nasty.map((v) => [JSON.stringify(v), v]))('%s, under Ruby\'s Psych (GitLab\'s parser) and the yaml package', (_name, value) => {
+      const { stack, role } = newRole();
+      const text = jobYaml(stack, role, options(value));
+      for (const document of [psych(text), parse(text, { version: '1.1' }), parse(text)] as any[]) {
+        const job = document[`job ${value}`];
+        expect(job).toBeDefined();
+        expect(Object.keys(document)).toHaveLength(1);
+        expect([job.image, job.stage, ...job.script]).toEqual([value, value, value, `echo ${value}`]);
+      }
+    });
+
+    test('the YAML 1.1 line breaks are escaped, not written raw', () => {
+      const { stack, role } = newRole();
+      const text = jobYaml(stack, role, options('a\u0085b\u2028c\u2029d'));
+      expect(text).not.toMatch(/[\u0085\u2028\u2029]/);
+      expect(text).toContain('"a\\x85b\\u2028c\\u2029d"');
+    });
+
+    test('a lone surrogate, which has no UTF-8 form, is refused', () => {
+      const { role } = newRole();
+      expect(() => role.gitLabCiJob({ script: ['echo \ud800'] })).toThrow('script[0] must not contain a lone UTF-16 surrogate (it has no UTF-8 form), got: "echo \\ud800"');
+    });
+  });
+
+  describe('deploy-time values', () => {
+    function tokens(stack: Stack) {
+      return {
+        parameter: new CfnParameter(stack, 'Text').valueAsString,
+        import: Fn.importValue('shared-value'),
+        numberParameter: new CfnParameter(stack, 'Seconds', { type: 'Number' }).valueAsNumber,
+        importedNumber: Token.asNumber(Fn.importValue('shared-seconds')),
+      };
+    }
+
+    test.each<[string, (t: ReturnType<typeof tokens>) => GitLabCiJobOptions]>([
+      ['image from a parameter', (t) => ({ image: t.parameter })],
+      ['image from an import', (t) => ({ image: `${t.import}:latest` })],
+      ['stage from a parameter', (t) => ({ stage: t.parameter })],
+      ['a script line from an import', (t) => ({ script: ['aws s3 ls', `echo ${t.import}`] })],
+      ['region from a parameter', (t) => ({ region: t.parameter })],
+      ['sessionDuration from an imported number', (t) => ({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(t.importedNumber) })],
+    ])('%s is refused: its deploy-time value could rewrite the job', (_name, options) => {
+      const { stack, role } = newRole();
+      expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(/holds a deploy-time value that could contain quotes or line breaks .*got: \{"(Ref|Fn::ImportValue)"/);
+    });
+
+    test.each<[string, (t: ReturnType<typeof tokens>) => GitLabCiJobOptions]>([
+      ['jobName', (t) => ({ jobName: t.parameter })],
+      ['tokenVariable', (t) => ({ tokenVariable: t.import })],
+    ])('%s must be a literal', (name, options) => {
+      const { stack, role } = newRole();
+      expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(new RegExp(`${name} must be`));
+    });
+
+    test('a parameter holding a quote and a line break could have added an after_script key: it is refused', () => {
+      const { stack, role } = newRole();
+      const image = new CfnParameter(stack, 'Image', { default: 'alpine"\n  after_script: ["curl evil"]\n  x: "' }).valueAsString;
+      expect(() => role.gitLabCiJob({ image })).toThrow('image holds a deploy-time value');
+    });
+
+    test('inert deploy-time values pass through: the region pseudo parameter, a Number parameter, the role ARN', () => {
+      const { stack, role } = newRole();
+      const seconds = tokens(stack).numberParameter;
+      const job = stack.resolve(role.gitLabCiJob({
+        region: Aws.REGION, credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(seconds),
+      }));
+      const parts = JSON.stringify(job);
+      expect(parts).toContain('{"Ref":"AWS::Region"}');
+      expect(parts).toContain('{"Ref":"Seconds"}');
+      expect(parts).toContain('{"Fn::GetAtt":["Role1ABCC5F0","Arn"]}');
+      expect(parts).not.toMatch(/e\+\d{3}/);
+    });
+  });
+
   test.each<[GitLabCiJobOptions, string]>([
-    [{ jobName: '' }, 'jobName must not be empty or a reserved .gitlab-ci.yml keyword'],
-    [{ jobName: 'variables' }, 'got: "variables"'],
+    [{ jobName: '' }, 'jobName must be 1 to 255 characters (GitLab\'s limit), got: "" (0 characters)'],
+    [{ jobName: 'j'.repeat(256) }, '(256 characters)'],
+    [{ jobName: 'variables' }, 'jobName must not be a .gitlab-ci.yml keyword'],
+    [{ jobName: '$schema' }, 'got: "$schema"'],
     [{ tokenVariable: '1TOKEN' }, 'tokenVariable must be a CI/CD variable name'],
     [{ tokenVariable: 'MY-TOKEN' }, 'got: "MY-TOKEN"'],
+    [{ tokenVariable: 'AWS_WEB_IDENTITY_TOKEN_FILE' }, 'tokenVariable must not be a variable that GitLab, the runner, the shell or the AWS clients use (the AWS_* names), got: "AWS_WEB_IDENTITY_TOKEN_FILE"'],
+    [{ tokenVariable: 'aws_role_arn' }, '(the AWS_* names)'],
+    [{ tokenVariable: 'CI_JOB_JWT' }, '(the CI_* names)'],
+    [{ tokenVariable: 'GITLAB_USER_LOGIN' }, '(GITLAB_USER_LOGIN)'],
+    [{ tokenVariable: 'PATH' }, '(PATH)'],
+    [{ tokenVariable: 'HOME' }, '(HOME)'],
+    [{ tokenVariable: 'TMPDIR' }, '(TMPDIR)'],
+    [{ tokenVariable: 'https_proxy' }, '(https_proxy)'],
     [{ region: 'Europe' }, 'region must be an AWS region name, got: "Europe"'],
-    [{ sessionDuration: Duration.minutes(10) }, 'sessionDuration must be between 900 seconds and the role\'s maximum session duration (3600 seconds), got: 600'],
-    [{ sessionDuration: Duration.hours(2) }, 'got: 7200'],
+    [{ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.minutes(10) }, 'sessionDuration must be from 900 seconds to the role\'s maximum session duration (3600 seconds), got: 600'],
+    [{ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.hours(2) }, 'got: 7200'],
+    [{ sessionDuration: Duration.minutes(30) }, 'sessionDuration applies to GitLabCiCredentials.ASSUME_ROLE_CLI only'],
     [{ script: [] }, 'script must have at least one command'],
   ])('bad options are refused: %#, %s', (options, message) => {
     const { role } = newRole();
     expect(() => role.gitLabCiJob(options)).toThrow(message);
+  });
+
+  test('the default token variable, from GitLab\'s own AWS guide, and plain names are accepted', () => {
+    const { role } = newRole();
+    for (const tokenVariable of ['GITLAB_OIDC_TOKEN', 'ID_TOKEN', 'AWS_TOKEN_X'.slice(4), 'MY_AWS_TOKEN']) {
+      expect(() => role.gitLabCiJob({ tokenVariable })).not.toThrow();
+    }
   });
 });

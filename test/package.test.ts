@@ -13,7 +13,8 @@ function packedFiles(): string[] {
 }
 
 test('npm pack ships lib/, .jsii, API.md, README and LICENSE, and nothing else', () => {
-  const modules = readdirSync(join(root, 'src')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
+  const modules = (readdirSync(join(root, 'src'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''));
   const expected = [
     '.jsii', 'API.md', 'LICENSE', 'README.md', 'package.json',
     ...modules.flatMap((m) => [`lib/${m}.d.ts`, `lib/${m}.js`]),
@@ -22,7 +23,7 @@ test('npm pack ships lib/, .jsii, API.md, README and LICENSE, and nothing else',
 });
 
 test('the compiled JavaScript carries no source maps or sources', () => {
-  for (const file of readdirSync(join(root, 'lib')).filter((f) => f.endsWith('.js'))) {
+  for (const file of (readdirSync(join(root, 'lib'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js'))) {
     expect(readFileSync(join(root, 'lib', file), 'utf8')).not.toContain('sourceMappingURL');
   }
 });

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The system tools the test suite runs besides Node.js: rsync (gitlab-ci-local's shell executor copies
+# the project with it) and ruby (Psych, the YAML parser GitLab itself uses, reads the generated jobs back).
+# Installs what is missing with apt-get on Debian; elsewhere it says what to install.
+set -euo pipefail
+missing=()
+command -v rsync >/dev/null || missing+=(rsync)
+command -v ruby >/dev/null || missing+=(ruby)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-test-tools: the tests need: ${missing[*]} (install them with your package manager)" >&2
+  exit 1
+fi

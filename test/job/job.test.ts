@@ -1,0 +1,125 @@
+// The generated job, run for real: gitlab-ci-local's shell executor runs it as a GitLab runner would,
+// the `aws` command is the AWS SDK for JavaScript v3 with its default credential chain, and STS is a
+// loopback endpoint that verifies the ID token and judges the role's trust policy. The runner has AWS
+// credentials of its own throughout (static keys and a container credentials endpoint), which no job
+// may ever use.
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
+import { runJob } from './run-job';
+import { GitLabCiCredentials, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/issuer';
+import { ACCOUNT, EmulatedAccount } from '../security/sts';
+import { resolvedJob } from '../support/gitlab-ci';
+
+const ROLE_NAME = 'gitlab-deploy';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
+const SCRIPT_MARKER = 'the job script ran';
+const INTENDED: Omit<JobSpec, 'aud'> & { aud?: string } = { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main' };
+
+let issuer: FixtureIssuer;
+let sts: LoopbackSts;
+let role: GitLabRunnerRole;
+let stack: Stack;
+
+beforeAll(async () => {
+  issuer = await FixtureIssuer.start('https://gitlab.com');
+  stack = new Stack(new App(), 'Stack', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  role = new GitLabRunnerRole(stack, 'Role', {
+    provider: new GitLabOidcProvider(stack, 'GitLab'),
+    roleName: ROLE_NAME,
+    subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+  });
+  const account = EmulatedAccount.fromTemplate(Template.fromStack(stack).toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl });
+  sts = await LoopbackSts.start(account);
+});
+
+afterAll(async () => {
+  await sts?.close();
+  await issuer?.close();
+});
+
+/** The pipeline: the generated hidden job, and a job that extends it as users write it. */
+function pipeline(credentials: GitLabCiCredentials): string {
+  const hidden = resolvedJob(stack, role.gitLabCiJob({ credentials }), ROLE_ARN);
+  return `${hidden}\ndeploy:\n  extends: .aws-oidc\n  script:\n    - aws sts get-caller-identity\n    - echo "${SCRIPT_MARKER}"\n`;
+}
+
+async function token(job: Partial<JobSpec> = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return issuer.sign(gitLabClaims('https://gitlab.com', { ...INTENDED, aud: 'https://gitlab.com', ...job } as JobSpec, now));
+}
+
+/** Runs the deploy job with the runner's own credentials in its environment; returns the run and the STS calls it made. */
+async function deploy(credentials: GitLabCiCredentials, idToken: string | undefined, env: Record<string, string> = {}) {
+  const before = sts.calls.length;
+  const run = await runJob(pipeline(credentials), {
+    job: 'deploy',
+    variables: idToken === undefined ? {} : { GITLAB_OIDC_TOKEN: idToken },
+    secret: idToken,
+    env: {
+      AWS_ENDPOINT_URL_STS: sts.url,
+      AWS_ACCESS_KEY_ID: RUNNER_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: RUNNER_SECRET_ACCESS_KEY,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: sts.containerCredentialsUrl,
+      ...env,
+    },
+  });
+  return { run, calls: sts.calls.slice(before) };
+}
+
+const MODES: [string, GitLabCiCredentials][] = [
+  ['token file', GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE],
+  ['assume-role CLI', GitLabCiCredentials.ASSUME_ROLE_CLI],
+];
+
+describe.each(MODES)('the generated job (%s) with real clients', (_mode, credentials) => {
+  test('the intended job gets the role\'s credentials, and its script runs as the role', async () => {
+    const idToken = await token();
+    const { run, calls } = await deploy(credentials, idToken);
+    expect(run.output).toContain(SCRIPT_MARKER);
+    expect(run.exitCode).toBe(0);
+    expect(run.output).toMatch(new RegExp(`"Arn": "arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/gitlab-\\d+-\\d+"`));
+    expect(calls.filter((c) => c.action === 'GetCallerIdentity').map((c) => c.identity))
+      .toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`assumed-role/${ROLE_NAME}/gitlab-\\d+-\\d+$`))]));
+    expect(calls.some((c) => [RUNNER_USER_ARN, RUNNER_ROLE_ARN].includes(c.identity!) || c.identity?.includes('gitlab-runner-instance-role'))).toBe(false);
+    expect(run.filesHoldingSecret).toEqual([]);
+    expect(run.output).not.toContain(idToken);
+  });
+
+  test.each<[string, Partial<JobSpec>, string]>([
+    ['another branch', { ref: 'feature' }, 'An error occurred (AccessDenied) when calling'],
+    ['another project', { projectPath: 'mygroup/other' }, 'Not authorized to perform sts:AssumeRoleWithWebIdentity'],
+    ['a wrong audience', { aud: 'sts.amazonaws.com' }, 'An error occurred (InvalidIdentityToken) when calling'],
+  ])('%s is refused: the job stops before its script with STS\'s message, and never uses the runner\'s credentials', async (_case, job, message) => {
+    const idToken = await token(job);
+    const { run, calls } = await deploy(credentials, idToken);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).toContain(message);
+    expect(run.output).toContain('the job stops before its script');
+    expect(run.output).not.toContain(SCRIPT_MARKER);
+    expect(calls.filter((c) => c.status === 200)).toEqual([]);
+    expect(calls.map((c) => c.action)).toContain('AssumeRoleWithWebIdentity');
+    expect(run.filesHoldingSecret).toEqual([]);
+  });
+
+  test('a missing token stops the job and names the variable and the id_tokens entry it needs', async () => {
+    const { run, calls } = await deploy(credentials, undefined);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).toContain('GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN');
+    expect(run.output).not.toContain('Invalid length for parameter WebIdentityToken');
+    expect(run.output).not.toContain(SCRIPT_MARKER);
+    expect(calls).toEqual([]);
+  });
+
+  test('an unreachable STS stops the job before its script, and the runner\'s credentials stay unused', async () => {
+    const idToken = await token();
+    const { run, calls } = await deploy(credentials, idToken, { AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9' });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).toMatch(/ECONNREFUSED/);
+    expect(run.output).toContain('the job stops before its script');
+    expect(run.output).not.toContain(SCRIPT_MARKER);
+    expect(calls).toEqual([]);
+    expect(run.filesHoldingSecret).toEqual([]);
+  });
+});

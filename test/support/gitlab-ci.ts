@@ -1,0 +1,33 @@
+// GitLab's CI/CD schema (a fixture copied from gitlab-org/gitlab: see fixtures/gitlab-ci-schema/SOURCE.md)
+// and the generated job text as it reads after deploy.
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { Stack } from 'aws-cdk-lib';
+
+/** The schema, read from the repository's own fixture. */
+export const GITLAB_CI_SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'gitlab-ci-schema', 'ci.json'), 'utf8'));
+
+/** A validator for whole .gitlab-ci.yml documents. */
+export function gitLabCiValidator() {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(GITLAB_CI_SCHEMA);
+}
+
+/**
+ * A job's text with its deploy-time values resolved as CloudFormation would resolve them: the role's
+ * ARN to `roleArn`, pseudo parameters to the given values.
+ */
+export function resolvedJob(stack: Stack, job: string, roleArn: string, pseudo: Record<string, string> = {}): string {
+  const resolved = stack.resolve(job);
+  if (typeof resolved === 'string') return resolved;
+  const [separator, parts] = resolved['Fn::Join'];
+  return parts.map((part: any) => {
+    if (typeof part === 'string') return part;
+    if (part['Fn::GetAtt']) return roleArn;
+    if (part.Ref && pseudo[part.Ref] !== undefined) return pseudo[part.Ref];
+    throw new Error(`unexpected deploy-time value in the job: ${JSON.stringify(part)}`);
+  }).join(separator);
+}
