@@ -1,4 +1,4 @@
-import { fail, isLiteral, isLiteralNumber, numberText, show } from './validation';
+import { fail, isListToken, isLiteral, isLiteralNumber, numberText, show } from './validation';
 
 /**
  * Where a job's runner runs: the `runner_environment` claim.
@@ -210,6 +210,11 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
   const values: ClaimValues = new Map();
   const set = (claim: string, list: readonly (string | number | boolean)[] | undefined) => {
     if (list === undefined) return;
+    if (isListToken(list as string[])) {
+      // A deploy-time list (a CommaDelimitedList parameter, Fn.split): its values are judged by IAM alone.
+      values.set(claim, previous(claim, list as string[]));
+      return;
+    }
     if (list.length === 0) fail(`${what}: ${claim} must list at least one value (an empty list admits no job), got: []`);
     const strings = [...new Set(list.map((v) => (typeof v === 'number' ? numberText(v) : String(v))))];
     for (const value of strings) {
@@ -217,8 +222,11 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
         fail(`${what}: ${claim} values are compared with StringEquals and must not be empty or contain "*", "?" or "\${", got: ${show(value)}`);
       }
     }
-    const previous = values.get(claim);
-    values.set(claim, previous ? intersect(previous, strings, claim, what) : strings);
+    values.set(claim, previous(claim, strings));
+  };
+  const previous = (claim: string, list: string[]) => {
+    const earlier = values.get(claim);
+    return earlier ? intersect(earlier, list, claim, what) : list;
   };
   for (const id of [...conditions.projectIds ?? [], ...conditions.namespaceIds ?? [], ...conditions.userIds ?? []]) {
     if (!isLiteralNumber(id)) continue;
@@ -247,6 +255,12 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
 
 /** Both constraints on one claim at once: only values both allow. */
 function intersect(a: readonly string[], b: readonly string[], claim: string, what: string): string[] {
+  if (isListToken(a) || isListToken(b)) {
+    // IAM ORs the values of one condition key, and a statement holds each key once: two lists on one claim
+    // can only be ANDed by intersecting them, which needs both known at synth time.
+    fail(`${what}: two conditions on ${claim} cannot be combined when one is a deploy-time list (its values are unknown until deploy); ` +
+      `set ${claim} in one place, got: ${show(a)} and ${show(b)}`);
+  }
   const both = a.filter((v) => b.includes(v));
   if (both.length === 0) {
     fail(`${what}: the role's and the subject's conditions on ${claim} have no value in common (${show(a)} and ${show(b)}), so no job could match`);

@@ -1,6 +1,6 @@
 import { Annotations, ArnFormat, RemovalPolicy, Resource, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { fail, isLiteral, show, validateAudiences, validateIssuerUrl, validateThumbprints } from './validation';
+import { fail, isListToken, isLiteral, show, validateAudiences, validateIssuerUrl, validateThumbprints } from './validation';
 
 /** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
 const GITLAB_COM = 'https://gitlab.com';
@@ -189,8 +189,9 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     validateAudiences(audiences, scope);
     const thumbprints = props.thumbprints ? [...props.thumbprints] : undefined;
     validateThumbprints(thumbprints ?? [], scope);
-    // aws-cdk-lib measures each thumbprint at synth time, so tokens go straight to the resource.
-    const literalThumbprints = thumbprints?.every(isLiteral) ? thumbprints : undefined;
+    // aws-cdk-lib measures each thumbprint at synth time, so tokens (and a deploy-time list) go straight
+    // to the resource.
+    const literalThumbprints = thumbprints && !isListToken(thumbprints) && thumbprints.every(isLiteral) ? thumbprints : undefined;
 
     super(scope, id, { url, clientIds: audiences, thumbprints: literalThumbprints });
     if (thumbprints && !literalThumbprints) {
@@ -202,7 +203,7 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     this.audiences = audiences;
     this.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
 
-    if (thumbprints?.length && url === GITLAB_COM) {
+    if (thumbprints && (isListToken(thumbprints) || thumbprints.length > 0) && url === GITLAB_COM) {
       Annotations.of(this).addWarningV2('cdk-gitlab-oidc:thumbprintsIgnored',
         'thumbprints are ignored for https://gitlab.com: IAM validates its certificate against its trusted CA library.');
     }

@@ -1,11 +1,11 @@
-import { Annotations, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Annotations, Fn, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GitLabCiJobOptions, renderCiJob } from './ci-job';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
 import { longestProviderArn, planTrust, plannedTrustPolicySize, TrustStatement, trustPolicySize } from './trust-policy';
-import { AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
+import { AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isListToken, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
 const DEFAULT_TRUST_POLICY_LIMIT = 2048;
@@ -41,9 +41,9 @@ export interface GitLabCdkDeploymentOptions {
  * An IAM role that GitLab CI/CD jobs assume with their ID token (`sts:AssumeRoleWithWebIdentity`).
  *
  * The trust policy admits exactly the jobs the subjects describe: the provider as federated
- * principal, the audience under `StringEquals` and the subjects on `sub` under one operator
- * (`StringEquals`, or `StringLike` when any subject is a pattern). Subjects with claim conditions of
- * their own get a statement of their own. Its size is checked against IAM's quota at synth time.
+ * principal, the audience under `StringEquals`, exact subjects on `sub` under `StringEquals` and
+ * patterns under `StringLike`, each kind in a statement of its own. Subjects with claim conditions of
+ * their own get statements of their own. Its size is checked against IAM's quota at synth time.
  *
  * Grant the role permissions as any other `iam.Role`.
  */
@@ -85,7 +85,8 @@ export class GitLabRunnerRole extends iam.Role {
    */
   constructor(scope: Construct, id: string, props: GitLabRunnerRoleProps) {
     const { provider, subjects, audience: requestedAudience, claimConditions, trustPolicySizeLimit, ...roleProps } = props;
-    const audience = requestedAudience ?? provider.audiences[0];
+    // A deploy-time list of audiences is read with Fn::Select: its encoded element is no string.
+    const audience = requestedAudience ?? (isListToken(provider.audiences) ? Fn.select(0, provider.audiences) : provider.audiences[0]);
     validateTrust(scope, provider, audience, subjects);
     const limit = trustPolicySizeLimit ?? DEFAULT_TRUST_POLICY_LIMIT;
     if (isLiteralNumber(limit) && (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRUST_POLICY_LIMIT)) {
@@ -115,8 +116,11 @@ export class GitLabRunnerRole extends iam.Role {
     }
     for (const statement of plan.statements) {
       // A protected-ref condition keeps "any branch" to the branches maintainers control.
-      if (statement.claims.get('ref_protected')?.join() === 'true') continue;
-      for (const subject of statement.subjects) warnIfAnyRef(this, subject);
+      const protectedRefs = statement.claims.get('ref_protected')?.join() === 'true';
+      for (const subject of statement.subjects) {
+        if (!protectedRefs) warnIfAnyRef(this, subject);
+        warnIfDeployTimePattern(this, subject);
+      }
     }
     this.node.addValidation({ validate: () => this.validateTrustPolicySize() });
   }
@@ -171,6 +175,14 @@ export class GitLabRunnerRole extends iam.Role {
     if (isLiteral(qualifier) && !/^[A-Za-z0-9_-]{1,10}$/.test(qualifier)) {
       fail(`CDK bootstrap qualifier must be 1 to 10 letters, digits, "_" or "-" (cdk bootstrap --qualifier), got: ${show(qualifier)}`, this);
     }
+    for (const [name, list] of [['accounts', accounts], ['regions', regions]] as const) {
+      // Each bootstrap role ARN is written out at synth time, one per account and region, and CloudFormation
+      // cannot build such ARNs from a list of unknown length (Fn::Join takes only a literal separator).
+      if (isListToken(list)) {
+        fail(`allowCdkDeployments needs ${name} as a list written in the app (each element may be a deploy-time value): ` +
+          `a deploy-time list cannot be expanded into one bootstrap role ARN per account and region, got: ${show(list)}`, this);
+      }
+    }
     if (accounts.length === 0) fail('allowCdkDeployments needs at least one account, got: []', this);
     if (regions.length === 0) fail('allowCdkDeployments needs at least one region, got: []', this);
     for (const account of accounts) {
@@ -214,20 +226,34 @@ function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience
     fail('GitLabRunnerRole needs at least one subject: with none, no job could assume it, got: []', scope);
   }
   validateAudience(audience, scope);
-  if (isLiteral(audience) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
+  if (isLiteral(audience) && !isListToken(provider.audiences) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
     fail(`GitLabRunnerRole audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
       `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`, scope);
   }
 }
 
 /**
- * A subject whose ref part is a bare `*` (any branch, any tag, any ref) lets anyone who can push a
+ * A subject that admits any branch or tag name (`anyBranch()`, `branch('**')`, a layout without `ref`,
+ * a raw pattern whose ref is a wildcard) lets anyone who can push a
  * branch or tag to the project assume the role: legal, but worth a conscious decision.
  */
 function warnIfAnyRef(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (/(?:^project_(?:path|id):[^:]*\*|:\*)$/.test(subject.sub) && isLiteral(subject.sub)) {
+  if (subject._refScope.anyRef && !subject._refScope.protectedOnly) {
     Annotations.of(role).addWarningV2('cdk-gitlab-oidc:anyRef',
       `subject ${show(subject.sub)} admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ` +
       'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.');
+  }
+}
+
+/**
+ * A pattern subject (matched with `StringLike`) that holds a deploy-time value: IAM would read a `*` or
+ * `?` in that value as a wildcard, and no synth-time check can see it.
+ */
+function warnIfDeployTimePattern(role: GitLabRunnerRole, subject: GitLabSubject): void {
+  if (subject.isPattern && !isLiteral(subject.sub)) {
+    Annotations.of(role).addWarningV2('cdk-gitlab-oidc:deployTimeValueInPattern',
+      `subject ${show(subject.sub)} is a pattern (StringLike) that holds a deploy-time value: a "*" or "?" in that value would ` +
+      'widen it to other projects or refs. Make sure the parameter or import can only hold a GitLab path, ID or ref name ' +
+      '(e.g. an allowedPattern on the parameter), or acknowledge this warning.');
   }
 }

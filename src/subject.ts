@@ -1,6 +1,7 @@
 import { claimValues, GitLabClaimConditions } from './claim-conditions';
+import { RefScope } from './private/ref-scope';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
-import { fail, gitLabPathProblem, isLiteral, isLiteralNumber, numberText, show, validateGitLabPath, validateRefName } from './validation';
+import { fail, gitLabPathProblem, isLiteral, isLiteralNumber, literalText, numberText, show, validateGitLabPath, validateRefName } from './validation';
 
 /**
  * Options of a subject's project: the `sub` layout it uses, and values for the layout's optional
@@ -105,12 +106,12 @@ export class GitLabSubject {
    */
   public static fromSub(sub: string): GitLabSubject {
     validateRawSub(sub);
-    return new GitLabSubject(sub);
+    return new GitLabSubject(sub, rawRefScope(sub));
   }
 
   /** @internal */
-  public static _create(sub: string): GitLabSubject {
-    return new GitLabSubject(sub);
+  public static _create(sub: string, refScope: RefScope): GitLabSubject {
+    return new GitLabSubject(sub, refScope);
   }
 
   /**
@@ -119,7 +120,9 @@ export class GitLabSubject {
   public readonly sub: string;
 
   /**
-   * Whether the subject is a `StringLike` pattern (contains `*` or `?`) rather than one exact value.
+   * Whether the subject is a `StringLike` pattern rather than one exact value: whether the code that
+   * built it wrote a `*` or `?`. A deploy-time value inside a subject never makes it a pattern: under
+   * `StringEquals` it is compared as it is.
    */
   public readonly isPattern: boolean;
 
@@ -130,9 +133,16 @@ export class GitLabSubject {
    */
   public readonly claimConditions?: GitLabClaimConditions;
 
-  private constructor(sub: string, claimConditions?: GitLabClaimConditions) {
+  /**
+   * Which refs the subject admits, as the code that built it wrote them.
+   * @internal
+   */
+  public readonly _refScope: RefScope;
+
+  private constructor(sub: string, refScope: RefScope, claimConditions?: GitLabClaimConditions) {
     this.sub = sub;
-    this.isPattern = isLiteral(sub) && /[*?]/.test(sub);
+    this._refScope = refScope;
+    this.isPattern = /[*?]/.test(literalText(sub));
     this.claimConditions = claimConditions;
   }
 
@@ -145,7 +155,7 @@ export class GitLabSubject {
    */
   public withClaimConditions(conditions: GitLabClaimConditions): GitLabSubject {
     claimValues(conditions, `subject ${show(this.sub)}`);
-    return new GitLabSubject(this.sub, conditions);
+    return new GitLabSubject(this.sub, this._refScope, conditions);
   }
 
   /**
@@ -154,6 +164,22 @@ export class GitLabSubject {
   public toString(): string {
     return this.sub;
   }
+}
+
+/**
+ * What a raw `sub` admits of refs, read from the value the user wrote (`name:value` components): any ref
+ * when it has no `ref` component, its `ref` is wildcards only, or a trailing wildcard stands for the rest.
+ */
+function rawRefScope(sub: string): RefScope {
+  if (!isLiteral(sub)) return { anyRef: false, protectedOnly: false };
+  const parts = sub.split(':');
+  const components = new Map<string, string>();
+  for (let i = 0; i + 1 < parts.length; i += 2) components.set(parts[i], parts[i + 1]);
+  const ref = components.get('ref');
+  return {
+    anyRef: ref === undefined || /^\*+$/.test(ref) || parts.length % 2 === 1,
+    protectedOnly: components.get('ref_protected') === 'true',
+  };
 }
 
 /** Components GitLab leaves out of the claim for jobs without an environment. */
@@ -272,7 +298,11 @@ export class GitLabSubjectBuilder {
     // `project_path:g/*` (a group's own `*` already runs to the end of the claim).
     const folded = parts.length > 1 && this.layout.components.slice(1).every((c) => value[c.name] === '*');
     const sub = folded ? parts[0] : parts.join(':');
-    return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub);
+    return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub, {
+      // Without a ref component, or with a ref of wildcards only, any branch or tag name matches, new ones too.
+      anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && /^\*+$/.test(ref)),
+      protectedOnly: this.options.refProtected === true,
+    });
   }
 }
 

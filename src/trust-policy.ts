@@ -3,7 +3,7 @@
 import { aws_iam as iam } from 'aws-cdk-lib';
 import { claimValues, ClaimValues, combineClaimValues, EVALUATED_CLAIMS, GitLabClaimConditions } from './claim-conditions';
 import { GitLabSubject } from './subject';
-import { fail, isLiteral, show } from './validation';
+import { fail, isListToken, isLiteral, show } from './validation';
 
 /** One trust statement: subjects that share the same claim conditions. */
 export interface TrustStatement {
@@ -70,17 +70,27 @@ export function planTrust(
   }));
   const kept = sorted.filter((entry) => !dropped.has(entry));
 
-  const groups = new Map<string, { claims: ClaimValues; subjects: GitLabSubject[] }>();
+  // One statement per set of conditions and per operator: exact subjects under StringEquals, patterns
+  // under StringLike. Conditions in one statement are ANDed, so the two kinds never share one, and a
+  // subject's operator never depends on the other subjects of the role.
+  const groups = new Map<string, { claims: ClaimValues; key: string; isPattern: boolean; subjects: GitLabSubject[] }>();
   for (const { subject, claims, key } of kept) {
-    const group = groups.get(key) ?? { claims, subjects: [] };
+    const groupKey = JSON.stringify([key, subject.isPattern]);
+    const group = groups.get(groupKey) ?? { claims, key, isPattern: subject.isPattern, subjects: [] };
     group.subjects.push(subject);
-    groups.set(key, group);
+    groups.set(groupKey, group);
   }
 
-  const statements = [...groups.entries()]
-    .sort(([a], [b]) => (a === roleKey ? -1 : b === roleKey ? 1 : compare(a, b)))
-    .map(([, g]) => ({ subjects: g.subjects, claims: g.claims, conditions: renderConditions(prefix, audience, g.subjects, g.claims) }));
+  const statements = [...groups.values()]
+    .sort((a, b) => statementOrder(a.key, b.key, roleKey) || Number(a.isPattern) - Number(b.isPattern))
+    .map((g) => ({ subjects: g.subjects, claims: g.claims, conditions: renderConditions(prefix, audience, g.subjects, g.isPattern, g.claims) }));
   return { statements, covered };
+}
+
+/** The role's own conditions first, then the rest in key order. */
+function statementOrder(a: string, b: string, roleKey: string): number {
+  if (a === b) return 0;
+  return a === roleKey ? -1 : b === roleKey ? 1 : compare(a, b);
 }
 
 /** A canonical key for a set of claim constraints. */
@@ -95,19 +105,20 @@ function weakerOrEqual(a: ClaimValues, b: ClaimValues): boolean {
 
 /**
  * The conditions of one statement: the audience and the claim conditions under `StringEquals`, and
- * every subject under one operator. Exact and pattern subjects are never split between `StringEquals`
- * and `StringLike`: with any pattern present, all go under `StringLike` (where an exact value still
- * matches only itself).
+ * the subjects on `sub` under `StringLike` if they are patterns, else under `StringEquals`.
  */
-function renderConditions(prefix: string, audience: string, subjects: readonly GitLabSubject[], claims: ClaimValues): iam.Conditions {
-  const one = (values: readonly string[]) => (values.length === 1 ? values[0] : [...values]);
+function renderConditions(
+  prefix: string, audience: string, subjects: readonly GitLabSubject[], isPattern: boolean, claims: ClaimValues,
+): iam.Conditions {
+  // A deploy-time list stays a list: its one encoded element must never be read as a string.
+  const one = (values: readonly string[]) => (values.length === 1 && !isListToken(values) ? values[0] : values);
   const equals: Record<string, unknown> = { [`${prefix}:aud`]: audience };
   for (const claim of EVALUATED_CLAIMS) {
     const values = claims.get(claim);
     if (values) equals[`${prefix}:${claim}`] = one(values);
   }
   const sub = one(subjects.map((s) => s.sub));
-  if (subjects.some((s) => s.isPattern)) return { StringEquals: equals, StringLike: { [`${prefix}:sub`]: sub } };
+  if (isPattern) return { StringEquals: equals, StringLike: { [`${prefix}:sub`]: sub } };
   equals[`${prefix}:sub`] = sub;
   return { StringEquals: equals };
 }

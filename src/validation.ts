@@ -27,6 +27,24 @@ export function isLiteralNumber(value: number): boolean {
 }
 
 /**
+ * Whether a list is a deploy-time list as a whole (a `CommaDelimitedList` parameter, `Fn.split`): its
+ * length and elements are unknown at synth time, and its one encoded element must never be read as a
+ * string.
+ */
+export function isListToken(list: readonly string[]): boolean {
+  return TOKEN.isUnresolved(list);
+}
+
+/**
+ * The literal text of a value, with every deploy-time part left out: what the code that built the
+ * value wrote, as opposed to what a parameter or import may later hold.
+ */
+export function literalText(value: string): string {
+  if (isLiteral(value)) return value;
+  return Tokenization.reverseString(value).mapTokens({ mapToken: () => '' }).join({ join: (left, right) => `${left ?? ''}${right ?? ''}` });
+}
+
+/**
  * A number as policy text: a literal as its digits, a token as a string token that resolves to the
  * same reference. `String()` would turn a number token into the meaningless double that encodes it.
  */
@@ -78,6 +96,7 @@ export function validateIssuerUrl(url: string, scope?: IConstruct): string | und
 
 /** The OIDC provider's client ID list (the audiences jobs may request). */
 export function validateAudiences(audiences: readonly string[], scope?: IConstruct): void {
+  if (isListToken(audiences)) return;
   if (audiences.length === 0) fail('GitLab OIDC provider needs at least one audience (client ID), got: []', scope);
   if (audiences.length > MAX_AUDIENCES) {
     fail(`GitLab OIDC provider accepts at most ${MAX_AUDIENCES} audiences (IAM limit), got: ${audiences.length}`, scope);
@@ -104,6 +123,7 @@ export function validateAudience(audience: string, scope?: IConstruct): void {
 
 /** Server certificate thumbprints (hex SHA-1). */
 export function validateThumbprints(thumbprints: readonly string[], scope?: IConstruct): void {
+  if (isListToken(thumbprints)) return;
   if (thumbprints.length > MAX_THUMBPRINTS) {
     fail(`GitLab OIDC provider accepts at most ${MAX_THUMBPRINTS} thumbprints (IAM limit), got: ${thumbprints.length}`, scope);
   }

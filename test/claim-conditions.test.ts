@@ -130,8 +130,11 @@ describe('subjects with claim conditions of their own', () => {
     expect(plain.Condition).toEqual({ StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:sub': MAIN_SUB } });
     expect(own.map((s) => s.Condition)).toEqual([
       {
+        StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:ref_protected': 'true', 'gitlab.com:sub': 'project_path:mygroup/other:ref_type:branch:ref:main' },
+      },
+      {
         StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:ref_protected': 'true' },
-        StringLike: { 'gitlab.com:sub': ['project_path:mygroup/myproject:ref_type:tag:ref:v*', 'project_path:mygroup/other:ref_type:branch:ref:main'] },
+        StringLike: { 'gitlab.com:sub': 'project_path:mygroup/myproject:ref_type:tag:ref:v*' },
       },
       {
         StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:user_login': 'alice' },

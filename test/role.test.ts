@@ -52,16 +52,29 @@ describe('the trust policy', () => {
     });
   });
 
-  test('with any pattern, every subject goes under one StringLike list and aud stays StringEquals', () => {
+  test('exact subjects stay under StringEquals and patterns go under StringLike, each in a statement of its own', () => {
     const { stack, provider } = setup();
     new GitLabRunnerRole(stack, 'Role', {
       provider,
       subjects: [MAIN, GitLabSubject.group('mygroup').tag('v*')],
     });
-    expect(trustStatement(stack).Condition).toEqual({
-      StringEquals: { 'gitlab.com:aud': 'https://gitlab.com' },
-      StringLike: { 'gitlab.com:sub': ['project_path:mygroup/*:ref_type:tag:ref:v*', MAIN_SUB] },
-    });
+    const statements = Template.fromStack(stack).toJSON().Resources.Role1ABCC5F0.Properties.AssumeRolePolicyDocument.Statement;
+    expect(statements.map((s: any) => s.Condition)).toEqual([
+      { StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:sub': MAIN_SUB } },
+      { StringEquals: { 'gitlab.com:aud': 'https://gitlab.com' }, StringLike: { 'gitlab.com:sub': 'project_path:mygroup/*:ref_type:tag:ref:v*' } },
+    ]);
+  });
+
+  test('a subject\'s operator does not depend on the other subjects of the role', () => {
+    const conditionsOf = (subjects: GitLabSubject[]) => {
+      const { stack, provider } = setup();
+      new GitLabRunnerRole(stack, 'Role', { provider, subjects });
+      const statements = Template.fromStack(stack).toJSON().Resources.Role1ABCC5F0.Properties.AssumeRolePolicyDocument.Statement;
+      return statements.map((s: any) => s.Condition);
+    };
+    const alone = conditionsOf([MAIN]);
+    const withPattern = conditionsOf([MAIN, GitLabSubject.project('mygroup/myproject').tag('v*')]);
+    expect(withPattern[0]).toEqual(alone[0]);
   });
 
   test('duplicates are dropped and the order does not depend on the order given', () => {
