@@ -76,16 +76,23 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
 });
 
-// GitLabRunnerRoleProps = every iam.RoleProps field but `assumedBy`, plus the GitLab trust settings.
-// jsii cannot express Omit<>, so the struct is generated from aws-cdk-lib's own jsii spec.
+// GitLabRunnerRoleProps = the iam.RoleProps fields that apply to a web-identity role, plus the GitLab trust
+// settings. jsii cannot express Omit<>, so the struct is generated from aws-cdk-lib's own jsii spec. Left out:
+// `assumedBy` (the role builds its trust itself) and `externalIds`, which iam.Role would add as an
+// sts:ExternalId condition that no AssumeRoleWithWebIdentity call ever carries, so every job would be denied.
+// test/role-props.test.ts checks this list against aws-cdk-lib's RoleProps.
 new ProjenStruct(project, {
   name: 'GitLabRunnerRoleProps',
   filePath: 'src/role-props.ts',
-  docs: { summary: 'Properties of a `GitLabRunnerRole`: every `iam.RoleProps` field except `assumedBy`.' },
+  docs: {
+    summary: 'Properties of a `GitLabRunnerRole`: the GitLab trust settings, and the `iam.RoleProps` fields that apply to a web-identity role.',
+    remarks: 'Left out: `assumedBy` (the role builds its trust policy from the subjects) and `externalIds` '
+      + '(`AssumeRoleWithWebIdentity` carries no external ID, so the condition would deny every job).',
+  },
   importLocations: { 'cdk-gitlab-oidc': './index' },
 })
   .mixin(Struct.fromFqn('aws-cdk-lib.aws_iam.RoleProps'))
-  .omit('assumedBy')
+  .omit('assumedBy', 'externalIds')
   .add(
     {
       name: 'provider',

@@ -10,10 +10,9 @@ version=${1:-latest}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The repository's tracked files, with the shared folder beside them as in CI.
+# The repository's tracked files alone: nothing the tests read lies outside it.
 mkdir -p "$work/repo"
 git -C "$root" ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$work/repo")
-[ -d "$root/../shared" ] && ln -s "$(cd "$root/../shared" && pwd)" "$work/shared"
 cd "$work/repo"
 
 npm ci --no-audit --no-fund --loglevel=error

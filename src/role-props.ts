@@ -3,7 +3,8 @@ import type { aws_iam, Duration } from 'aws-cdk-lib';
 import type { GitLabClaimConditions, GitLabSubject, IGitLabOidcProvider } from './index';
 
 /**
- * Properties of a `GitLabRunnerRole`: every `iam.RoleProps` field except `assumedBy`.
+ * Properties of a `GitLabRunnerRole`: the GitLab trust settings, and the `iam.RoleProps` fields that apply to a web-identity role.
+ * Left out: `assumedBy` (the role builds its trust policy from the subjects) and `externalIds` (`AssumeRoleWithWebIdentity` carries no external ID, so the condition would deny every job).
  */
 export interface GitLabRunnerRoleProps {
   /**
@@ -80,14 +81,6 @@ for the role name.
    * @stability stable
    */
   readonly inlinePolicies?: Record<string, aws_iam.PolicyDocument>;
-  /**
-   * List of IDs that the role assumer needs to provide one of when assuming this role.
-   * If the configured and provided external IDs do not match, the
-   * AssumeRole operation will fail.
-   * @default No external ID required
-   * @stability stable
-   */
-  readonly externalIds?: Array<string>;
   /**
    * A description of the role.
    * It can be up to 1000 characters long.

@@ -4,7 +4,7 @@ import { GitLabCiJobOptions, renderCiJob } from './ci-job';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
-import { longestProviderArn, planTrust, plannedTrustPolicySize, TrustStatement, trustPolicySize } from './trust-policy';
+import { longestProviderArn, planTrust, trustPolicySize } from './trust-policy';
 import { AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isListToken, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
@@ -69,9 +69,6 @@ export class GitLabRunnerRole extends iam.Role {
    */
   public readonly trustPolicySizeLimit: number;
 
-  /** The planned trust statements, from which the policy's size follows while it holds only them. */
-  private readonly trustStatements: readonly TrustStatement[];
-
   /** The policy allowCdkDeployments() adds statements to, created on first use. */
   private cdkDeploymentPolicy?: iam.ManagedPolicy;
 
@@ -85,6 +82,14 @@ export class GitLabRunnerRole extends iam.Role {
    */
   constructor(scope: Construct, id: string, props: GitLabRunnerRoleProps) {
     const { provider, subjects, audience: requestedAudience, claimConditions, trustPolicySizeLimit, ...roleProps } = props;
+    // The props leave these out; JavaScript callers can still pass them, and iam.Role would apply them.
+    for (const field of ['assumedBy', 'externalIds', 'externalId']) {
+      if ((roleProps as Record<string, unknown>)[field] !== undefined) {
+        fail(`GitLabRunnerRole does not take ${field}: ${field === 'assumedBy' ? 'the role builds its trust policy from the subjects'
+          : 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job'}, got: ` +
+          `${show((roleProps as Record<string, unknown>)[field])}`, scope);
+      }
+    }
     // A deploy-time list of audiences is read with Fn::Select: its encoded element is no string.
     const audience = requestedAudience ?? (isListToken(provider.audiences) ? Fn.select(0, provider.audiences) : provider.audiences[0]);
     validateTrust(scope, provider, audience, subjects);
@@ -109,7 +114,6 @@ export class GitLabRunnerRole extends iam.Role {
     this.subjects = plan.statements.flatMap((s) => s.subjects);
     this.trustPolicySizeLimit = limit;
     this.maxSessionSeconds = roleProps.maxSessionDuration?.toSeconds() ?? DEFAULT_SESSION_SECONDS;
-    this.trustStatements = plan.statements;
 
     for (const { subject, by } of plan.covered) {
       Annotations.of(this).addInfo(`subject ${show(subject.sub)} is left out: ${show(by.sub)} already admits every job it admits.`);
@@ -132,12 +136,9 @@ export class GitLabRunnerRole extends iam.Role {
    */
   public trustPolicySize(): number {
     const federated = longestProviderArn(this.provider.oidcProviderArn, this.provider.conditionKeyPrefix);
-    // While the policy holds just the planned statements, its size follows from the plan: no resolve per role.
-    if (this.assumeRolePolicy!.statementCount === this.trustStatements.length) {
-      const planned = plannedTrustPolicySize(this.trustStatements, federated);
-      if (planned !== undefined) return planned;
-    }
-    const document = Stack.of(this).resolve(this.assumeRolePolicy!.toJSON());
+    // The document as CloudFormation receives it: every statement, however it was added, after any
+    // minimization the app's feature flags apply.
+    const document = Stack.of(this).resolve(this.assumeRolePolicy);
     return trustPolicySize(document, federated.length);
   }
 

@@ -149,23 +149,6 @@ export function globCovers(a: string, b: string): boolean {
   return matches[0][0];
 }
 
-/**
- * The trust policy's length computed from the plan alone, without resolving the document: what
- * `trustPolicySize` returns for a policy that holds exactly the planned statements. Undefined when a
- * condition holds a token, whose rendering only resolution can tell.
- * @param federated the provider ARN, or a placeholder of its longest length
- */
-export function plannedTrustPolicySize(statements: readonly TrustStatement[], federated: string): number | undefined {
-  const document = {
-    Statement: statements.map((s) => ({
-      Action: 'sts:AssumeRoleWithWebIdentity', Condition: s.conditions, Effect: 'Allow', Principal: { Federated: federated },
-    })),
-    Version: '2012-10-17',
-  };
-  const json = JSON.stringify(document);
-  return isLiteral(json) ? json.length : undefined;
-}
-
 // The longest values IAM could substitute for the tokens in a synthesized trust policy.
 const LONGEST: Record<string, string> = {
   'AWS::Partition': 'aws-us-gov',

@@ -1,6 +1,6 @@
-import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { App, Aws, Duration, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+import { GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerRole, GitLabSubject } from '../src';
 
 const LONGEST_ARN = 'arn:aws-us-gov:iam::123456789012:oidc-provider/gitlab.com';
 
@@ -45,7 +45,7 @@ describe('the size estimate is what IAM counts', () => {
     ['patterns', () => [GitLabSubject.group('g').tag('v*'), ...projects(2)], false],
     ['per-subject statements', () => [...projects(2), GitLabSubject.group('g').anyBranch().withClaimConditions({ userLogins: ['a', 'b'] })], false],
     ['with the minimizePolicies feature flag', () => [...projects(3), GitLabSubject.group('g').anyBranch().withClaimConditions({ refProtected: true })], true],
-  ])('the size computed from the plan equals the synthesized policy\'s: %s', (_name, subjects, minimize) => {
+  ])('the size equals the synthesized policy\'s: %s', (_name, subjects, minimize) => {
     const app = new App({ context: minimize ? { '@aws-cdk/aws-iam:minimizePolicies': true } : {} });
     const stack = new Stack(app, 'Stack');
     const provider = new GitLabOidcProvider(stack, 'GitLab');
@@ -53,6 +53,54 @@ describe('the size estimate is what IAM counts', () => {
     const document = trustDocument(stack);
     for (const statement of document.Statement) statement.Principal.Federated = LONGEST_ARN;
     expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
+  });
+
+  test.each([false, true])('every role prop and every API that adds trust statements or conditions: the estimate is the rendered policy\'s length (minimizePolicies: %s)', (minimize) => {
+    const app = new App({ context: minimize ? { '@aws-cdk/aws-iam:minimizePolicies': true } : {} });
+    const stack = new Stack(app, 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: ['https://gitlab.com', 'sts.amazonaws.com'] });
+    const boundary = new iam.ManagedPolicy(stack, 'Boundary', { statements: [new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] })] });
+    const role = new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      audience: 'sts.amazonaws.com',
+      subjects: [
+        ...projects(3),
+        GitLabSubject.group('g').tag('v*'),
+        GitLabSubject.project('g/ops').anyBranch().withClaimConditions({ userLogins: ['alice'], refProtected: true }),
+      ],
+      claimConditions: { projectIds: [1, 2], pipelineSources: [GitLabPipelineSource.PUSH] },
+      trustPolicySizeLimit: 8192,
+      roleName: 'gitlab-deploy',
+      path: '/ci/',
+      description: 'GitLab deployments',
+      maxSessionDuration: Duration.hours(2),
+      permissionsBoundary: boundary,
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+      inlinePolicies: { Logs: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['logs:*'], resources: ['*'] })] }) },
+    });
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'],
+      principals: [new iam.AccountRootPrincipal()],
+      conditions: { StringEquals: { 'aws:RequestedRegion': Aws.REGION } },
+    }));
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:AssumeRoleWithWebIdentity'],
+      principals: [new iam.WebIdentityPrincipal(provider.oidcProviderArn, { StringEquals: { 'gitlab.com:aud': 'sts.amazonaws.com' } })],
+      conditions: { StringLike: { 'gitlab.com:sub': 'project_path:g/later:*' } },
+    }));
+    role.allowCdkDeployments();
+    role.gitLabCiJob();
+    // The rendered policy with every deploy-time value at the longest it could be.
+    const longest: Record<string, string> = { 'AWS::Partition': 'aws-us-gov', 'AWS::AccountId': '123456789012', 'AWS::Region': 'ap-southeast-7' };
+    const rendered = JSON.stringify(trustDocument(stack), (_key, value) => {
+      if (value && typeof value === 'object' && 'Ref' in value) return value.Ref.startsWith('GitLab') ? LONGEST_ARN : longest[value.Ref];
+      if (value && typeof value === 'object' && 'Fn::Join' in value) return value['Fn::Join'][1].map((v: any) => (typeof v === 'string' ? v : longest[v.Ref])).join('');
+      return value;
+    });
+    expect(rendered).not.toContain('"Ref"');
+    expect(role.trustPolicySize()).toBe(rendered.length);
+    expect(rendered).toContain('"aws:RequestedRegion":"ap-southeast-7"');
+    expect(rendered).toContain('project_path:g/later:*');
   });
 
   test('statements added later count too', () => {

@@ -1,0 +1,35 @@
+// Which iam.RoleProps fields a GitLabRunnerRole passes to iam.Role: every one that can apply to a role
+// assumed with AssumeRoleWithWebIdentity, and no other.
+import { join } from 'path';
+import { loadAssemblyFromFile } from '@jsii/spec';
+import { App, Stack } from 'aws-cdk-lib';
+import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+
+const root = join(__dirname, '..');
+
+/** The fields of a jsii struct, from an assembly. */
+function fields(assemblyFile: string, fqn: string): string[] {
+  const type = loadAssemblyFromFile(assemblyFile).types[fqn] as { properties?: { name: string }[] };
+  return (type.properties ?? []).map((p) => p.name).sort();
+}
+
+test('the props mirror every iam.RoleProps field but assumedBy and externalIds', () => {
+  const roleProps = fields(join(root, 'node_modules', 'aws-cdk-lib', '.jsii'), 'aws-cdk-lib.aws_iam.RoleProps');
+  const ours = fields(join(root, '.jsii'), 'cdk-gitlab-oidc.GitLabRunnerRoleProps');
+  expect(roleProps).toEqual(expect.arrayContaining(['assumedBy', 'externalIds']));
+  expect(ours).toEqual(expect.arrayContaining(roleProps.filter((f) => !['assumedBy', 'externalIds'].includes(f))));
+  expect(ours).not.toContain('externalIds');
+  expect(ours).not.toContain('assumedBy');
+});
+
+test.each<[string, unknown, string]>([
+  ['externalIds', ['build-42'], 'GitLabRunnerRole does not take externalIds: AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job, got: ["build-42"]'],
+  ['externalId', 'build-42', 'GitLabRunnerRole does not take externalId: AssumeRoleWithWebIdentity carries no external ID'],
+  ['assumedBy', { principalAccount: '1' }, 'GitLabRunnerRole does not take assumedBy: the role builds its trust policy from the subjects'],
+])('%s passed from JavaScript is refused, not handed to iam.Role', (field, value, message) => {
+  const stack = new Stack(new App(), 'Stack');
+  const provider = new GitLabOidcProvider(stack, 'GitLab');
+  expect(() => new GitLabRunnerRole(stack, 'Role', {
+    provider, subjects: [GitLabSubject.project('g/p').branch('main')], [field]: value,
+  } as any)).toThrow(message);
+});
