@@ -1,4 +1,4 @@
-import { fail, isListToken, isLiteral, isLiteralNumber, numberText, show } from './validation';
+import { fail, gitLabIdProblem, isListToken, isLiteral, numberText, show } from './validation';
 
 /**
  * Where a job's runner runs: the `runner_environment` claim.
@@ -229,8 +229,8 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
     return earlier ? intersect(earlier, list, claim, what) : list;
   };
   for (const id of [...conditions.projectIds ?? [], ...conditions.namespaceIds ?? [], ...conditions.userIds ?? []]) {
-    if (!isLiteralNumber(id)) continue;
-    if (!Number.isInteger(id) || id <= 0) fail(`${what}: GitLab IDs are positive integers, got: ${show(id)}`);
+    const problem = gitLabIdProblem(id);
+    if (problem) fail(`${what}: a GitLab ID ${problem}, got: ${show(id)}`);
   }
   set('project_id', conditions.projectIds);
   set('namespace_id', conditions.namespaceIds);

@@ -1,6 +1,6 @@
 import { Annotations, ArnFormat, RemovalPolicy, Resource, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { fail, isListToken, isLiteral, show, validateAudiences, validateIssuerUrl, validateThumbprints } from './validation';
+import { AWS_ACCOUNT_ID, fail, isListToken, isLiteral, show, validateAudiences, validateIssuerUrl, validateThumbprints } from './validation';
 
 /** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
 const GITLAB_COM = 'https://gitlab.com';
@@ -84,7 +84,8 @@ export interface GitLabOidcProviderLookupOptions {
   readonly audiences?: string[];
 
   /**
-   * The account that holds the provider.
+   * The account that holds the provider. STS looks a token's provider up in the account of the role
+   * being assumed, so it must be the account of the roles that use it.
    *
    * @default - the stack's account
    */
@@ -139,6 +140,9 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     const prefix = validateIssuerUrl(url, scope);
     if (prefix === undefined) fail(`GitLabOidcProvider.fromAccount needs a literal url to build the ARN and condition keys, got: ${show(url)}`, scope);
     const stack = Stack.of(scope);
+    if (options.account !== undefined && isLiteral(options.account) && !AWS_ACCOUNT_ID.test(options.account)) {
+      fail(`GitLabOidcProvider.fromAccount account must be a 12-digit AWS account ID, got: ${show(options.account)}`, scope);
+    }
     const providerArn = stack.formatArn({
       service: 'iam',
       region: '',
@@ -147,7 +151,7 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
       resourceName: prefix,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    return new ImportedGitLabOidcProvider(scope, id, providerArn, url, prefix, options.audiences);
+    return new ImportedGitLabOidcProvider(scope, id, { arn: providerArn, account: options.account ?? stack.account, url, prefix, audiences: options.audiences });
   }
 
   /**
@@ -168,7 +172,7 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     if (arnName !== undefined && arnName !== prefix) {
       fail(`providerArn is registered for "https://${arnName}", not for url ${show(url)}`, scope);
     }
-    return new ImportedGitLabOidcProvider(scope, id, attrs.providerArn, url, prefix, attrs.audiences);
+    return new ImportedGitLabOidcProvider(scope, id, { arn: attrs.providerArn, url, prefix, audiences: attrs.audiences });
   }
 
   public readonly issuerUrl: string;
@@ -210,6 +214,16 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
   }
 }
 
+/** What an imported provider is known by. */
+interface ImportedProviderAttributes {
+  readonly arn: string;
+  /** The provider's account, when known apart from the ARN (else read from the ARN). */
+  readonly account?: string;
+  readonly url: string;
+  readonly prefix: string;
+  readonly audiences?: string[];
+}
+
 /** A provider that already exists, imported by ARN. */
 class ImportedGitLabOidcProvider extends Resource implements IGitLabOidcProvider {
   public readonly oidcProviderArn: string;
@@ -218,15 +232,16 @@ class ImportedGitLabOidcProvider extends Resource implements IGitLabOidcProvider
   public readonly conditionKeyPrefix: string;
   public readonly audiences: string[];
 
-  constructor(scope: Construct, id: string, arn: string, url: string, prefix: string, audiences: string[] | undefined) {
-    super(scope, id, { environmentFromArn: arn });
-    const ownAudiences = [...(audiences ?? [url])];
-    validateAudiences(ownAudiences, this);
-    this.oidcProviderArn = arn;
-    this.oidcProviderIssuer = prefix;
-    this.issuerUrl = url;
-    this.conditionKeyPrefix = prefix;
-    this.audiences = ownAudiences;
+  constructor(scope: Construct, id: string, attrs: ImportedProviderAttributes) {
+    // IAM is global: the provider's environment is its account alone.
+    super(scope, id, attrs.account !== undefined ? { account: attrs.account, region: '' } : { environmentFromArn: attrs.arn });
+    const audiences = [...(attrs.audiences ?? [attrs.url])];
+    validateAudiences(audiences, this);
+    this.oidcProviderArn = attrs.arn;
+    this.oidcProviderIssuer = attrs.prefix;
+    this.issuerUrl = attrs.url;
+    this.conditionKeyPrefix = attrs.prefix;
+    this.audiences = audiences;
   }
 
   // Newer aws-cdk-lib releases add these members to iam.IOidcProvider; implementing them here keeps an

@@ -5,7 +5,7 @@ import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
 import { longestProviderArn, planTrust, trustPolicySize } from './trust-policy';
-import { AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isListToken, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
+import { AWS_ACCOUNT_ID, AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isListToken, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
 const DEFAULT_TRUST_POLICY_LIMIT = 2048;
@@ -124,6 +124,11 @@ export class GitLabRunnerRole extends iam.Role {
       for (const subject of statement.subjects) {
         if (!protectedRefs) warnIfAnyRef(this, subject);
         warnIfDeployTimePattern(this, subject);
+        if (subject._scope.projectWildcard) {
+          Annotations.of(this).addWarningV2('cdk-gitlab-oidc:projectWildcard',
+            `subject ${show(subject.sub)} admits every project whose path matches its pattern, including projects created later ` +
+            'in the group by anyone allowed to. Prefer GitLabSubject.project() for each project, or acknowledge this warning.');
+        }
       }
     }
     this.node.addValidation({ validate: () => this.validateTrustPolicySize() });
@@ -187,7 +192,7 @@ export class GitLabRunnerRole extends iam.Role {
     if (accounts.length === 0) fail('allowCdkDeployments needs at least one account, got: []', this);
     if (regions.length === 0) fail('allowCdkDeployments needs at least one region, got: []', this);
     for (const account of accounts) {
-      if (isLiteral(account) && !/^\d{12}$/.test(account)) fail(`an AWS account ID is 12 digits, got: ${show(account)}`, this);
+      if (isLiteral(account) && !AWS_ACCOUNT_ID.test(account)) fail(`an AWS account ID is 12 digits, got: ${show(account)}`, this);
     }
     for (const region of regions) {
       if (isLiteral(region) && !AWS_REGION.test(region)) fail(`not an AWS region name, got: ${show(region)}`, this);
@@ -226,6 +231,14 @@ function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience
   if (subjects.length === 0) {
     fail('GitLabRunnerRole needs at least one subject: with none, no job could assume it, got: []', scope);
   }
+  // STS finds the token's provider in the account of the role being assumed (the role's trust policy
+  // names it, but is not where STS looks), so a provider of another account can never admit a job.
+  const providerAccount = provider.env.account;
+  const roleAccount = Stack.of(scope).account;
+  if (providerAccount && isLiteral(providerAccount) && isLiteral(roleAccount) && providerAccount !== roleAccount) {
+    fail(`GitLabRunnerRole must trust a provider in its own account ${roleAccount}: STS looks the provider up in the role's account, ` +
+      `so no job could assume it, got: a provider in account ${providerAccount}`, scope);
+  }
   validateAudience(audience, scope);
   if (isLiteral(audience) && !isListToken(provider.audiences) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
     fail(`GitLabRunnerRole audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
@@ -239,7 +252,7 @@ function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience
  * branch or tag to the project assume the role: legal, but worth a conscious decision.
  */
 function warnIfAnyRef(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (subject._refScope.anyRef && !subject._refScope.protectedOnly) {
+  if (subject._scope.anyRef && !subject._scope.protectedOnly) {
     Annotations.of(role).addWarningV2('cdk-gitlab-oidc:anyRef',
       `subject ${show(subject.sub)} admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ` +
       'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.');

@@ -1,7 +1,7 @@
 import { claimValues, GitLabClaimConditions } from './claim-conditions';
-import { RefScope } from './private/ref-scope';
+import { SubjectScope } from './private/subject-scope';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
-import { fail, gitLabPathProblem, isLiteral, isLiteralNumber, literalText, numberText, show, validateGitLabPath, validateRefName } from './validation';
+import { fail, gitLabIdProblem, gitLabPathProblem, isLiteral, literalText, numberText, show, validateGitLabPath, validateRefName } from './validation';
 
 /**
  * Options of a subject's project: the `sub` layout it uses, and values for the layout's optional
@@ -67,7 +67,7 @@ export class GitLabSubject {
    * @param options the project's `sub` layout
    */
   public static project(path: string, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
-    validateGitLabPath(path, 'project', 2);
+    validateGitLabPath(path, 'project');
     return GitLabSubjectBuilder._create(path, options, GitLabSubClaimComponent.PROJECT_PATH, 'GitLabSubject.project()');
   }
 
@@ -80,7 +80,7 @@ export class GitLabSubject {
    * @param options the `sub` layout the group's projects use
    */
   public static group(path: string, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
-    validateGitLabPath(path, 'group', 1);
+    validateGitLabPath(path, 'group');
     return GitLabSubjectBuilder._create(`${path}/*`, options, GitLabSubClaimComponent.PROJECT_PATH, 'GitLabSubject.group()');
   }
 
@@ -91,7 +91,8 @@ export class GitLabSubject {
    * @param options the project's `sub` layout
    */
   public static projectId(id: number, options: GitLabSubjectOptions = {}): GitLabSubjectBuilder {
-    if (isLiteralNumber(id) && (!Number.isInteger(id) || id <= 0)) fail(`GitLab project ID must be a positive integer, got: ${show(id)}`);
+    const problem = gitLabIdProblem(id);
+    if (problem) fail(`GitLab project ID ${problem}, got: ${show(id)}`);
     const layout = options.subClaimLayout ?? GitLabSubClaimLayout.PROJECT_ID;
     return GitLabSubjectBuilder._create(numberText(id), { ...options, subClaimLayout: layout }, GitLabSubClaimComponent.PROJECT_ID, 'GitLabSubject.projectId()');
   }
@@ -99,19 +100,22 @@ export class GitLabSubject {
   /**
    * A raw `sub` value, for layouts the typed factories do not cover.
    *
-   * The value is validated: it must start with `project_path:` or `project_id:`, the project part
-   * must not be a wildcard that admits other top-level groups or projects (`project_path:*`,
-   * `project_path:mygroup*`, `project_id:12*`), and it must not contain white space or `${`.
+   * The value is validated: it must start with `project_path:` or `project_id:` and must not contain
+   * white space or `${`. Its project part names one project (`project_path:g/p:…`, `project_id:42:…`)
+   * or every project of a group (`project_path:g/*…`, as `GitLabSubject.group()`); any other wildcard
+   * there (`project_path:g/api*:…`, which also admits `g/api-evil`) is refused unless
+   * `allowProjectWildcards` says so, and even then it must start with a literal top-level group.
    * @param sub the exact claim value or `StringLike` pattern
+   * @param options whether the project part may be a wider pattern
    */
-  public static fromSub(sub: string): GitLabSubject {
-    validateRawSub(sub);
-    return new GitLabSubject(sub, rawRefScope(sub));
+  public static fromSub(sub: string, options: GitLabRawSubjectOptions = {}): GitLabSubject {
+    const projectWildcard = validateRawSub(sub, options.allowProjectWildcards ?? false);
+    return new GitLabSubject(sub, { ...rawRefScope(sub), projectWildcard });
   }
 
   /** @internal */
-  public static _create(sub: string, refScope: RefScope): GitLabSubject {
-    return new GitLabSubject(sub, refScope);
+  public static _create(sub: string, scope: SubjectScope): GitLabSubject {
+    return new GitLabSubject(sub, scope);
   }
 
   /**
@@ -134,14 +138,14 @@ export class GitLabSubject {
   public readonly claimConditions?: GitLabClaimConditions;
 
   /**
-   * Which refs the subject admits, as the code that built it wrote them.
+   * What the subject admits, as the code that built it wrote it.
    * @internal
    */
-  public readonly _refScope: RefScope;
+  public readonly _scope: SubjectScope;
 
-  private constructor(sub: string, refScope: RefScope, claimConditions?: GitLabClaimConditions) {
+  private constructor(sub: string, scope: SubjectScope, claimConditions?: GitLabClaimConditions) {
     this.sub = sub;
-    this._refScope = refScope;
+    this._scope = scope;
     this.isPattern = /[*?]/.test(literalText(sub));
     this.claimConditions = claimConditions;
   }
@@ -155,7 +159,7 @@ export class GitLabSubject {
    */
   public withClaimConditions(conditions: GitLabClaimConditions): GitLabSubject {
     claimValues(conditions, `subject ${show(this.sub)}`);
-    return new GitLabSubject(this.sub, this._refScope, conditions);
+    return new GitLabSubject(this.sub, this._scope, conditions);
   }
 
   /**
@@ -170,7 +174,7 @@ export class GitLabSubject {
  * What a raw `sub` admits of refs, read from the value the user wrote (`name:value` components): any ref
  * when it has no `ref` component, its `ref` is wildcards only, or a trailing wildcard stands for the rest.
  */
-function rawRefScope(sub: string): RefScope {
+function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'protectedOnly'> {
   if (!isLiteral(sub)) return { anyRef: false, protectedOnly: false };
   const parts = sub.split(':');
   const components = new Map<string, string>();
@@ -302,16 +306,19 @@ export class GitLabSubjectBuilder {
       // Without a ref component, or with a ref of wildcards only, any branch or tag name matches, new ones too.
       anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && /^\*+$/.test(ref)),
       protectedOnly: this.options.refProtected === true,
+      projectWildcard: false,
     });
   }
 }
 
 /**
- * Rules for a raw `sub`: it names a project (by path or ID) whose leading part is literal, so no
- * wildcard can reach into another top-level group or another project ID.
+ * Rules for a raw `sub`: it names a project (by path or ID) or every project of a group. A wider
+ * project pattern needs `allowProjectWildcards` and a literal top-level group, so no wildcard can
+ * reach into another top-level group or another project ID. Returns whether the project part is such
+ * a wider pattern.
  */
-function validateRawSub(sub: string): void {
-  if (!isLiteral(sub)) return;
+function validateRawSub(sub: string, allowProjectWildcards: boolean): boolean {
+  if (!isLiteral(sub)) return false;
   const rule = (text: string) => fail(`GitLab sub ${text}, got: ${show(sub)}`);
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(sub)) rule('must not contain white space or control characters');
@@ -321,18 +328,43 @@ function validateRawSub(sub: string): void {
   const [, key, project] = match!;
   if (key === 'project_id') {
     if (!/^[1-9][0-9]*$/.test(project)) rule('must name one project ID, digits only and no wildcard');
-    return;
+    return false;
   }
   if (!/[*?]/.test(project)) {
-    const problem = gitLabPathProblem(project, 2);
+    const problem = gitLabPathProblem(project, 'project');
     if (problem) rule(`project path ${problem}`);
-    return;
+    return false;
+  }
+  // Every project of a group, as GitLabSubject.group() writes it: a literal group path, then "/*".
+  const group = /^([^*?]+)\/\*+$/.exec(project)?.[1];
+  if (group !== undefined) {
+    const problem = gitLabPathProblem(group, 'group');
+    if (problem) rule(`group path ${problem}`);
+    return false;
   }
   const slash = project.indexOf('/');
   const top = slash < 0 ? project : project.slice(0, slash);
   if (slash < 0 || /[*?]/.test(top)) {
     rule('must name a literal top-level group before any wildcard ("project_path:mygroup/*"): otherwise it trusts projects of other groups');
   }
-  const problem = gitLabPathProblem(top, 1);
+  const problem = gitLabPathProblem(top, 'group');
   if (problem) rule(`top-level group ${problem}`);
+  if (!allowProjectWildcards) {
+    rule('must name one project or every project of a group ("project_path:mygroup/*"): a wildcard inside a project path ' +
+      '("mygroup/api*") also admits other projects ("mygroup/api-evil"); pass allowProjectWildcards: true if that is intended');
+  }
+  return true;
+}
+
+/**
+ * Options for `GitLabSubject.fromSub()`.
+ */
+export interface GitLabRawSubjectOptions {
+  /**
+   * Let the project part be a pattern that admits projects it does not name (`project_path:mygroup/api-*`),
+   * within a literal top-level group. The role warns about such a subject (`cdk-gitlab-oidc:projectWildcard`).
+   *
+   * @default false
+   */
+  readonly allowProjectWildcards?: boolean;
 }

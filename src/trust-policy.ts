@@ -39,11 +39,6 @@ export function planTrust(
   prefix: string, audience: string, subjects: readonly GitLabSubject[], roleConditions: GitLabClaimConditions | undefined,
 ): TrustPlan {
   const roleClaims = claimValues(roleConditions ?? {}, 'claimConditions');
-  const hasClaims = roleClaims.size > 0 || subjects.some((s) => s.claimConditions);
-  if (hasClaims && prefix !== 'gitlab.com') {
-    fail(`claim conditions work only with the gitlab.com provider: STS sets gitlab.com:${EVALUATED_CLAIMS[0]} and the other claim keys ` +
-      `for gitlab.com tokens alone, so on any other instance they would never match and no job could assume the role, got: ${show(prefix)}`);
-  }
 
   // Each distinct subject with the claim conditions it needs (the role's and its own, ANDed),
   // in a stable order so that the input order never changes the result.
@@ -55,6 +50,11 @@ export function planTrust(
       : roleClaims;
     const key = claims === roleClaims ? roleKey : claimsKey(claims);
     entries.set(JSON.stringify([subject.sub, key]), { subject, claims, key });
+  }
+  // Judged on the conditions themselves: an empty set ({}) holds no condition and is fine anywhere.
+  if (prefix !== 'gitlab.com' && [...entries.values()].some((e) => e.claims.size > 0)) {
+    fail(`claim conditions work only with the gitlab.com provider: STS sets gitlab.com:${EVALUATED_CLAIMS[0]} and the other claim keys ` +
+      `for gitlab.com tokens alone, so on any other instance they would never match and no job could assume the role, got: ${show(prefix)}`);
   }
   const sorted = [...entries.values()].sort((a, b) => compare(a.subject.sub, b.subject.sub) || compare(a.key, b.key));
 

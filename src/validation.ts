@@ -57,6 +57,9 @@ export function show(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A 12-digit AWS account ID. */
+export const AWS_ACCOUNT_ID = /^\d{12}$/;
+
 /** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
 export const AWS_REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
@@ -135,25 +138,29 @@ export function validateThumbprints(thumbprints: readonly string[], scope?: ICon
 }
 
 // GitLab's path rules (lib/gitlab/path_regex.rb, app/models/namespace.rb): each segment starts with
-// a letter, digit, "_" or "." and continues with those or "-", must not end in ".git" or ".atom";
-// a namespace has at most 20 ancestors, so a project path has at most 22 segments.
+// a letter, digit, "_" or "." and continues with those or "-", and must not end in ".git" or ".atom";
+// a namespace (group or subgroup) segment must also not end in "." (NAMESPACE_FORMAT_REGEX), which a
+// project's own segment may (PROJECT_PATH_FORMAT_REGEX). A namespace has at most 20 ancestors, so a
+// project path has at most 22 segments.
 const PATH_SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
 const MAX_PATH_SEGMENTS = 22;
 const MAX_SEGMENT_LENGTH = 255;
 
+/** What a path names: a project (`group/…/project`) or a group (`group/…/subgroup`). */
+export type GitLabPathKind = 'project' | 'group';
+
 /**
  * A GitLab project or group full path such as `mygroup/sub/project`.
- * @param what "project" or "group", for the message
- * @param minSegments 2 for projects (a project always lives in a namespace), 1 for groups
+ * @param kind a project's path has at least 2 segments and its last is the project's; a group's are all namespaces
  */
-export function validateGitLabPath(path: string, what: string, minSegments: number): void {
+export function validateGitLabPath(path: string, kind: GitLabPathKind): void {
   if (!isLiteral(path)) return;
-  const problem = gitLabPathProblem(path, minSegments);
-  if (problem) fail(`GitLab ${what} path ${problem}, got: ${show(path)}`);
+  const problem = gitLabPathProblem(path, kind);
+  if (problem) fail(`GitLab ${kind} path ${problem}, got: ${show(path)}`);
 }
 
 /** What breaks GitLab's path rules in a literal path, if anything. */
-export function gitLabPathProblem(path: string, minSegments: number): string | undefined {
+export function gitLabPathProblem(path: string, kind: GitLabPathKind): string | undefined {
   if (path.length === 0) return 'must not be empty';
   if (/[*?]/.test(path)) {
     return 'must not contain "*" or "?": GitLab paths never do, and in a policy they are wildcards (use GitLabSubject.group() for every project of a group)';
@@ -161,26 +168,33 @@ export function gitLabPathProblem(path: string, minSegments: number): string | u
   if (path.startsWith('/') || path.endsWith('/')) return 'must not start or end with "/"';
   if (path.includes('//')) return 'must not contain an empty segment ("//")';
   const segments = path.split('/');
+  const minSegments = kind === 'project' ? 2 : 1;
   if (segments.length < minSegments) return `must have at least ${minSegments} segments ("group/project")`;
   if (segments.length > MAX_PATH_SEGMENTS) return `must have at most ${MAX_PATH_SEGMENTS} segments (GitLab allows 20 nested subgroups)`;
-  for (const segment of segments) {
+  const namespaces = kind === 'project' ? segments.length - 1 : segments.length;
+  for (const [i, segment] of segments.entries()) {
     if (!PATH_SEGMENT.test(segment)) {
       return `segment ${show(segment)} must start with a letter, digit, "_" or "." and contain only letters, digits, "_", "." and "-"`;
     }
     if (/\.(git|atom)$/.test(segment)) return `segment ${show(segment)} must not end in ".git" or ".atom"`;
+    if (i < namespaces && segment.endsWith('.')) return `group segment ${show(segment)} must not end in "." (GitLab's namespace rule)`;
     if (segment.length > MAX_SEGMENT_LENGTH) return `segment must be at most ${MAX_SEGMENT_LENGTH} characters`;
   }
   return undefined;
 }
 
 /**
- * A branch or tag short name under git-check-ref-format, where `*` is allowed as an explicit
- * wildcard (git refs can never contain it, so it cannot collide with a real name).
+ * A branch or tag short name as GitLab accepts it (lib/gitlab/git_ref_validator.rb: not `HEAD`, not
+ * starting with `refs/heads/` or `refs/remotes/`, and `refs/heads/<name>` valid under
+ * git-check-ref-format), where `*` is allowed as an explicit wildcard (git refs can never contain it,
+ * so it cannot collide with a real name).
  */
 export function validateRefName(ref: string, what: string): void {
   if (!isLiteral(ref)) return;
   const rule = (text: string) => fail(`${what} name ${text}, got: ${show(ref)}`);
   if (ref.length === 0) rule('must not be empty');
+  if (ref === 'HEAD') rule('must not be "HEAD": GitLab refuses it as a branch or tag name');
+  if (/^refs\/(heads|remotes)\//.test(ref)) rule('must be the short name ("main", not "refs/heads/main"): GitLab refuses names starting with refs/heads/ or refs/remotes/');
   // Judge the name with each wildcard standing for one ordinary character.
   const name = ref.replace(/\*/g, 'x');
   // eslint-disable-next-line no-control-regex
@@ -189,14 +203,23 @@ export function validateRefName(ref: string, what: string): void {
   }
   if (name.includes('..')) rule('must not contain ".." (git-check-ref-format)');
   if (name.includes('@{')) rule('must not contain "@{" (git-check-ref-format)');
-  if (name === '@') rule('must not be "@" (git-check-ref-format)');
   if (name.startsWith('/') || name.endsWith('/')) rule('must not start or end with "/" (git-check-ref-format)');
   if (name.includes('//')) rule('must not contain "//" (git-check-ref-format)');
   if (name.endsWith('.')) rule('must not end with "." (git-check-ref-format)');
-  if (name.startsWith('-')) rule('must not start with "-" (git-check-ref-format --branch)');
   for (const component of name.split('/')) {
     if (component.startsWith('.')) rule('must not have a component starting with "." (git-check-ref-format)');
     if (component.endsWith('.lock')) rule('must not have a component ending in ".lock" (git-check-ref-format)');
   }
   if (ref.includes('${')) rule('must not contain "${": IAM would read it as a policy variable');
+}
+
+/**
+ * A GitLab ID (project, namespace, user): a positive integer that JavaScript holds exactly, so that it
+ * renders as its digits (`1e+21` is no ID).
+ */
+export function gitLabIdProblem(id: number): string | undefined {
+  if (!isLiteralNumber(id)) return undefined;
+  if (!Number.isInteger(id) || id <= 0) return 'must be a positive integer';
+  if (!Number.isSafeInteger(id)) return `must be at most ${Number.MAX_SAFE_INTEGER}: larger numbers lose digits in JavaScript`;
+  return undefined;
 }

@@ -90,8 +90,8 @@ describe('gitlab.com claim conditions', () => {
 
   test.each<[string, GitLabClaimConditions, string]>([
     ['empty list', { projectIds: [] }, 'project_id must list at least one value'],
-    ['zero ID', { projectIds: [0] }, 'GitLab IDs are positive integers, got: 0'],
-    ['fractional ID', { userIds: [1.5] }, 'GitLab IDs are positive integers, got: 1.5'],
+    ['zero ID', { projectIds: [0] }, 'a GitLab ID must be a positive integer, got: 0'],
+    ['fractional ID', { userIds: [1.5] }, 'a GitLab ID must be a positive integer, got: 1.5'],
     ['wildcard login', { userLogins: ['ali*'] }, 'must not be empty or contain "*"'],
     ['empty email', { userEmails: [''] }, 'must not be empty'],
   ])('bad values are refused: %s', (_name, claimConditions, message) => {

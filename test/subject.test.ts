@@ -77,12 +77,13 @@ describe('branch and tag names follow git-check-ref-format, with "*" as the only
     ['a\tb', 'must not contain white space'],
     ['a..b', 'must not contain ".."'],
     ['a@{b', 'must not contain "@{"'],
-    ['@', 'must not be "@"'],
+    ['HEAD', 'must not be "HEAD": GitLab refuses it'],
+    ['refs/heads/main', 'must be the short name ("main", not "refs/heads/main")'],
+    ['refs/remotes/origin/main', 'GitLab refuses names starting with refs/heads/ or refs/remotes/'],
     ['/main', 'must not start or end with "/"'],
     ['main/', 'must not start or end with "/"'],
     ['a//b', 'must not contain "//"'],
     ['main.', 'must not end with "."'],
-    ['-main', 'must not start with "-"'],
     ['.hidden', 'must not have a component starting with "."'],
     ['a/.b', 'must not have a component starting with "."'],
     ['main.lock', 'must not have a component ending in ".lock"'],
@@ -96,7 +97,7 @@ describe('branch and tag names follow git-check-ref-format, with "*" as the only
     expect(() => project.tag(name)).toThrow(message);
   });
 
-  test.each(['main', 'feature/JIRA-1_x', 'release/*', 'v1.2.3', 'v*', '*-hotfix', 'a@b', 'ü-umlaut'])('ref %j is accepted', (name) => {
+  test.each(['main', 'feature/JIRA-1_x', 'release/*', 'v1.2.3', 'v*', '*-hotfix', 'a@b', 'ü-umlaut', '@', '-main', 'head', 'refs/tags/x', 'HEADS'])('ref %j is accepted', (name) => {
     expect(GitLabSubject.project('g/p').tag(name).sub).toBe(`project_path:g/p:ref_type:tag:ref:${name}`);
   });
 });

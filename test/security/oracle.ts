@@ -105,13 +105,21 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   return true;
 }
 
-// Real values, by GitLab's and git's rules (checked here, not by the library's validators).
+// Real values, by GitLab's and git's rules (checked here, not by the library's validators):
+// lib/gitlab/path_regex.rb (a namespace segment may not end in "."; a project's may) and
+// lib/gitlab/git_ref_validator.rb (not HEAD, not refs/heads/… or refs/remotes/…, git-check-ref-format).
 const SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
+const NAMESPACE_SEGMENT = /^(?:[A-Za-z0-9_.][A-Za-z0-9_.-]*[A-Za-z0-9_-]|[A-Za-z0-9_])$/;
+const segmentOk = (segment: string, pattern: RegExp) => pattern.test(segment) && !/\.(git|atom)$/.test(segment);
+export function isGitLabGroupPath(path: string): boolean {
+  return path.split('/').every((s) => segmentOk(s, NAMESPACE_SEGMENT));
+}
 export function isGitLabPath(path: string): boolean {
-  return path.split('/').every((s) => SEGMENT.test(s) && !/\.(git|atom)$/.test(s));
+  const segments = path.split('/');
+  return isGitLabGroupPath(segments.slice(0, -1).join('/')) && segmentOk(segments[segments.length - 1], SEGMENT);
 }
 export function isRefName(ref: string): boolean {
-  return ref.length > 0 && !/[\s~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$|^-/.test(ref) &&
+  return ref.length > 0 && ref !== 'HEAD' && !/^refs\/(heads|remotes)\//.test(ref) && !/[\s~^:?*[\\]|\.\.|@\{|\/\/|^\/|\/$|\.$/.test(ref) &&
     ref.split('/').every((c) => !c.startsWith('.') && !c.endsWith('.lock'));
 }
 
@@ -119,7 +127,7 @@ export function isRefName(ref: string): boolean {
 const segmentArb = fc.stringMatching(/^[ab1_.][abA1_.-]{0,3}$/);
 const refComponentArb = fc.stringMatching(/^[abM1_][abM1_.-]{0,3}$/);
 const refNameArb = fc.array(refComponentArb, { minLength: 1, maxLength: 3 }).map((c) => c.join('/')).filter(isRefName);
-const groupPathArb = fc.array(segmentArb, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'));
+const groupPathArb = fc.array(segmentArb, { minLength: 1, maxLength: 3 }).map((s) => s.join('/')).filter(isGitLabGroupPath);
 
 /** A ref name with one or two runs replaced by the explicit `*` wildcard. */
 const refPatternArb = fc.tuple(refNameArb, fc.nat(), fc.nat(), fc.boolean()).map(([name, a, b, twice]) => {
