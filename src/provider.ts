@@ -140,18 +140,19 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     const prefix = validateIssuerUrl(url, scope);
     if (prefix === undefined) fail(`GitLabOidcProvider.fromAccount needs a literal url to build the ARN and condition keys, got: ${show(url)}`, scope);
     const stack = Stack.of(scope);
-    if (options.account !== undefined && isLiteral(options.account) && !AWS_ACCOUNT_ID.test(options.account)) {
-      fail(`GitLabOidcProvider.fromAccount account must be a 12-digit AWS account ID, got: ${show(options.account)}`, scope);
+    const account = options.account ?? stack.account;
+    if (isLiteral(account) && !AWS_ACCOUNT_ID.test(account)) {
+      fail(`GitLabOidcProvider.fromAccount account must be a 12-digit AWS account ID, got: ${show(account)}`, scope);
     }
     const providerArn = stack.formatArn({
       service: 'iam',
       region: '',
-      account: options.account ?? stack.account,
+      account,
       resource: 'oidc-provider',
       resourceName: prefix,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    return new ImportedGitLabOidcProvider(scope, id, { arn: providerArn, account: options.account ?? stack.account, url, prefix, audiences: options.audiences });
+    return new ImportedGitLabOidcProvider(scope, id, { arn: providerArn, account, url, prefix, audiences: options.audiences });
   }
 
   /**
