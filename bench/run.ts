@@ -9,6 +9,7 @@ import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../lib';
+import { planTrust } from '../lib/trust-policy';
 
 const root = join(__dirname, '..');
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -139,6 +140,50 @@ function packingBench(): string {
   return table(['path length', 'limit', 'theoretical max subjects', 'library fits', 'equal', 'estimate / resolved minified (literal inputs)', 'equal'], rows);
 }
 
+// 5. Trust planning at scale: planTrust alone, over mixed subjects.
+const PLAN_SIZES = smoke ? [20, 80] : [100, 400, 2000];
+/** `n` subjects of every kind: exact, ref patterns, group patterns that cover some exact ones, per-subject conditions. */
+function mixedSubjects(n: number): GitLabSubject[] {
+  const subjects: GitLabSubject[] = [];
+  for (let i = 0; subjects.length < n; i++) {
+    // Every fifth subject starts a new team: its group pattern (case 2) covers the team's exact tag (case 3).
+    const group = `group${i % 13}`;
+    const team = `group${Math.floor(i / 5) % 13}/team${Math.floor(i / 5)}`;
+    switch (i % 5) {
+      case 0: subjects.push(GitLabSubject.project(`${group}/app${i}`).branch('main')); break;
+      case 1: subjects.push(GitLabSubject.project(`${group}/app${i}`).branch('release/*')); break;
+      case 2: subjects.push(GitLabSubject.group(team).tag('v*')); break;
+      case 3: subjects.push(GitLabSubject.project(`${team}/svc${i}`).tag('v1.2')); break;
+      default: subjects.push(GitLabSubject.project(`${group}/svc${i}`).anyBranch().withClaimConditions({ userLogins: [`user${i % 7}`] }));
+    }
+  }
+  return subjects;
+}
+function planningBench(): string {
+  const inputs = PLAN_SIZES.map((n) => ({ n, subjects: mixedSubjects(n) }));
+  const times = new Map<number, number[]>(PLAN_SIZES.map((n) => [n, []]));
+  const rounds = smoke ? 2 : 31;
+  // Sizes interleaved round by round; the first round warms the JIT and is not counted.
+  for (let round = 0; round < rounds; round++) {
+    for (const { n, subjects } of inputs) {
+      const started = process.hrtime.bigint();
+      planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
+      if (round > 0) times.get(n)!.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  }
+  const rows = inputs.map(({ n, subjects }, i) => {
+    const ms = median(times.get(n)!);
+    const plan = planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
+    if (i === 0) return [fmt(n), fmt(ms, 2), fmt(plan.statements.length), fmt(plan.covered.length), '', ''];
+    const previous = inputs[i - 1].n;
+    const growth = ms / median(times.get(previous)!);
+    // Normalized to a 4-fold increase in subjects: growth ^ (log 4 / log(n / previous)).
+    const per4x = growth ** (Math.log(4) / Math.log(n / previous));
+    return [fmt(n), fmt(ms, 2), fmt(plan.statements.length), fmt(plan.covered.length), `${fmt(growth, 2)}× for ${fmt(n / previous)}× subjects`, `${fmt(per4x, 2)}×`];
+  });
+  return table(['subjects', 'planning (median ms)', 'statements', 'covered (left out)', 'growth', 'per 4× subjects (goal ≤ 5×)'], rows);
+}
+
 // 4. Package weight.
 const IAM_CLASSES = "const { aws_iam: iam } = require('aws-cdk-lib'); iam.Role; iam.OidcProviderNative; iam.WebIdentityPrincipal";
 function packageBench(): string {
@@ -177,6 +222,7 @@ const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown C
 const synth = synthBench();
 const packing = packingBench();
 const weight = packageBench();
+const planning = planningBench();
 const report = `# Benchmarks
 
 Produced by \`npx projen bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}${smoke ? ' (smoke run: tiny sizes, one sample)' : ''}.
@@ -213,7 +259,17 @@ minified policy exactly.
 ${packing}
 ## 4. Package weight
 
-${weight}`;
+${weight}
+## 5. Trust planning at scale
+
+How long \`planTrust\` (deduplication, covered-subject pruning, grouping into statements, rendering the
+conditions) takes for one role's subjects: a fifth exact branches, a fifth branch patterns, a fifth group tag
+patterns that cover the next fifth (exact tags of projects in those groups), and a fifth any-branch subjects with
+conditions of their own. Median of ${smoke ? 1 : 30} in-process runs per size, sizes interleaved round by round
+after one warm-up round. Candidates for covering a subject come from a prefix index (only a subject whose text
+before its first wildcard starts another's can cover it), so the work grows about linearly.
+
+${planning}`;
 
 // A smoke run proves the benchmark works; only a full run replaces the published figures.
 writeFileSync(smoke ? join(root, 'test-reports', 'bench-smoke.md') : join(root, 'BENCHMARKS.md'), report);

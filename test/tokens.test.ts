@@ -2,7 +2,7 @@
 // parameter, or a list (a CommaDelimitedList parameter, Fn.split). Literal parts are validated, tokens
 // pass through, and a token never changes what a value means: a subject's operator follows from what its
 // builder wrote, and a deploy-time list stays a list.
-import { App, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
 
@@ -142,5 +142,44 @@ describe('deploy-time lists', () => {
     role.allowCdkDeployments({ accounts: [tokens.parameter()], regions: [tokens.import(), 'us-east-1'] });
     const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
     expect(policy.Properties.PolicyDocument.Statement[0].Resource).toHaveLength(8);
+  });
+});
+
+describe('scalar deploy-time values in the other inputs pass through to the template', () => {
+  test.each<[string, (t: Tokens, stack: Stack) => void, RegExp]>([
+    ['role audience (parameter)', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'Provider'), audience: t.parameter(), subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"gitlab.com:aud":\{"Ref":"Text\d+"\}/],
+    ['trustPolicySizeLimit (Number parameter): not checked', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'Provider'), trustPolicySizeLimit: t.number(), subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"AssumeRolePolicyDocument"/],
+    ['maxSessionDuration (Number parameter)', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'Provider'), maxSessionDuration: Duration.seconds(t.number()), subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"MaxSessionDuration":\{"Ref":"Number\d+"\}/],
+    ['fromAccount account (import)', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: GitLabOidcProvider.fromAccount(stack, 'Provider', { account: t.import() }), subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"Fn::ImportValue":"shared-\d+"/],
+    ['fromProviderAttributes providerArn (parameter), with its url', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: GitLabOidcProvider.fromProviderAttributes(stack, 'Provider', { providerArn: t.parameter(), url: 'https://gitlab.com' }),
+      subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"Federated":\{"Ref":"Text\d+"\}/],
+    ['claimConditions.projectIds (Number parameter)', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'Provider'), claimConditions: { projectIds: [t.number()] }, subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"gitlab.com:project_id":\{"Ref":"Number\d+"\}/],
+    ['provider audiences element (import)', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'Provider', { audiences: [t.import()] }), subjects: [GitLabSubject.project('g/p').branch('main')],
+    }), /"ClientIdList":\[\{"Fn::ImportValue":"shared-\d+"\}\]/],
+    ['allowCdkDeployments qualifier (parameter)', (t, stack) => new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'Provider'), subjects: [GitLabSubject.project('g/p').branch('main')],
+    }).allowCdkDeployments({ qualifier: t.parameter() }), /cdk-",\{"Ref":"Text\d+"\},"-deploy-role-/],
+  ])('%s', (_name, build, rendered) => {
+    const { stack, tokens } = setup();
+    build(tokens, stack);
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).toMatch(rendered);
+  });
+
+  test('the provider url must be a literal: IAM condition keys are derived from it', () => {
+    const { stack, tokens } = setup();
+    expect(() => new GitLabOidcProvider(stack, 'Other', { url: tokens.parameter() })).toThrow('GitLabOidcProvider needs a literal url');
   });
 });

@@ -55,7 +55,7 @@ describe('the size estimate is what IAM counts', () => {
     expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
   });
 
-  test.each([false, true])('every role prop and every API that adds trust statements or conditions: the estimate is the rendered policy\'s length (minimizePolicies: %s)', (minimize) => {
+  test.each([[false, false], [true, false], [false, true], [true, true]])('every role prop, and every API that adds trust statements or conditions: the estimate is the rendered policy\'s length (minimizePolicies: %s, statements added later: %s)', (minimize, later) => {
     const app = new App({ context: minimize ? { '@aws-cdk/aws-iam:minimizePolicies': true } : {} });
     const stack = new Stack(app, 'Stack');
     const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: ['https://gitlab.com', 'sts.amazonaws.com'] });
@@ -78,16 +78,7 @@ describe('the size estimate is what IAM counts', () => {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
       inlinePolicies: { Logs: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['logs:*'], resources: ['*'] })] }) },
     });
-    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
-      actions: ['sts:TagSession'],
-      principals: [new iam.AccountRootPrincipal()],
-      conditions: { StringEquals: { 'aws:RequestedRegion': Aws.REGION } },
-    }));
-    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
-      actions: ['sts:AssumeRoleWithWebIdentity'],
-      principals: [new iam.WebIdentityPrincipal(provider.oidcProviderArn, { StringEquals: { 'gitlab.com:aud': 'sts.amazonaws.com' } })],
-      conditions: { StringLike: { 'gitlab.com:sub': 'project_path:g/later:*' } },
-    }));
+    if (later) addStatementsLater(role, provider);
     role.allowCdkDeployments();
     role.gitLabCiJob();
     // The rendered policy with every deploy-time value at the longest it could be.
@@ -99,9 +90,25 @@ describe('the size estimate is what IAM counts', () => {
     });
     expect(rendered).not.toContain('"Ref"');
     expect(role.trustPolicySize()).toBe(rendered.length);
-    expect(rendered).toContain('"aws:RequestedRegion":"ap-southeast-7"');
-    expect(rendered).toContain('project_path:g/later:*');
+    if (later) {
+      expect(rendered).toContain('"aws:RequestedRegion":"ap-southeast-7"');
+      expect(rendered).toContain('project_path:g/later:*');
+    }
   });
+
+  /** Statements added after construction: another principal with a condition, and a second web-identity statement. */
+  function addStatementsLater(role: GitLabRunnerRole, provider: GitLabOidcProvider) {
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'],
+      principals: [new iam.AccountRootPrincipal()],
+      conditions: { StringEquals: { 'aws:RequestedRegion': Aws.REGION } },
+    }));
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:AssumeRoleWithWebIdentity'],
+      principals: [new iam.WebIdentityPrincipal(provider.oidcProviderArn, { StringEquals: { 'gitlab.com:aud': 'sts.amazonaws.com' } })],
+      conditions: { StringLike: { 'gitlab.com:sub': 'project_path:g/later:*' } },
+    }));
+  }
 
   test('statements added later count too', () => {
     const stack = new Stack(new App(), 'Stack');
