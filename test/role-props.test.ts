@@ -1,15 +1,25 @@
 // Which iam.RoleProps fields a GitLabRunnerRole passes to iam.Role: every one that can apply to a role
 // assumed with AssumeRoleWithWebIdentity, and no other.
-import { join } from 'path';
-import { loadAssemblyFromFile } from '@jsii/spec';
+import { readFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { gunzipSync } from 'zlib';
 import { App, Stack } from 'aws-cdk-lib';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
 
 const root = join(__dirname, '..');
 
-/** The fields of a jsii struct, from an assembly. */
+/**
+ * The fields of a jsii struct, from an assembly file (or the compressed file it redirects to). Read as
+ * plain JSON: aws-cdk-lib's newer assemblies declare type-system features that @jsii/spec's loader
+ * refuses unless told of them, and only property names are needed here.
+ */
 function fields(assemblyFile: string, fqn: string): string[] {
-  const type = loadAssemblyFromFile(assemblyFile).types[fqn] as { properties?: { name: string }[] };
+  let assembly = JSON.parse(readFileSync(assemblyFile, 'utf8'));
+  if (assembly.schema === 'jsii/file-redirect') {
+    const target = readFileSync(join(dirname(assemblyFile), assembly.filename));
+    assembly = JSON.parse((assembly.compression === 'gzip' ? gunzipSync(target) : target).toString('utf8'));
+  }
+  const type = assembly.types[fqn] as { properties?: { name: string }[] };
   return (type.properties ?? []).map((p) => p.name).sort();
 }
 
