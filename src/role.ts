@@ -137,11 +137,7 @@ export class GitLabRunnerRole extends iam.Role {
       for (const subject of statement.subjects) {
         if (!protectedRefs) warnIfAnyRef(this, subject);
         warnIfDeployTimePattern(this, subject);
-        if (subject._scope.projectWildcard) {
-          Annotations.of(this).addWarningV2('cdk-gitlab-oidc:projectWildcard',
-            `subject ${show(subject.sub)} admits every project whose path matches its pattern, including projects created later ` +
-            'in the group by anyone allowed to. Prefer GitLabSubject.project() for each project, or acknowledge this warning.');
-        }
+        warnIfProjectWildcard(this, subject);
       }
     }
     this.node.addValidation({ validate: () => this.validateTrustPolicySize() });
@@ -290,5 +286,14 @@ function warnIfDeployTimePattern(role: GitLabRunnerRole, subject: GitLabSubject)
       `subject ${show(subject.sub)} is a pattern (StringLike) that holds a deploy-time value: a "*" or "?" in that value would ` +
       'widen it to other projects or refs. Make sure the parameter or import can only hold a GitLab path, ID or ref name ' +
       '(e.g. an allowedPattern on the parameter), or acknowledge this warning.');
+  }
+}
+
+/** A raw subject that opted into a project pattern (`allowProjectWildcards`) admits projects it does not name. */
+function warnIfProjectWildcard(role: GitLabRunnerRole, subject: GitLabSubject): void {
+  if (subject._scope.projectWildcard) {
+    Annotations.of(role).addWarningV2('cdk-gitlab-oidc:projectWildcard',
+      `subject ${show(subject.sub)} admits every project whose path matches its pattern, including projects created later ` +
+      'in the group by anyone allowed to. Prefer GitLabSubject.project() for each project, or acknowledge this warning.');
   }
 }
