@@ -1,6 +1,6 @@
 import { CollectionKind, PrimitiveType } from '@jsii/spec';
 import { ProjenStruct, Struct } from '@mrgrain/jsii-struct-builder';
-import { awscdk, javascript } from 'projen';
+import { awscdk, javascript, JsonFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 /** The oldest aws-cdk-lib with `iam.OidcProviderNative`; the tests run against exactly this version. */
@@ -55,6 +55,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The generated jobs run for real: a GitLab CI runner emulator (4.64.1 is the newest that runs on
     // Node 20), and AWS clients on the SDK for JavaScript v3 against a loopback STS.
     'gitlab-ci-local@4.64.1',
+    // Mutation testing (npx projen mutation; too slow for CI). 9.x is the last line that runs on Node 20.
+    '@stryker-mutator/core@~9.6.0',
+    '@stryker-mutator/jest-runner@~9.6.0',
     '@aws-sdk/client-sts@^3',
     'jmespath',
     // Ecosystem checks. Versions whose aws-cdk-lib peer range includes the minimum we test against.
@@ -196,6 +199,35 @@ bench.exec('ts-node --project test/tsconfig.json bench/run.ts');
 const benchSmoke = project.addTask('bench:smoke', { description: 'A tiny run of the benchmark, to prove it works', env: { BENCH_SMOKE: '1' } });
 benchSmoke.exec('ts-node --project test/tsconfig.json bench/run.ts');
 project.eslint?.addLintPattern('bench');
+
+// Mutation testing over every file in src/ (Stryker, jest runner, per-test coverage). Incremental: the
+// results of the last run are kept in mutation/incremental.json, so a re-run tests only what changed.
+// Not part of .ci/run: a full run takes well over an hour on two cores.
+new JsonFile(project, 'stryker.config.json', {
+  obj: {
+    $schema: './node_modules/@stryker-mutator/core/schema/stryker-schema.json',
+    packageManager: 'npm',
+    testRunner: 'jest',
+    jest: { projectType: 'custom', configFile: 'test/jest.mutation.config.js', enableFindRelatedTests: false },
+    coverageAnalysis: 'perTest',
+    mutate: ['src/**/*.ts', '!src/role-props.ts', '!src/index.ts'],
+    incremental: true,
+    incrementalFile: 'mutation/incremental.json',
+    reporters: ['json', 'clear-text', 'progress'],
+    jsonReporter: { fileName: 'mutation/report.json' },
+    concurrency: 2,
+    timeoutMS: 60000,
+    tempDirName: '.stryker-tmp',
+    cleanTempDir: 'always',
+  },
+});
+project.gitignore.exclude('.stryker-tmp/', '/mutation/report.json');
+project.npmignore?.exclude('/mutation/', 'stryker.config.json', 'TEST-STRENGTH.md');
+const mutation = project.addTask('mutation', {
+  description: 'Mutation testing over src/ with Stryker (incremental); writes TEST-STRENGTH.md',
+});
+mutation.exec('stryker run');
+mutation.exec('ts-node --project test/tsconfig.json scripts/test-strength.ts');
 
 // The example app, synthesized by the real aws-cdk CLI against the library's sources.
 project.addTask('synth:example', {

@@ -1,7 +1,7 @@
 // The covered-subject search finds its candidates through a prefix index instead of comparing every
 // pair. It must drop exactly the subjects the plain all-pairs search drops, naming the same coverer.
 import fc from 'fast-check';
-import { GitLabSubject } from '../src';
+import { GitLabAccessLevel, GitLabSubject } from '../src';
 import { globCovers, planTrust } from '../src/trust-policy';
 
 /** The plain search: every kept subject against every other, the first coverer in sorted order. */
@@ -40,4 +40,70 @@ test('the indexed search drops exactly what the all-pairs search drops, by the s
     const { covered } = planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
     expect(covered.map((c) => [c.subject.sub, c.by.sub])).toEqual(allPairsCovered(subjects));
   }), { seed: 20261126, numRuns: 2000 });
+});
+
+describe('pruning is sound: a subject is left out only when another admits every job it admits', () => {
+  const ML = { userAccessLevels: [GitLabAccessLevel.MAINTAINER, GitLabAccessLevel.DEVELOPER] };
+  const M = { userAccessLevels: [GitLabAccessLevel.MAINTAINER] };
+  const kept = (subjects: GitLabSubject[]) => planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined)
+    .statements.flatMap((s) => s.subjects.map((x) => x.sub)).sort();
+
+  test.each<[string, GitLabSubject[], string[]]>([
+    ['weaker conditions cover stronger ones', [GitLabSubject.group('g').anyRef().withClaimConditions(ML), GitLabSubject.project('g/p').branch('main').withClaimConditions(M)],
+      ['project_path:g/*']],
+    ['partly implied conditions do not cover', [GitLabSubject.group('g').anyRef().withClaimConditions(M), GitLabSubject.project('g/p').branch('main').withClaimConditions(ML)],
+      ['project_path:g/*', 'project_path:g/p:ref_type:branch:ref:main']],
+    ['a conditioned pattern does not cover a plain subject', [GitLabSubject.group('g').anyRef().withClaimConditions(ML), GitLabSubject.project('g/p').branch('main')],
+      ['project_path:g/*', 'project_path:g/p:ref_type:branch:ref:main']],
+    // Of "v*" and "v?", only "v*" covers the other: "v*" stays whichever is looked at first.
+    ['"*" covers "?", and "?" does not cover "*"', [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?')],
+      ['project_path:g/p:ref_type:tag:ref:v*']],
+    ['"?" covers one character', [GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?'), GitLabSubject.project('g/p').tag('v1')], ['project_path:g/p:ref_type:tag:ref:v?']],
+    ['"?" does not cover two characters', [GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?'), GitLabSubject.project('g/p').tag('v12')],
+      ['project_path:g/p:ref_type:tag:ref:v12', 'project_path:g/p:ref_type:tag:ref:v?']],
+  ])('%s', (_name, subjects, expected) => {
+    expect(kept(subjects)).toEqual(expected);
+    expect(kept([...subjects].reverse())).toEqual(expected);
+  });
+
+  test('the order of subjects and of condition values never changes which statement a subject is in', () => {
+    const logins = ['alice', 'bob', 'carol'];
+    const subjectsArb = fc.shuffledSubarray([
+      GitLabSubject.project('g/p').branch('main'),
+      GitLabSubject.group('g').tag('v*'),
+      GitLabSubject.project('g/q').anyBranch(),
+      GitLabSubject.project('g/r').branch('main'),
+    ], { minLength: 2 });
+    // Each statement as its subjects and its conditions with every value list sorted.
+    const sortedLists = (conditions: object) => JSON.parse(JSON.stringify(conditions), (_k, v) => (Array.isArray(v) ? [...v].sort() : v));
+    const statements = (list: GitLabSubject[]) => planTrust('gitlab.com', 'https://gitlab.com', list, undefined).statements
+      .map((s) => JSON.stringify([s.subjects.map((x) => x.sub).sort(), sortedLists(s.conditions)]))
+      .sort();
+    const ordersArb = fc.array(fc.shuffledSubarray(logins, { minLength: 3 }), { minLength: 4, maxLength: 4 });
+    fc.assert(fc.property(subjectsArb, ordersArb, (subjects, orders) => {
+      // The first two subjects carry the same logins, each listed in its own order: they share one statement.
+      const conditioned = subjects.map((s, i) => (i < 2 ? s.withClaimConditions({ userLogins: orders[i] }) : s));
+      const canonical = subjects.map((s, i) => (i < 2 ? s.withClaimConditions({ userLogins: logins }) : s));
+      expect(statements(conditioned)).toEqual(statements([...canonical].reverse()));
+    }), { seed: 20261126, numRuns: 300 });
+  });
+});
+
+describe('raw subjects are anchored at both ends', () => {
+  test.each([
+    ['project_id:*1:ref_type:branch:ref:main', 'must name one project ID'],
+    ['project_id:1*:ref_type:branch:ref:main', 'must name one project ID'],
+    ['project_id:x12:ref_type:branch:ref:main', 'must name one project ID'],
+    ['project_id:12x:ref_type:branch:ref:main', 'must name one project ID'],
+    ['project_id:012:ref_type:branch:ref:main', 'must name one project ID'],
+    ['xproject_path:g/p:ref_type:branch:ref:main', 'must start with "project_path:" or "project_id:"'],
+    [' project_path:g/p', 'must not contain white space'],
+    ['project_pathx:g/p', 'must start with "project_path:" or "project_id:"'],
+  ])('%j is refused', (sub, message) => {
+    expect(() => GitLabSubject.fromSub(sub)).toThrow(message);
+  });
+
+  test.each(['project_id:7', 'project_id:12', 'project_id:123456:ref_type:branch:ref:main', 'project_path:g/p'])('%j is accepted', (sub) => {
+    expect(GitLabSubject.fromSub(sub).sub).toBe(sub);
+  });
 });

@@ -1,4 +1,4 @@
-import { App, Aws, Duration, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { App, Aws, CfnParameter, Duration, Fn, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerRole, GitLabSubject } from '../src';
 
@@ -168,5 +168,35 @@ describe('the trust-policy size budget', () => {
     expect(role.subjects.map((s) => s.sub)).toEqual(['project_path:group/*:ref_type:branch:ref:main']);
     expect(role.trustPolicySize()).toBeLessThan(400);
     expect(() => Template.fromStack(stack)).not.toThrow();
+  });
+});
+
+describe('statements added later: every kind of deploy-time value is counted as the estimate promises', () => {
+  const LONGEST: Record<string, string> = { 'AWS::Partition': 'aws-us-gov', 'AWS::AccountId': '123456789012', 'AWS::Region': 'ap-southeast-7', 'AWS::URLSuffix': 'amazonaws.com.cn' };
+  test.each<[string, (stack: Stack) => string]>([
+    ['AWS::Region', () => Aws.REGION],
+    ['AWS::URLSuffix', () => Aws.URL_SUFFIX],
+    ['AWS::Partition', () => Aws.PARTITION],
+    ['AWS::AccountId', () => Aws.ACCOUNT_ID],
+    ['a join of pseudo parameters and text', () => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root-${Aws.REGION}`],
+    ['a parameter (unknown: counts as empty)', (stack) => new CfnParameter(stack, 'Value').valueAsString],
+    ['a join with a parameter', (stack) => `x-${new CfnParameter(stack, 'Value').valueAsString}-${Aws.REGION}`],
+    ['an import (unknown: counts as empty)', () => Fn.importValue('shared')],
+  ])('%s', (_name, value) => {
+    const stack = new Stack(new App(), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(2) });
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      actions: ['sts:TagSession'], principals: [new iam.AccountRootPrincipal()], conditions: { StringEquals: { 'aws:PrincipalTag/x': value(stack) } },
+    }));
+    const substitute = (v: any): any => {
+      if (Array.isArray(v)) return v.map(substitute);
+      if (v === null || typeof v !== 'object') return v;
+      if ('Ref' in v) return v.Ref.startsWith('GitLab') ? LONGEST_ARN : LONGEST[v.Ref] ?? '';
+      if ('Fn::Join' in v) return (substitute(v['Fn::Join'][1]) as string[]).join(v['Fn::Join'][0]);
+      if ('Fn::ImportValue' in v) return '';
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x)]));
+    };
+    expect(role.trustPolicySize()).toBe(JSON.stringify(substitute(trustDocument(stack))).length);
   });
 });

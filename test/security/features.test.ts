@@ -78,7 +78,6 @@ const CASES: Case[] = [
 ];
 
 describe('claim conditions and sub layouts, judged', () => {
-  const { account } = accounts();
   const counts = emptyCounts();
   const rows: string[][] = [];
 
@@ -87,6 +86,8 @@ describe('claim conditions and sub layouts, judged', () => {
   test.each(CASES)('$expected: $name', (c) => {
     const issuer = c.issuer ?? GITLAB;
     const job: JobSpec = { projectPath: 'g/app', refType: 'branch', ref: 'main', aud: issuer, ...c.job };
+    // The roles are built inside each test, so that mutation testing attributes the library code to it.
+    const { account } = accounts();
     const outcome = account.evaluate(c.role, gitLabClaims(issuer, job, NOW_S));
     count(counts, c.expected, outcome.verdict);
     rows.push([c.name, c.expected, outcome.verdict]);

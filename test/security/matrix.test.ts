@@ -101,20 +101,24 @@ function handWrittenTemplate(mistake: 'trailingSlash' | 'audienceMismatch'): any
 
 describe('attack matrix', () => {
   const issuers: Record<string, FixtureIssuer> = {};
-  const accounts: Record<string, EmulatedAccount> = {};
+  let loopback: Record<string, string> = {};
   const rows: string[][] = [];
   const counts = emptyCounts();
 
   beforeAll(async () => {
     issuers[GITLAB] = await FixtureIssuer.start(GITLAB);
     issuers[OTHER_HOST] = await FixtureIssuer.start(OTHER_HOST);
-    const loopback = Object.fromEntries(Object.values(issuers).map((i) => [i.issuer, i.loopbackUrl]));
+    loopback = Object.fromEntries(Object.values(issuers).map((i) => [i.issuer, i.loopbackUrl]));
     // The seed's provider URL "https://gitlab.com/" would be looked up at the same host.
     loopback[`${GITLAB}/`] = issuers[GITLAB].loopbackUrl;
-    accounts.library = EmulatedAccount.fromTemplate(libraryTemplate(), [], loopback);
-    accounts.trailingSlash = EmulatedAccount.fromTemplate(handWrittenTemplate('trailingSlash'), [], loopback);
-    accounts.audienceMismatch = EmulatedAccount.fromTemplate(handWrittenTemplate('audienceMismatch'), [], loopback);
   });
+
+  /**
+   * The account after deploying one setup, built inside the test that uses it, so that mutation testing
+   * attributes the library code to that test.
+   */
+  const accountFor = (setup: Case['account']) =>
+    EmulatedAccount.fromTemplate(setup === 'library' ? libraryTemplate() : handWrittenTemplate(setup), [], loopback);
 
   afterAll(async () => {
     await Promise.all(Object.values(issuers).map((i) => i.close()));
@@ -128,7 +132,7 @@ describe('attack matrix', () => {
     const claims = gitLabClaims(issuer.issuer, c.job, NOW_S + (c.shift ?? 0));
     if (c.nbfAhead) claims.nbf = NOW_S + c.nbfAhead;
     const token = await issuer.sign(claims, c.signing);
-    const outcome = await accounts[c.account].assumeRoleWithWebIdentity(c.role, token, NOW);
+    const outcome = await accountFor(c.account).assumeRoleWithWebIdentity(c.role, token, NOW);
     count(counts, c.expected, outcome.verdict);
     rows.push([c.name, c.expected, outcome.verdict, outcome.reason]);
     expect(outcome.verdict).toBe(c.expected);
@@ -137,9 +141,9 @@ describe('attack matrix', () => {
   test('the reasons are the ones STS gives for each classic mistake', async () => {
     const issuer = issuers[GITLAB];
     const sign = (j: JobSpec) => issuer.sign(gitLabClaims(GITLAB, j, NOW_S));
-    expect((await accounts.trailingSlash.assumeRoleWithWebIdentity('Role', await sign(job('mygroup/myproject')), NOW)).reason)
+    expect((await accountFor('trailingSlash').assumeRoleWithWebIdentity('Role', await sign(job('mygroup/myproject')), NOW)).reason)
       .toBe('InvalidIdentityToken: No OpenIDConnect provider found in your account for https://gitlab.com');
-    expect((await accounts.audienceMismatch.assumeRoleWithWebIdentity('Role', await sign(job('mygroup/myproject', 'main', 'branch', 'sts.amazonaws.com')), NOW)).reason)
+    expect((await accountFor('audienceMismatch').assumeRoleWithWebIdentity('Role', await sign(job('mygroup/myproject', 'main', 'branch', 'sts.amazonaws.com')), NOW)).reason)
       .toBe('InvalidIdentityToken: Incorrect token audience');
   });
 

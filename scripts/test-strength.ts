@@ -1,0 +1,60 @@
+// Writes TEST-STRENGTH.md from Stryker's JSON report (mutation/report.json): per file in src/, how many
+// mutants the tests detected (killed or timed out) out of those that count, the survivors with where
+// they are, and the mutants marked equivalent in the code (`// Stryker disable …: reason`) with the reason.
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+
+interface Mutant {
+  readonly mutatorName: string;
+  readonly replacement?: string;
+  readonly status: string;
+  readonly statusReason?: string;
+  readonly location: { start: { line: number; column: number } };
+}
+interface Report { files: Record<string, { mutants: Mutant[] }> }
+
+const root = join(__dirname, '..');
+const reportFile = join(root, 'mutation', 'report.json');
+if (!existsSync(reportFile)) throw new Error(`no Stryker report at ${reportFile}: run \`npx projen mutation\``);
+const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+
+const DETECTED = ['Killed', 'Timeout'];
+const UNDETECTED = ['Survived', 'NoCoverage'];
+const rows: string[] = [];
+const survivors: string[] = [];
+const equivalent: string[] = [];
+let detectedTotal = 0;
+let countedTotal = 0;
+for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+  const detected = mutants.filter((m) => DETECTED.includes(m.status)).length;
+  const counted = detected + mutants.filter((m) => UNDETECTED.includes(m.status)).length;
+  detectedTotal += detected;
+  countedTotal += counted;
+  const ignored = mutants.filter((m) => m.status === 'Ignored');
+  rows.push(`| ${file} | ${detected} / ${counted} | ${counted ? ((100 * detected) / counted).toFixed(1) : '100.0'}% | ${ignored.length} |`);
+  for (const m of mutants.filter((x) => UNDETECTED.includes(x.status))) {
+    survivors.push(`- ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\` (${m.status})`);
+  }
+  for (const m of ignored) equivalent.push(`- ${file}:${m.location.start.line} ${m.mutatorName}: ${m.statusReason ?? 'no reason given'}`);
+}
+
+writeFileSync(join(root, 'TEST-STRENGTH.md'), `# Test strength
+
+Produced by \`npx projen mutation\` (Stryker, jest runner, per-test coverage, incremental) on ${new Date().toISOString().slice(0, 10)}.
+"Detected" counts mutants the tests killed or that timed out; mutants marked equivalent in the code
+(\`// Stryker disable …: reason\`) are left out of the count and listed below with their reason.
+
+| file | detected / total | score | equivalent (excluded) |
+| --- | --- | --- | --- |
+${rows.join('\n')}
+| **all** | **${detectedTotal} / ${countedTotal}** | **${countedTotal ? ((100 * detectedTotal) / countedTotal).toFixed(1) : '100.0'}%** | |
+
+## Survivors
+
+${survivors.length ? survivors.join('\n') : 'None.'}
+
+## Equivalent mutants
+
+${equivalent.length ? equivalent.join('\n') : 'None.'}
+`);
+console.log(`test strength: ${detectedTotal} of ${countedTotal} mutants detected`);

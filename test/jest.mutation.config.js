@@ -1,0 +1,19 @@
+// The jest configuration Stryker runs for each mutant: the project's own (package.json, from projen),
+// without coverage and reports, and without the suites that cannot judge a mutant quickly: they spawn
+// processes or read build output (the job runs, the example app, the package, cdk-nag's packs), or run
+// 100,000 generated cases in one test (the property test, which the attack matrix and the targeted
+// tests stand in for). Every other suite builds its stacks inside its tests, so per-test coverage
+// attributes each mutant to the tests that reach it.
+const { jest: base } = require('../package.json');
+
+module.exports = {
+  ...base,
+  rootDir: '..',
+  collectCoverage: false,
+  reporters: ['default'],
+  testPathIgnorePatterns: [
+    ...base.testPathIgnorePatterns,
+    '/test/job/', '/test/example\\.test\\.ts$', '/test/package\\.test\\.ts$', '/test/cdk-nag\\.test\\.ts$',
+    '/test/security/property\\.test\\.ts$',
+  ],
+};
