@@ -1,5 +1,6 @@
 // The covered-subject search finds its candidates through a prefix index instead of comparing every
 // pair. It must drop exactly the subjects the plain all-pairs search drops, naming the same coverer.
+import { Token } from 'aws-cdk-lib';
 import fc from 'fast-check';
 import { GitLabAccessLevel, GitLabSubject } from '../src';
 import { globCovers, planTrust } from '../src/trust-policy';
@@ -106,4 +107,46 @@ describe('raw subjects are anchored at both ends', () => {
   test.each(['project_id:7', 'project_id:12', 'project_id:123456:ref_type:branch:ref:main', 'project_path:g/p'])('%j is accepted', (sub) => {
     expect(GitLabSubject.fromSub(sub).sub).toBe(sub);
   });
+});
+
+describe('ties and names in the plan', () => {
+  const plan = (subjects: GitLabSubject[]) => planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
+  const shape = (subjects: GitLabSubject[]) => JSON.stringify(plan(subjects).statements.map((s) => [s.subjects.map((x) => x.sub), s.conditions]));
+
+  test('one subject under two condition sets: the plan does not depend on which comes first', () => {
+    const a = GitLabSubject.project('g/p').branch('main').withClaimConditions({ userLogins: ['alice'] });
+    const b = GitLabSubject.project('g/p').branch('main').withClaimConditions({ userLogins: ['bob'] });
+    expect(shape([a, b])).toEqual(shape([b, a]));
+    expect(plan([a, b]).statements.map((s) => s.claims.get('user_login'))).toEqual([['alice'], ['bob']]);
+  });
+
+  test('conditions by claim name in any key order share one statement', () => {
+    const a = GitLabSubject.project('g/a').branch('main').withClaimConditions({ claims: { user_login: ['alice'], pipeline_source: ['push'] } });
+    const b = GitLabSubject.project('g/b').branch('main').withClaimConditions({ claims: { pipeline_source: ['push'], user_login: ['alice'] } });
+    expect(plan([a, b]).statements).toHaveLength(1);
+  });
+
+  test('of several subjects that cover one, the first in sorted order is named, not the first found', () => {
+    // Both cover g/a1 on main; "g/a1:*" sorts before "g/a?:*" ("1" < "?"), although "g/a?" has the shorter literal prefix.
+    const short = GitLabSubject.fromSub('project_path:g/a?:*', { allowProjectWildcards: true });
+    const long = GitLabSubject.fromSub('project_path:g/a1:*');
+    const { covered } = plan([GitLabSubject.project('g/a1').branch('main'), short, long]);
+    expect(covered.map((c) => [c.subject.sub, c.by.sub])).toEqual([
+      ['project_path:g/a1:ref_type:branch:ref:main', 'project_path:g/a1:*'],
+      ['project_path:g/a1:*', 'project_path:g/a?:*'],
+    ]);
+  });
+
+  test('conditions that cannot both hold name the subject', () => {
+    expect(() => planTrust('gitlab.com', 'https://gitlab.com', [GitLabSubject.project('g/p').branch('main').withClaimConditions({ userLogins: ['bob'] })], { userLogins: ['alice'] }))
+      .toThrow('subject "project_path:g/p:ref_type:branch:ref:main": the role\'s and the subject\'s conditions on user_login have no value in common');
+  });
+});
+
+test('a subject holding a deploy-time value is never left out as covered: its value is unknown at synth', () => {
+  const group = Token.asString({ Ref: 'Group' });
+  const subjects = [GitLabSubject.group(group).anyRef(), GitLabSubject.project(`${group}/app`).branch('main')];
+  const { statements, covered } = planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
+  expect(covered).toEqual([]);
+  expect(statements.flatMap((s) => s.subjects)).toHaveLength(2);
 });

