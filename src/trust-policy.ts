@@ -27,6 +27,7 @@ export interface TrustPlan {
 
 /** Code-unit order, independent of the locale. */
 function compare(a: string, b: string): number {
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: no observable order compares equal strings
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -46,10 +47,8 @@ export function planTrust(
   const roleKey = claimsKey(roleClaims);
   const entries = new Map<string, Entry>();
   for (const subject of subjects) {
-    const claims = subject.claimConditions
-      // Stryker disable next-line StringLiteral: withClaimConditions() validated these conditions, so claimValues cannot fail here
-      ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, `subject ${show(subject.sub)}`), `subject ${show(subject.sub)}`)
-      : roleClaims;
+    const what = `subject ${show(subject.sub)}`;
+    const claims = subject.claimConditions ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, what), what) : roleClaims;
     // Stryker disable next-line ConditionalExpression: a shortcut; claimsKey(roleClaims) is roleKey
     const key = claims === roleClaims ? roleKey : claimsKey(claims);
     entries.set(JSON.stringify([subject.sub, key]), { subject, claims, key });
@@ -117,10 +116,10 @@ function dropCovered(sorted: readonly Entry[]): { kept: Entry[]; covered: Covere
 
 /** A subject's text before its first wildcard: all of it for an exact subject. */
 function literalPrefix(sub: string): string {
-  // Stryker disable Regex,ConditionalExpression,EqualityOperator: a shorter prefix only adds candidates globCovers rejects (speed)
+  // Stryker disable next-line Regex: a shorter prefix only adds candidates that globCovers rejects (speed, not meaning)
   const wildcard = sub.search(/[*?]/);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: likewise; no subject starts with a wildcard
   return wildcard < 0 ? sub : sub.slice(0, wildcard);
-  // Stryker restore Regex,ConditionalExpression,EqualityOperator
 }
 
 /** The role's own conditions first, then the rest in key order. */
@@ -177,14 +176,11 @@ export function globCovers(a: string, b: string): boolean {
   next[b.length] = 1;
   for (let i = a.length - 1; i >= 0; i--) {
     const row = new Uint8Array(b.length + 1);
-    for (let j = b.length; j >= 0; j--) {
-      if (a[i] === '*') {
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: past the end a typed array reads undefined: no match too
-        row[j] = next[j] || (j < b.length ? row[j + 1] : 0);
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: b[b.length] and next[b.length + 1] are undefined: no match
-      } else if (j < b.length && b[j] !== '*' && (a[i] === '?' || a[i] === b[j])) {
-        row[j] = next[j + 1];
-      }
+    // Past the end of `b` only a `*` can match (it stands for nothing).
+    row[b.length] = a[i] === '*' ? next[b.length] : 0;
+    for (let j = b.length - 1; j >= 0; j--) {
+      if (a[i] === '*') row[j] = next[j] || row[j + 1];
+      else if (b[j] !== '*' && (a[i] === '?' || a[i] === b[j])) row[j] = next[j + 1];
     }
     next = row;
   }

@@ -60,6 +60,8 @@ describe('pruning is sound: a subject is left out only when another admits every
     ['"*" covers "?", and "?" does not cover "*"', [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?')],
       ['project_path:g/p:ref_type:tag:ref:v*']],
     ['"?" covers one character', [GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?'), GitLabSubject.project('g/p').tag('v1')], ['project_path:g/p:ref_type:tag:ref:v?']],
+    ['"?" does not cover zero characters', [GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?'), GitLabSubject.project('g/p').tag('v')],
+      ['project_path:g/p:ref_type:tag:ref:v', 'project_path:g/p:ref_type:tag:ref:v?']],
     ['"?" does not cover two characters', [GitLabSubject.fromSub('project_path:g/p:ref_type:tag:ref:v?'), GitLabSubject.project('g/p').tag('v12')],
       ['project_path:g/p:ref_type:tag:ref:v12', 'project_path:g/p:ref_type:tag:ref:v?']],
   ])('%s', (_name, subjects, expected) => {
@@ -145,8 +147,14 @@ describe('ties and names in the plan', () => {
 
 test('a subject holding a deploy-time value is never left out as covered: its value is unknown at synth', () => {
   const group = Token.asString({ Ref: 'Group' });
-  const subjects = [GitLabSubject.group(group).anyRef(), GitLabSubject.project(`${group}/app`).branch('main')];
-  const { statements, covered } = planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
-  expect(covered).toEqual([]);
-  expect(statements.flatMap((s) => s.subjects)).toHaveLength(2);
+  const app = Token.asString({ Ref: 'App' });
+  for (const subjects of [
+    [GitLabSubject.group(group).anyRef(), GitLabSubject.project(`${group}/app`).branch('main')],
+    [GitLabSubject.group('g').anyRef(), GitLabSubject.project(`g/${app}`).branch('main')],
+    [GitLabSubject.group(group).anyRef(), GitLabSubject.fromSub(`project_path:${group}/app:ref_type:branch:ref:main`)],
+  ]) {
+    const { statements, covered } = planTrust('gitlab.com', 'https://gitlab.com', subjects, undefined);
+    expect(covered).toEqual([]);
+    expect(statements.flatMap((s) => s.subjects)).toHaveLength(2);
+  }
 });
