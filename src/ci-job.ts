@@ -130,8 +130,11 @@ const RESERVED_VARIABLES = [
 
 // The job's private folder for the ID token: known to after_script, which runs in a shell of its own,
 // from the job's variables alone. `mkdir` refuses a folder that exists, so nobody can plant one.
-const TOKEN_DIR = '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"';
-const TOKEN_FILE = '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"';
+const TOKEN_DIR_PATH = '${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}';
+const TOKEN_FILE_PATH = `${TOKEN_DIR_PATH}/token`;
+// The same paths as shell words: double-quoted, since TMPDIR may hold spaces.
+const TOKEN_DIR = `"${TOKEN_DIR_PATH}"`;
+const TOKEN_FILE = `"${TOKEN_FILE_PATH}"`;
 
 // Credentials the runner may have of its own, which AWS clients would otherwise use before (or
 // instead of) the role's: environment keys, profiles, container credentials. Instance metadata is
@@ -210,7 +213,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     ...(cli
       ? [
         'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
-        `--web-identity-token "file://\${TMPDIR:-/tmp}/gitlab-oidc-\${CI_JOB_ID}/token" --duration-seconds ${numberText(seconds)} ` +
+        `--web-identity-token "file://${TOKEN_FILE_PATH}" --duration-seconds ${numberText(seconds)} ` +
         `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)" || ${exchangeFailed}`,
         `rm -rf -- ${TOKEN_DIR}`,
         'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f1)" ' +
