@@ -138,6 +138,18 @@ describe('gitLabCiJob', () => {
       expect(text).toContain('"a\\x85b\\u2028c\\u2029d"');
     });
 
+    // Each edge of the printable ranges, on both sides: what stays as it is and the exact escape of the rest.
+    test.each(([
+      [0x0a, '\\x0A'], [0x1f, '\\x1F'], [0x20, ' '], [0x7e, '~'], [0x7f, '\\x7F'], [0x9f, '\\x9F'], [0xa0, '\u00a0'],
+      [0x2027, '\u2027'], [0x2028, '\\u2028'], [0x2029, '\\u2029'], [0x202a, '\u202a'], [0xd7ff, '\ud7ff'], [0xe000, '\ue000'],
+      [0xfefe, '\ufefe'], [0xfeff, '\\uFEFF'], [0xff00, '\uff00'], [0xfffd, '\ufffd'], [0xfffe, '\\uFFFE'], [0xffff, '\\uFFFF'],
+      [0x10000, '\u{10000}'],
+    ] as Array<[number, string]>).map(([code, written]) => [code.toString(16).toUpperCase().padStart(4, '0'), written, code]))('U+%s is written as %j', (_name, written, code) => {
+      const { stack, role } = newRole();
+      const text = jobYaml(stack, role, { jobName: 'job', script: [`a${String.fromCodePoint(code)}b`] });
+      expect(text).toContain(`- "a${written}b"`);
+    });
+
     test('a lone surrogate, which has no UTF-8 form, is refused', () => {
       const { role } = newRole();
       expect(() => role.gitLabCiJob({ script: ['echo \ud800'] })).toThrow('script[0] must not contain a lone UTF-16 surrogate (it has no UTF-8 form), got: "echo \\ud800"');

@@ -16,7 +16,7 @@ export function yamlString(value: string): string {
     const code = char.codePointAt(0)!;
     if (char === '"' || char === '\\') out += `\\${char}`;
     else if (isPrintable(code)) out += char;
-    else if (code <= 0xff) out += `\\x${hex(code, 2)}`;
+    else if (code <= 0x9f) out += `\\x${hex(code, 2)}`; // C0 controls, DEL and the C1 range
     else out += `\\u${hex(code, 4)}`;
   }
   return `${out}"`;
