@@ -58,6 +58,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Mutation testing (npx projen mutation; too slow for CI). 9.x is the last line that runs on Node 20.
     '@stryker-mutator/core@~9.6.0',
     '@stryker-mutator/jest-runner@~9.6.0',
+    // The mutation runs order suites fastest first (test/support/fastest-first-sequencer.js).
+    '@jest/test-sequencer@^30',
     '@aws-sdk/client-sts@^3',
     'jmespath',
     // Ecosystem checks. Versions whose aws-cdk-lib peer range includes the minimum we test against.

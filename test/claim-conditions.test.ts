@@ -5,7 +5,9 @@ import {
   GitLabRunnerRole, GitLabSubject,
 } from '../src';
 
-const MAIN = GitLabSubject.project('mygroup/myproject').branch('main');
+// Subjects are built inside each test (never at module or table scope), so Stryker's per-test coverage
+// attributes the subject code they run to the tests that judge it.
+const main = () => GitLabSubject.project('mygroup/myproject').branch('main');
 const MAIN_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
 
 function roleStack(url?: string) {
@@ -24,7 +26,7 @@ describe('gitlab.com claim conditions', () => {
     const { stack, provider } = roleStack();
     new GitLabRunnerRole(stack, 'Role', {
       provider,
-      subjects: [MAIN],
+      subjects: [main()],
       claimConditions: {
         projectIds: [4211006],
         namespaceIds: [1024512, 77],
@@ -71,7 +73,7 @@ describe('gitlab.com claim conditions', () => {
 
   test('the claims map accepts the claims IAM evaluates', () => {
     const { stack, provider } = roleStack();
-    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions: { claims: { user_login: ['bob', 'carol'] } } });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], claimConditions: { claims: { user_login: ['bob', 'carol'] } } });
     expect(statements(stack)[0].Condition.StringEquals['gitlab.com:user_login']).toEqual(['bob', 'carol']);
   });
 
@@ -84,7 +86,7 @@ describe('gitlab.com claim conditions', () => {
     ['job_id', 'STS sets no condition key for it, so the condition would never match'],
   ])('a condition on %j is refused: %s', (claim, message) => {
     const { stack, provider } = roleStack();
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions: { claims: { [claim]: ['x'] } } }))
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], claimConditions: { claims: { [claim]: ['x'] } } }))
       .toThrow(message);
   });
 
@@ -96,14 +98,14 @@ describe('gitlab.com claim conditions', () => {
     ['empty email', { userEmails: [''] }, 'must not be empty'],
   ])('bad values are refused: %s', (_name, claimConditions, message) => {
     const { stack, provider } = roleStack();
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions })).toThrow(message);
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], claimConditions })).toThrow(message);
   });
 
   test('claim conditions on a self-managed instance are a synth-time error', () => {
     const { stack, provider } = roleStack('https://gitlab.example.com');
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], claimConditions: { refProtected: true } }))
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], claimConditions: { refProtected: true } }))
       .toThrow('claim conditions work only with the gitlab.com provider');
-    expect(() => new GitLabRunnerRole(stack, 'Role2', { provider, subjects: [MAIN.withClaimConditions({ projectIds: [1] })] }))
+    expect(() => new GitLabRunnerRole(stack, 'Role2', { provider, subjects: [main().withClaimConditions({ projectIds: [1] })] }))
       .toThrow('got: "gitlab.example.com"');
   });
 
@@ -120,7 +122,7 @@ describe('subjects with claim conditions of their own', () => {
     new GitLabRunnerRole(stack, 'Role', {
       provider,
       subjects: [
-        MAIN,
+        main(),
         GitLabSubject.project('mygroup/myproject').tag('v*').withClaimConditions({ refProtected: true }),
         GitLabSubject.project('mygroup/other').branch('main').withClaimConditions({ refProtected: true }),
         GitLabSubject.project('mygroup/ops').anyBranch().withClaimConditions({ userLogins: ['alice'] }),
@@ -150,7 +152,7 @@ describe('subjects with claim conditions of their own', () => {
     const { stack, provider } = roleStack();
     new GitLabRunnerRole(stack, 'Role', {
       provider,
-      subjects: [MAIN, GitLabSubject.project('g/p').branch('main').withClaimConditions({ userAccessLevels: [GitLabAccessLevel.OWNER] })],
+      subjects: [main(), GitLabSubject.project('g/p').branch('main').withClaimConditions({ userAccessLevels: [GitLabAccessLevel.OWNER] })],
       claimConditions: { userAccessLevels: [GitLabAccessLevel.MAINTAINER, GitLabAccessLevel.OWNER], refProtected: true },
     });
     expect(statements(stack).map((s) => s.Condition.StringEquals['gitlab.com:user_access_level'])).toEqual([['maintainer', 'owner'], 'owner']);
@@ -161,51 +163,52 @@ describe('subjects with claim conditions of their own', () => {
     const { stack, provider } = roleStack();
     expect(() => new GitLabRunnerRole(stack, 'Role', {
       provider,
-      subjects: [MAIN.withClaimConditions({ refProtected: false })],
+      subjects: [main().withClaimConditions({ refProtected: false })],
       claimConditions: { refProtected: true },
     })).toThrow('have no value in common (["true"] and ["false"])');
   });
 
   test('withClaimConditions returns a new subject and validates at once', () => {
-    const conditioned = MAIN.withClaimConditions({ projectIds: [7] });
-    expect(conditioned).not.toBe(MAIN);
-    expect(MAIN.claimConditions).toBeUndefined();
+    const conditioned = main().withClaimConditions({ projectIds: [7] });
+    expect(conditioned).not.toBe(main());
+    expect(main().claimConditions).toBeUndefined();
     expect(conditioned.sub).toBe(MAIN_SUB);
-    expect(() => MAIN.withClaimConditions({ claims: { environment: ['prod'] } })).toThrow('IAM cannot evaluate');
+    expect(() => main().withClaimConditions({ claims: { environment: ['prod'] } })).toThrow('IAM cannot evaluate');
   });
 });
 
 describe('subjects another subject already covers are left out', () => {
   test.each([
-    ['a project branch under its group\'s any ref', [GitLabSubject.group('mygroup').anyRef(), MAIN], ['project_path:mygroup/*']],
-    ['a tag under the same project\'s tag pattern', [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.project('g/p').tag('v1.2')], ['project_path:g/p:ref_type:tag:ref:v*']],
-    ['a branch pattern under any branch', [GitLabSubject.project('g/p').anyBranch(), GitLabSubject.project('g/p').branch('release/*')], ['project_path:g/p:ref_type:branch:ref:*']],
-    ['a subgroup under its group', [GitLabSubject.group('g').branch('main'), GitLabSubject.group('g/sub').branch('main')], ['project_path:g/*:ref_type:branch:ref:main']],
-    ['equivalent patterns keep one', [GitLabSubject.fromSub('project_path:g/**'), GitLabSubject.group('g').anyRef()], ['project_path:g/*']],
-    ['nothing when neither covers the other', [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.project('g/p').branch('v1')],
+    ['a project branch under its group\'s any ref', () => [GitLabSubject.group('mygroup').anyRef(), main()], ['project_path:mygroup/*']],
+    ['a tag under the same project\'s tag pattern', () => [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.project('g/p').tag('v1.2')], ['project_path:g/p:ref_type:tag:ref:v*']],
+    ['a branch pattern under any branch', () => [GitLabSubject.project('g/p').anyBranch(), GitLabSubject.project('g/p').branch('release/*')], ['project_path:g/p:ref_type:branch:ref:*']],
+    ['a subgroup under its group', () => [GitLabSubject.group('g').branch('main'), GitLabSubject.group('g/sub').branch('main')], ['project_path:g/*:ref_type:branch:ref:main']],
+    ['equivalent patterns keep one', () => [GitLabSubject.fromSub('project_path:g/**'), GitLabSubject.group('g').anyRef()], ['project_path:g/*']],
+    ['nothing when neither covers the other', () => [GitLabSubject.project('g/p').tag('v*'), GitLabSubject.project('g/p').branch('v1')],
       ['project_path:g/p:ref_type:branch:ref:v1', 'project_path:g/p:ref_type:tag:ref:v*']],
-    ['not a group-prefixed sibling', [GitLabSubject.group('g').anyRef(), GitLabSubject.project('g-evil/p').branch('main')],
+    ['not a group-prefixed sibling', () => [GitLabSubject.group('g').anyRef(), GitLabSubject.project('g-evil/p').branch('main')],
       ['project_path:g-evil/p:ref_type:branch:ref:main', 'project_path:g/*']],
   ])('%s', (_name, subjects, kept) => {
     const { stack, provider } = roleStack();
-    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects });
+    const given = subjects();
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: given });
     expect(role.subjects.map((s) => s.sub)).toEqual(kept);
-    if (kept.length < subjects.length) {
+    if (kept.length < given.length) {
       Annotations.fromStack(stack).hasInfo('/Stack/Role', Match.stringLikeRegexp('is left out: .* already admits every job it admits'));
     }
   });
 
   test('a subject with stricter conditions is covered by the same subject without them, not the other way round', () => {
     const { stack, provider } = roleStack();
-    const strict = MAIN.withClaimConditions({ refProtected: true });
-    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [strict, MAIN] });
-    expect(role.subjects).toEqual([MAIN]);
+    const strict = main().withClaimConditions({ refProtected: true });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [strict, main()] });
+    expect(role.subjects).toEqual([main()]);
     expect(statements(stack)).toHaveLength(1);
 
     const { stack: other, provider: otherProvider } = roleStack();
     const kept = new GitLabRunnerRole(other, 'Role', {
       provider: otherProvider,
-      subjects: [GitLabSubject.group('mygroup').anyRef().withClaimConditions({ refProtected: true }), MAIN],
+      subjects: [GitLabSubject.group('mygroup').anyRef().withClaimConditions({ refProtected: true }), main()],
     });
     expect(kept.subjects.map((s) => s.sub)).toEqual([MAIN_SUB, 'project_path:mygroup/*']);
   });

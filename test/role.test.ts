@@ -2,7 +2,9 @@ import { App, CfnParameter, Duration, Stack, Token, aws_iam as iam } from 'aws-c
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabRunnerRoleProps, GitLabSubject, IGitLabOidcProvider } from '../src';
 
-const MAIN = GitLabSubject.project('mygroup/myproject').branch('main');
+// Subjects are built inside each test (never at module or table scope), so Stryker's per-test coverage
+// attributes the subject code they run to the tests that judge it.
+const main = () => GitLabSubject.project('mygroup/myproject').branch('main');
 const MAIN_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
 
 function setup(url?: string): { stack: Stack; provider: GitLabOidcProvider } {
@@ -21,7 +23,7 @@ function trustStatement(stack: Stack): any {
 describe('the trust policy', () => {
   test('one exact subject: the documented shape, StringEquals on aud and sub', () => {
     const { stack, provider } = setup();
-    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] });
 
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -42,7 +44,7 @@ describe('the trust policy', () => {
     const { stack, provider } = setup();
     new GitLabRunnerRole(stack, 'Role', {
       provider,
-      subjects: [MAIN, GitLabSubject.project('mygroup/myproject').tag('v1.0.0')],
+      subjects: [main(), GitLabSubject.project('mygroup/myproject').tag('v1.0.0')],
     });
     expect(trustStatement(stack).Condition).toEqual({
       StringEquals: {
@@ -56,7 +58,7 @@ describe('the trust policy', () => {
     const { stack, provider } = setup();
     new GitLabRunnerRole(stack, 'Role', {
       provider,
-      subjects: [MAIN, GitLabSubject.group('mygroup').tag('v*')],
+      subjects: [main(), GitLabSubject.group('mygroup').tag('v*')],
     });
     const statements = Template.fromStack(stack).toJSON().Resources.Role1ABCC5F0.Properties.AssumeRolePolicyDocument.Statement;
     expect(statements.map((s: any) => s.Condition)).toEqual([
@@ -72,8 +74,8 @@ describe('the trust policy', () => {
       const statements = Template.fromStack(stack).toJSON().Resources.Role1ABCC5F0.Properties.AssumeRolePolicyDocument.Statement;
       return statements.map((s: any) => s.Condition);
     };
-    const alone = conditionsOf([MAIN]);
-    const withPattern = conditionsOf([MAIN, GitLabSubject.project('mygroup/myproject').tag('v*')]);
+    const alone = conditionsOf([main()]);
+    const withPattern = conditionsOf([main(), GitLabSubject.project('mygroup/myproject').tag('v*')]);
     expect(withPattern[0]).toEqual(alone[0]);
   });
 
@@ -97,13 +99,13 @@ describe('the trust policy', () => {
 
   test('role.subjects lists the distinct subjects in rendered order', () => {
     const { stack, provider } = setup();
-    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN, GitLabSubject.fromSub(MAIN_SUB)] });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main(), GitLabSubject.fromSub(MAIN_SUB)] });
     expect(role.subjects.map((s) => s.sub)).toEqual([MAIN_SUB]);
   });
 
   test('a self-managed instance under a relative path uses its own condition keys', () => {
     const { stack, provider } = setup('https://example.com/gitlab');
-    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] });
     expect(trustStatement(stack).Condition).toEqual({
       StringEquals: { 'example.com/gitlab:aud': 'https://example.com/gitlab', 'example.com/gitlab:sub': MAIN_SUB },
     });
@@ -112,7 +114,7 @@ describe('the trust policy', () => {
   test('an audience other than the default must be one of the provider client IDs', () => {
     const stack = new Stack();
     const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: ['https://gitlab.com', 'sts.amazonaws.com'] });
-    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], audience: 'sts.amazonaws.com' });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], audience: 'sts.amazonaws.com' });
     expect(role.audience).toBe('sts.amazonaws.com');
     expect(trustStatement(stack).Condition.StringEquals['gitlab.com:aud']).toBe('sts.amazonaws.com');
   });
@@ -120,7 +122,7 @@ describe('the trust policy', () => {
   test('the role trusts an imported provider through a partition-aware ARN', () => {
     const stack = new Stack(new App(), 'Stack');
     const provider = GitLabOidcProvider.fromAccount(stack, 'GitLab');
-    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] });
     expect(trustStatement(stack).Principal).toEqual({
       Federated: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':oidc-provider/gitlab.com']] },
     });
@@ -143,7 +145,7 @@ describe('the role is an iam.Role', () => {
     const boundary = iam.ManagedPolicy.fromAwsManagedPolicyName('PowerUserAccess');
     const role = new GitLabRunnerRole(stack, 'Role', {
       provider,
-      subjects: [MAIN],
+      subjects: [main()],
       roleName: 'gitlab-deploy',
       path: '/ci/',
       description: 'deploys',
@@ -170,10 +172,10 @@ describe('the role is an iam.Role', () => {
 
   test('the props it is given are not mutated', () => {
     const { stack, provider } = setup();
-    const subjects = Object.freeze([MAIN, MAIN]) as unknown as GitLabSubject[];
+    const subjects = Object.freeze([main(), main()]) as unknown as GitLabSubject[];
     const props: GitLabRunnerRoleProps = Object.freeze({ provider, subjects, roleName: 'r' });
     new GitLabRunnerRole(stack, 'Role', props);
-    expect(props).toEqual({ provider, subjects: [MAIN, MAIN], roleName: 'r' });
+    expect(props).toEqual({ provider, subjects: [main(), main()], roleName: 'r' });
     expect(Object.keys(props)).not.toContain('assumedBy');
   });
 });
@@ -198,13 +200,13 @@ describe('bad trust settings fail at synth with a clear error', () => {
     ['a'.repeat(256), 'must be at most 255 characters'],
   ])('audience %j', (audience, message) => {
     const { stack, provider } = setup();
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], audience })).toThrow(message);
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], audience })).toThrow(message);
   });
 
   test('an imported provider whose audiences do not include the role audience', () => {
     const stack = new Stack();
     const provider = GitLabOidcProvider.fromAccount(stack, 'GitLab');
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN], audience: 'sts.amazonaws.com' }))
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], audience: 'sts.amazonaws.com' }))
       .toThrow('Incorrect token audience');
   });
 
@@ -215,29 +217,29 @@ describe('bad trust settings fail at synth with a clear error', () => {
       conditionKeyPrefix: Token.asString({ Ref: 'Prefix' }),
       audiences: ['https://gitlab.com'],
     } as IGitLabOidcProvider;
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [MAIN] })).toThrow('needs a provider with a literal issuer URL');
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] })).toThrow('needs a provider with a literal issuer URL');
   });
 });
 
 describe('warnings for legal but risky choices', () => {
   test.each([
-    ['any ref of a project', GitLabSubject.project('g/p').anyRef()],
-    ['any branch of a project', GitLabSubject.project('g/p').anyBranch()],
-    ['any tag of a project', GitLabSubject.project('g/p').anyTag()],
-    ['any ref of a group', GitLabSubject.group('g').anyRef()],
+    ['any ref of a project', () => GitLabSubject.project('g/p').anyRef()],
+    ['any branch of a project', () => GitLabSubject.project('g/p').anyBranch()],
+    ['any tag of a project', () => GitLabSubject.project('g/p').anyTag()],
+    ['any ref of a group', () => GitLabSubject.group('g').anyRef()],
   ])('%s is warned about', (_name, subject) => {
     const { stack, provider } = setup();
-    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject] });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject()] });
     Annotations.fromStack(stack).hasWarning('/Stack/Role', Match.stringLikeRegexp('admits jobs of any branch or tag'));
   });
 
   test.each([
-    ['a named branch', MAIN],
-    ['a branch pattern', GitLabSubject.project('g/p').branch('release/*')],
-    ['a group branch', GitLabSubject.group('g').branch('main')],
+    ['a named branch', main],
+    ['a branch pattern', () => GitLabSubject.project('g/p').branch('release/*')],
+    ['a group branch', () => GitLabSubject.group('g').branch('main')],
   ])('%s is not warned about', (_name, subject) => {
     const { stack, provider } = setup();
-    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject] });
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject()] });
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });

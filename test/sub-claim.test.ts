@@ -4,31 +4,31 @@ const layout = (...components: C[]) => GitLabSubClaimLayout.of(...components);
 
 describe('every sub layout GitLab can emit renders exactly', () => {
   test.each([
-    ['default layout', GitLabSubject.project('g/p').branch('main'), 'project_path:g/p:ref_type:branch:ref:main'],
-    ['explicit default layout', GitLabSubject.project('g/p', { subClaimLayout: GitLabSubClaimLayout.DEFAULT }).tag('v1'), 'project_path:g/p:ref_type:tag:ref:v1'],
-    ['ref before ref_type', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF, C.REF_TYPE) }).branch('main'), 'project_path:g/p:ref:main:ref_type:branch'],
-    ['ref before ref_type, any branch', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF, C.REF_TYPE) }).anyBranch(), 'project_path:g/p:ref:*:ref_type:branch'],
-    ['ref only', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).ref('main'), 'project_path:g/p:ref:main'],
-    ['ref only, pattern', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).ref('release/*'), 'project_path:g/p:ref:release/*'],
-    ['ref_type only', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE) }).anyTag(), 'project_path:g/p:ref_type:tag'],
-    ['project path only', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH) }).anyRef(), 'project_path:g/p'],
-    ['group, project path only', GitLabSubject.group('g', { subClaimLayout: layout(C.PROJECT_PATH) }).anyRef(), 'project_path:g/*'],
-    ['default layout, ref() of either type', GitLabSubject.project('g/p').ref('main'), 'project_path:g/p:ref_type:*:ref:main'],
-    ['project ID first', GitLabSubject.projectId(4211006).branch('main'), 'project_id:4211006:ref_type:branch:ref:main'],
-    ['project ID first, any ref', GitLabSubject.projectId(42).anyRef(), 'project_id:42:*'],
-    ['project ID, ref only', GitLabSubject.projectId(42, { subClaimLayout: layout(C.PROJECT_ID, C.REF) }).ref('v*'), 'project_id:42:ref:v*'],
-    ['ref_protected given', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), refProtected: true }).anyBranch(),
+    ['default layout', () => GitLabSubject.project('g/p').branch('main'), 'project_path:g/p:ref_type:branch:ref:main'],
+    ['explicit default layout', () => GitLabSubject.project('g/p', { subClaimLayout: GitLabSubClaimLayout.DEFAULT }).tag('v1'), 'project_path:g/p:ref_type:tag:ref:v1'],
+    ['ref before ref_type', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF, C.REF_TYPE) }).branch('main'), 'project_path:g/p:ref:main:ref_type:branch'],
+    ['ref before ref_type, any branch', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF, C.REF_TYPE) }).anyBranch(), 'project_path:g/p:ref:*:ref_type:branch'],
+    ['ref only', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).ref('main'), 'project_path:g/p:ref:main'],
+    ['ref only, pattern', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).ref('release/*'), 'project_path:g/p:ref:release/*'],
+    ['ref_type only', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE) }).anyTag(), 'project_path:g/p:ref_type:tag'],
+    ['project path only', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH) }).anyRef(), 'project_path:g/p'],
+    ['group, project path only', () => GitLabSubject.group('g', { subClaimLayout: layout(C.PROJECT_PATH) }).anyRef(), 'project_path:g/*'],
+    ['default layout, ref() of either type', () => GitLabSubject.project('g/p').ref('main'), 'project_path:g/p:ref_type:*:ref:main'],
+    ['project ID first', () => GitLabSubject.projectId(4211006).branch('main'), 'project_id:4211006:ref_type:branch:ref:main'],
+    ['project ID first, any ref', () => GitLabSubject.projectId(42).anyRef(), 'project_id:42:*'],
+    ['project ID, ref only', () => GitLabSubject.projectId(42, { subClaimLayout: layout(C.PROJECT_ID, C.REF) }).ref('v*'), 'project_id:42:ref:v*'],
+    ['ref_protected given', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), refProtected: true }).anyBranch(),
       'project_path:g/p:ref_type:branch:ref:*:ref_protected:true'],
-    ['ref_protected open', GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED) }).branch('main'),
+    ['ref_protected open', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED) }).branch('main'),
       'project_path:g/p:ref_type:branch:ref:main:ref_protected:*'],
-    ['environment components', GitLabSubject.project('g/p', {
+    ['environment components', () => GitLabSubject.project('g/p', {
       subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.ENVIRONMENT_PROTECTED, C.DEPLOYMENT_TIER),
       environmentProtected: true,
       deploymentTier: GitLabDeploymentTier.PRODUCTION,
     }).branch('main'), 'project_path:g/p:ref_type:branch:ref:main:environment_protected:true:deployment_tier:production'],
   ])('%s', (_name, subject, sub) => {
-    expect(subject.sub).toBe(sub);
-    expect(subject.isPattern).toBe(sub.includes('*'));
+    expect(subject().sub).toBe(sub);
+    expect(subject().isPattern).toBe(sub.includes('*'));
   });
 
   test('a layout reads back as GitLab lists it', () => {

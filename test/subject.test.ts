@@ -5,28 +5,29 @@ describe('every subject form renders its exact sub and says whether it is a patt
   const project = () => GitLabSubject.project('mygroup/myproject');
   const group = () => GitLabSubject.group('mygroup');
   test.each([
-    ['project branch', project().branch('main'), 'project_path:mygroup/myproject:ref_type:branch:ref:main', false],
-    ['project branch with slash', project().branch('feature/x'), 'project_path:mygroup/myproject:ref_type:branch:ref:feature/x', false],
-    ['project branch pattern', project().branch('release/*'), 'project_path:mygroup/myproject:ref_type:branch:ref:release/*', true],
-    ['project tag', project().tag('v1.2.3'), 'project_path:mygroup/myproject:ref_type:tag:ref:v1.2.3', false],
-    ['project tag pattern', project().tag('v*'), 'project_path:mygroup/myproject:ref_type:tag:ref:v*', true],
-    ['project any branch', project().anyBranch(), 'project_path:mygroup/myproject:ref_type:branch:ref:*', true],
-    ['project any tag', project().anyTag(), 'project_path:mygroup/myproject:ref_type:tag:ref:*', true],
-    ['project any ref', project().anyRef(), 'project_path:mygroup/myproject:*', true],
-    ['nested project', GitLabSubject.project('a/b/c/d').branch('main'), 'project_path:a/b/c/d:ref_type:branch:ref:main', false],
-    ['group branch', group().branch('main'), 'project_path:mygroup/*:ref_type:branch:ref:main', true],
-    ['group tag', group().tag('v1'), 'project_path:mygroup/*:ref_type:tag:ref:v1', true],
-    ['group any branch', group().anyBranch(), 'project_path:mygroup/*:ref_type:branch:ref:*', true],
-    ['group any tag', group().anyTag(), 'project_path:mygroup/*:ref_type:tag:ref:*', true],
-    ['group any ref', group().anyRef(), 'project_path:mygroup/*', true],
-    ['subgroup any ref', GitLabSubject.group('mygroup/sub').anyRef(), 'project_path:mygroup/sub/*', true],
-    ['raw exact', GitLabSubject.fromSub('project_path:g/p:ref:main'), 'project_path:g/p:ref:main', false],
-    ['raw pattern', GitLabSubject.fromSub('project_path:g/*:ref_type:tag:ref:v?'), 'project_path:g/*:ref_type:tag:ref:v?', true],
-    ['raw project id', GitLabSubject.fromSub('project_id:42:ref_type:branch:ref:main'), 'project_id:42:ref_type:branch:ref:main', false],
+    ['project branch', () => project().branch('main'), 'project_path:mygroup/myproject:ref_type:branch:ref:main', false],
+    ['project branch with slash', () => project().branch('feature/x'), 'project_path:mygroup/myproject:ref_type:branch:ref:feature/x', false],
+    ['project branch pattern', () => project().branch('release/*'), 'project_path:mygroup/myproject:ref_type:branch:ref:release/*', true],
+    ['project tag', () => project().tag('v1.2.3'), 'project_path:mygroup/myproject:ref_type:tag:ref:v1.2.3', false],
+    ['project tag pattern', () => project().tag('v*'), 'project_path:mygroup/myproject:ref_type:tag:ref:v*', true],
+    ['project any branch', () => project().anyBranch(), 'project_path:mygroup/myproject:ref_type:branch:ref:*', true],
+    ['project any tag', () => project().anyTag(), 'project_path:mygroup/myproject:ref_type:tag:ref:*', true],
+    ['project any ref', () => project().anyRef(), 'project_path:mygroup/myproject:*', true],
+    ['nested project', () => GitLabSubject.project('a/b/c/d').branch('main'), 'project_path:a/b/c/d:ref_type:branch:ref:main', false],
+    ['group branch', () => group().branch('main'), 'project_path:mygroup/*:ref_type:branch:ref:main', true],
+    ['group tag', () => group().tag('v1'), 'project_path:mygroup/*:ref_type:tag:ref:v1', true],
+    ['group any branch', () => group().anyBranch(), 'project_path:mygroup/*:ref_type:branch:ref:*', true],
+    ['group any tag', () => group().anyTag(), 'project_path:mygroup/*:ref_type:tag:ref:*', true],
+    ['group any ref', () => group().anyRef(), 'project_path:mygroup/*', true],
+    ['subgroup any ref', () => GitLabSubject.group('mygroup/sub').anyRef(), 'project_path:mygroup/sub/*', true],
+    ['raw exact', () => GitLabSubject.fromSub('project_path:g/p:ref:main'), 'project_path:g/p:ref:main', false],
+    ['raw pattern', () => GitLabSubject.fromSub('project_path:g/*:ref_type:tag:ref:v?'), 'project_path:g/*:ref_type:tag:ref:v?', true],
+    ['raw project id', () => GitLabSubject.fromSub('project_id:42:ref_type:branch:ref:main'), 'project_id:42:ref_type:branch:ref:main', false],
   ])('%s renders %#', (_name, subject, sub, isPattern) => {
-    expect(subject.sub).toBe(sub);
-    expect(subject.toString()).toBe(sub);
-    expect(subject.isPattern).toBe(isPattern);
+    const built = subject();
+    expect(built.sub).toBe(sub);
+    expect(built.toString()).toBe(sub);
+    expect(built.isPattern).toBe(isPattern);
   });
 });
 

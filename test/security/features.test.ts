@@ -12,7 +12,6 @@ import {
 const NOW_S = Math.floor(new Date('2026-11-25T12:00:00Z').getTime() / 1000);
 const GITLAB = 'https://gitlab.com';
 const SELF_MANAGED = 'https://gitlab.example.com';
-const PATH_REF_TYPE = GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF, C.REF_TYPE);
 const PROTECTED_LAYOUT = ['project_path', 'ref_type', 'ref', 'ref_protected'];
 
 function accounts(): Record<string, EmulatedAccount> {
@@ -35,7 +34,7 @@ function accounts(): Record<string, EmulatedAccount> {
   });
   new GitLabRunnerRole(stack, 'IdLayout', { roleName: 'IdLayout', provider: gitlab, subjects: [GitLabSubject.projectId(4211006).branch('main')] });
   new GitLabRunnerRole(stack, 'RefFirst', {
-    roleName: 'RefFirst', provider: gitlab, subjects: [GitLabSubject.project('g/app', { subClaimLayout: PATH_REF_TYPE }).branch('main')],
+    roleName: 'RefFirst', provider: gitlab, subjects: [GitLabSubject.project('g/app', { subClaimLayout: GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF, C.REF_TYPE) }).branch('main')],
   });
   new GitLabRunnerRole(stack, 'Protected', {
     roleName: 'Protected',
