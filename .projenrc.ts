@@ -58,7 +58,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Mutation testing (npx projen mutation; too slow for CI). 9.x is the last line that runs on Node 20.
     '@stryker-mutator/core@~9.6.0',
     '@stryker-mutator/jest-runner@~9.6.0',
-    // The mutation runs order suites fastest first (test/support/fastest-first-sequencer.js).
+    // The mutation runs choose and order suites (test/support/mutation-sequencer.js).
     '@jest/test-sequencer@^30',
     '@aws-sdk/client-sts@^3',
     'jmespath',

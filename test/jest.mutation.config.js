@@ -3,7 +3,7 @@
 // processes or read build output (the job runs, the example app, the package, cdk-nag's packs), or run
 // 100,000 generated cases in one test (the property test, which the attack matrix and the targeted
 // tests stand in for). Every other suite builds its stacks inside its tests, so per-test coverage
-// attributes each mutant to the tests that reach it. Suites run fastest first (see the sequencer).
+// attributes each mutant to the tests that reach it. The sequencer runs only the suites that hold a mutant's tests, fastest first.
 const { jest: base } = require('../package.json');
 
 module.exports = {
@@ -11,7 +11,7 @@ module.exports = {
   rootDir: '..',
   collectCoverage: false,
   reporters: ['default'],
-  testSequencer: '<rootDir>/test/support/fastest-first-sequencer.js',
+  testSequencer: '<rootDir>/test/support/mutation-sequencer.js',
   testPathIgnorePatterns: [
     ...base.testPathIgnorePatterns,
     '/test/job/', '/test/example\\.test\\.ts$', '/test/package\\.test\\.ts$', '/test/cdk-nag\\.test\\.ts$',
