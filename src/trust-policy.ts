@@ -178,6 +178,7 @@ export function globCovers(a: string, b: string): boolean {
     const row = new Uint8Array(b.length + 1);
     // Past the end of `b` only a `*` can match (it stands for nothing).
     row[b.length] = a[i] === '*' ? next[b.length] : 0;
+    // Stryker disable next-line ArithmeticOperator: starting past the end rewrites row[b.length] with its own value; typed arrays drop other writes
     for (let j = b.length - 1; j >= 0; j--) {
       if (a[i] === '*') row[j] = next[j] || row[j + 1];
       else if (b[j] !== '*' && (a[i] === '?' || a[i] === b[j])) row[j] = next[j + 1];

@@ -231,6 +231,56 @@ describe('gitLabCiJob', () => {
     expect(() => role.gitLabCiJob(options)).toThrow(message);
   });
 
+  // Each name the token variable must not take, by who uses it (GitLab's predefined variables, the runner's
+  // settings, POSIX shells, HTTP clients and the AWS CLI and SDKs), in either case.
+  describe('the token variable never takes a name something else uses', () => {
+    const prefixes = ['AWS_', 'CI_', 'FF_', 'GIT_', 'RUNNER_', 'DOCKER_', 'KUBERNETES_', 'LC_', 'LD_', 'BASH_'];
+    const names = [
+      'GITLAB_CI', 'GITLAB_FEATURES', 'GITLAB_USER_EMAIL', 'GITLAB_USER_ID', 'GITLAB_USER_LOGIN', 'GITLAB_USER_NAME',
+      'CHAT_CHANNEL', 'CHAT_INPUT', 'CHAT_USER_ID', 'TRIGGER_PAYLOAD',
+      'ARTIFACT_COMPRESSION_LEVEL', 'CACHE_COMPRESSION_LEVEL', 'CACHE_REQUEST_TIMEOUT', 'GET_SOURCES_ATTEMPTS',
+      'ARTIFACT_DOWNLOAD_ATTEMPTS', 'RESTORE_CACHE_ATTEMPTS', 'EXECUTOR_JOB_SECTION_ATTEMPTS', 'TRANSFER_METER_FREQUENCY',
+      'PATH', 'HOME', 'SHELL', 'USER', 'LOGNAME', 'PWD', 'OLDPWD', 'IFS', 'ENV', 'CDPATH', 'PS1', 'PS2', 'PS4', 'SHLVL',
+      'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LANGUAGE', 'TERM', 'HOSTNAME', 'MAIL', 'TZ',
+      'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE',
+      'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'PYTHONPATH', 'PYTHONHOME',
+    ];
+
+    test.each(prefixes)('any %s* name', (prefix) => {
+      const { role } = newRole();
+      for (const name of [`${prefix}X`, `${prefix.toLowerCase()}x`]) {
+        expect(() => role.gitLabCiJob({ tokenVariable: name })).toThrow(`(the ${prefix}* names), got: ${JSON.stringify(name)}`);
+      }
+      // The prefix is matched at the start only.
+      expect(() => role.gitLabCiJob({ tokenVariable: `MY_${prefix}X` })).not.toThrow();
+    });
+
+    test.each(names)('%s', (name) => {
+      const { role } = newRole();
+      for (const variant of [name, name.toLowerCase()]) {
+        expect(() => role.gitLabCiJob({ tokenVariable: variant })).toThrow(`(${variant}), got: ${JSON.stringify(variant)}`);
+      }
+      expect(() => role.gitLabCiJob({ tokenVariable: `${name}_X` })).not.toThrow();
+    });
+  });
+
+  test('the job unsets every credential the runner may hold of its own before any AWS client runs', () => {
+    const { stack, role } = newRole();
+    const [first] = parse(jobYaml(stack, role))['.aws-oidc'].before_script;
+    const unset = /^unset ([A-Z_ ]+);/.exec(first)![1].split(' ');
+    expect(unset.sort()).toEqual([
+      // keys and sessions read from the environment
+      'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_CREDENTIAL_EXPIRATION',
+      // profiles
+      'AWS_PROFILE', 'AWS_DEFAULT_PROFILE',
+      // container credentials (ECS, EKS Pod Identity)
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+      'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+      // another web identity
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+    ].sort());
+  });
+
   test('the default token variable, from GitLab\'s own AWS guide, and plain names are accepted', () => {
     const { role } = newRole();
     for (const tokenVariable of ['GITLAB_OIDC_TOKEN', 'ID_TOKEN', 'AWS_TOKEN_X'.slice(4), 'MY_AWS_TOKEN']) {

@@ -238,3 +238,30 @@ describe('numeric IDs held in tokens', () => {
     });
   });
 });
+
+// The values GitLab writes in the token's claims (doc/ci/secrets/id_token_authentication.md; pipeline_source
+// as CI_PIPELINE_SOURCE): a constant with another value would make its condition match no job.
+test.each<[string, { value: string }, string]>([
+  ['GitLabRunnerEnvironment.GITLAB_HOSTED', GitLabRunnerEnvironment.GITLAB_HOSTED, 'gitlab-hosted'],
+  ['GitLabRunnerEnvironment.SELF_HOSTED', GitLabRunnerEnvironment.SELF_HOSTED, 'self-hosted'],
+  ['GitLabPipelineSource.PUSH', GitLabPipelineSource.PUSH, 'push'],
+  ['GitLabPipelineSource.WEB', GitLabPipelineSource.WEB, 'web'],
+  ['GitLabPipelineSource.SCHEDULE', GitLabPipelineSource.SCHEDULE, 'schedule'],
+  ['GitLabPipelineSource.API', GitLabPipelineSource.API, 'api'],
+  ['GitLabPipelineSource.TRIGGER', GitLabPipelineSource.TRIGGER, 'trigger'],
+  ['GitLabPipelineSource.MERGE_REQUEST_EVENT', GitLabPipelineSource.MERGE_REQUEST_EVENT, 'merge_request_event'],
+  ['GitLabPipelineSource.PIPELINE', GitLabPipelineSource.PIPELINE, 'pipeline'],
+  ['GitLabPipelineSource.PARENT_PIPELINE', GitLabPipelineSource.PARENT_PIPELINE, 'parent_pipeline'],
+  ['GitLabPipelineSource.EXTERNAL', GitLabPipelineSource.EXTERNAL, 'external'],
+  ['GitLabPipelineSource.EXTERNAL_PULL_REQUEST_EVENT', GitLabPipelineSource.EXTERNAL_PULL_REQUEST_EVENT, 'external_pull_request_event'],
+  ['GitLabPipelineSource.CHAT', GitLabPipelineSource.CHAT, 'chat'],
+  ['GitLabPipelineSource.WEBIDE', GitLabPipelineSource.WEBIDE, 'webide'],
+  ['GitLabAccessLevel.GUEST', GitLabAccessLevel.GUEST, 'guest'],
+  ['GitLabAccessLevel.PLANNER', GitLabAccessLevel.PLANNER, 'planner'],
+  ['GitLabAccessLevel.REPORTER', GitLabAccessLevel.REPORTER, 'reporter'],
+  ['GitLabAccessLevel.DEVELOPER', GitLabAccessLevel.DEVELOPER, 'developer'],
+  ['GitLabAccessLevel.MAINTAINER', GitLabAccessLevel.MAINTAINER, 'maintainer'],
+  ['GitLabAccessLevel.OWNER', GitLabAccessLevel.OWNER, 'owner'],
+])('%s is the claim value %j', (_name, constant, value) => {
+  expect(constant.value).toBe(value);
+});
