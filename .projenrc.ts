@@ -224,7 +224,7 @@ new JsonFile(project, 'stryker.config.json', {
   },
 });
 project.gitignore.exclude('.stryker-tmp/', '/mutation/report.json');
-project.npmignore?.exclude('/mutation/', 'stryker.config.json', 'TEST-STRENGTH.md');
+project.npmignore?.exclude('/mutation/', 'stryker.config.json', 'TEST-STRENGTH.md', '/.stryker-tmp/');
 const mutation = project.addTask('mutation', {
   description: 'Mutation testing over src/ with Stryker (incremental); writes TEST-STRENGTH.md',
 });
