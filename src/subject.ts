@@ -1,7 +1,7 @@
 import { claimValues, GitLabClaimConditions } from './claim-conditions';
 import { SubjectScope } from './private/subject-scope';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
-import { fail, gitLabIdProblem, gitLabPathProblem, isLiteral, literalText, numberText, show, validateGitLabPath, validateRefName } from './validation';
+import { fail, gitLabIdProblem, gitLabPathProblem, isLiteral, numberText, show, validateGitLabPath, validateRefName } from './validation';
 
 /**
  * Options of a subject's project: the `sub` layout it uses, and values for the layout's optional
@@ -146,7 +146,8 @@ export class GitLabSubject {
   private constructor(sub: string, scope: SubjectScope, claimConditions?: GitLabClaimConditions) {
     this.sub = sub;
     this._scope = scope;
-    this.isPattern = /[*?]/.test(literalText(sub));
+    // A deploy-time value's placeholder holds neither wildcard: only the literal text is judged.
+    this.isPattern = /[*?]/.test(sub);
     this.claimConditions = claimConditions;
   }
 
@@ -172,16 +173,23 @@ export class GitLabSubject {
 
 /**
  * What a raw `sub` admits of refs, read from the value the user wrote (`name:value` components): any ref
- * when it has no `ref` component, its `ref` is wildcards only, or a trailing wildcard stands for the rest.
+ * when it has no `ref` component (a wildcard standing for the rest included) or its `ref` is wildcards only.
+ * A deploy-time `sub` is judged by IAM alone.
  */
 function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'protectedOnly'> {
-  if (!isLiteral(sub)) return { anyRef: false, protectedOnly: false };
+  // Stryker disable next-line ObjectLiteral: an absent anyRef reads as false
+  if (!isLiteral(sub)) return {
+    anyRef: false,
+    // Stryker disable next-line BooleanLiteral: protectedOnly only matters when anyRef is true
+    protectedOnly: false,
+  };
   const parts = sub.split(':');
   const components = new Map<string, string>();
+  // Stryker disable next-line EqualityOperator,ArithmeticOperator: reading past the end maps a trailing name to undefined, as if absent
   for (let i = 0; i + 1 < parts.length; i += 2) components.set(parts[i], parts[i + 1]);
   const ref = components.get('ref');
   return {
-    anyRef: ref === undefined || /^\*+$/.test(ref) || parts.length % 2 === 1,
+    anyRef: ref === undefined || /^\*+$/.test(ref),
     protectedOnly: components.get('ref_protected') === 'true',
   };
 }
@@ -295,6 +303,7 @@ export class GitLabSubjectBuilder {
       ref,
       ref_protected: this.options.refProtected === undefined ? '*' : String(this.options.refProtected),
       environment_protected: String(this.options.environmentProtected),
+      // Stryker disable next-line StringLiteral: a layout with deployment_tier requires deploymentTier (the constructor's check)
       deployment_tier: this.options.deploymentTier?.value ?? '',
     };
     const parts = this.layout.components.map((c) => `${c.name}:${value[c.name]}`);
@@ -323,6 +332,7 @@ function validateRawSub(sub: string, allowProjectWildcards: boolean): boolean {
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(sub)) rule('must not contain white space or control characters');
   if (sub.includes('${')) rule('must not contain "${": IAM would read it as a policy variable');
+  // Stryker disable next-line Regex: the "$" is implied; "." matches all but line terminators, which the check above refused
   const match = /^(project_path|project_id):([^:]*)(:.*)?$/.exec(sub);
   if (!match) rule('must start with "project_path:" or "project_id:" (GitLab always puts the project first)');
   const [, key, project] = match!;
@@ -338,15 +348,17 @@ function validateRawSub(sub: string, allowProjectWildcards: boolean): boolean {
   // Every project of a group, as GitLabSubject.group() writes it: a literal group path, then "/*".
   const group = /^([^*?]+)\/\*+$/.exec(project)?.[1];
   if (group !== undefined) {
+    // Stryker disable next-line StringLiteral: any kind but 'project' reads as a group
     const problem = gitLabPathProblem(group, 'group');
     if (problem) rule(`group path ${problem}`);
     return false;
   }
   const slash = project.indexOf('/');
   const top = slash < 0 ? project : project.slice(0, slash);
-  if (slash < 0 || /[*?]/.test(top)) {
+  if (/[*?]/.test(top)) {
     rule('must name a literal top-level group before any wildcard ("project_path:mygroup/*"): otherwise it trusts projects of other groups');
   }
+  // Stryker disable next-line StringLiteral: any kind but 'project' reads as a group
   const problem = gitLabPathProblem(top, 'group');
   if (problem) rule(`top-level group ${problem}`);
   if (!allowProjectWildcards) {

@@ -71,10 +71,19 @@ describe('allowCdkDeployments', () => {
     [{ qualifier: 'a b' }, 'got: "a b"'],
     [{ accounts: [] }, 'needs at least one account'],
     [{ accounts: ['12345'] }, 'an AWS account ID is 12 digits, got: "12345"'],
+    [{ accounts: ['x111122223333'] }, 'got: "x111122223333"'],
+    [{ accounts: ['1111222233334'] }, 'got: "1111222233334"'],
     [{ regions: [] }, 'needs at least one region'],
     [{ regions: ['eu-west'] }, 'not an AWS region name, got: "eu-west"'],
+    [{ regions: ['Eu-west-1'] }, 'got: "Eu-west-1"'],
+    [{ regions: ['eu-west-1x'] }, 'got: "eu-west-1x"'],
   ])('bad options are refused: %#, %s', (options, message) => {
     const { role } = newRole({ account: '111122223333', region: 'eu-west-1' });
     expect(() => role.allowCdkDeployments(options)).toThrow(message);
   });
+});
+
+test('every region form AWS uses is accepted: two-part and three-part names, one- and two-digit numbers', () => {
+  const { role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+  expect(() => role.allowCdkDeployments({ regions: ['us-east-1', 'us-gov-west-1', 'ap-southeast-12', 'cn-north-1'] })).not.toThrow();
 });

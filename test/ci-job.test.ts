@@ -3,7 +3,7 @@
 // package), and closed to deploy-time values that could change their structure. The real-client runs
 // are in test/job.
 import { execFileSync } from 'child_process';
-import { App, Aws, CfnOutput, CfnParameter, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
+import { App, Aws, CfnOutput, CfnParameter, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
@@ -192,13 +192,20 @@ describe('gitLabCiJob', () => {
       expect(() => role.gitLabCiJob({ image })).toThrow('image holds a deploy-time value');
     });
 
-    test('inert deploy-time values pass through: the region pseudo parameter, a Number parameter, the role ARN', () => {
+    test('a value that resolves to nothing is refused too', () => {
+      const { role } = newRole();
+      expect(() => role.gitLabCiJob({ script: [`echo ${Lazy.string({ produce: () => undefined })}`] })).toThrow('script[0] holds a deploy-time value');
+    });
+
+    test('inert deploy-time values pass through: the pseudo parameters, a Number parameter, the role ARN', () => {
       const { stack, role } = newRole();
       const seconds = tokens(stack).numberParameter;
       const job = stack.resolve(role.gitLabCiJob({
         region: Aws.REGION, credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(seconds),
+        script: [`aws s3 ls s3://cdk-${Aws.ACCOUNT_ID}-${Aws.REGION} --endpoint-url https://s3.${Aws.URL_SUFFIX} # ${Aws.PARTITION}`],
       }));
       const parts = JSON.stringify(job);
+      for (const pseudo of ['AccountId', 'Partition', 'URLSuffix']) expect(parts).toContain(`{"Ref":"AWS::${pseudo}"}`);
       expect(parts).toContain('{"Ref":"AWS::Region"}');
       expect(parts).toContain('{"Ref":"Seconds"}');
       expect(parts).toContain('{"Fn::GetAtt":["Role1ABCC5F0","Arn"]}');
@@ -222,6 +229,9 @@ describe('gitLabCiJob', () => {
     [{ tokenVariable: 'TMPDIR' }, '(TMPDIR)'],
     [{ tokenVariable: 'https_proxy' }, '(https_proxy)'],
     [{ region: 'Europe' }, 'region must be an AWS region name, got: "Europe"'],
+    [{ region: 'Eu-west-1' }, 'got: "Eu-west-1"'],
+    [{ region: 'eu-west-1x' }, 'got: "eu-west-1x"'],
+    [{ region: 'eu-west-123' }, 'got: "eu-west-123"'],
     [{ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.minutes(10) }, 'sessionDuration must be from 900 seconds to the role\'s maximum session duration (3600 seconds), got: 600'],
     [{ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.hours(2) }, 'got: 7200'],
     [{ sessionDuration: Duration.minutes(30) }, 'sessionDuration applies to GitLabCiCredentials.ASSUME_ROLE_CLI only'],

@@ -239,6 +239,11 @@ describe('numeric IDs held in tokens', () => {
   });
 });
 
+test('a subject\'s conditions are judged where they are given, and the error names the subject', () => {
+  expect(() => main().withClaimConditions({ projectIds: [] }))
+    .toThrow(`subject "${MAIN_SUB}": project_id must list at least one value (an empty list admits no job), got: []`);
+});
+
 // The values GitLab writes in the token's claims (doc/ci/secrets/id_token_authentication.md; pipeline_source
 // as CI_PIPELINE_SOURCE): a constant with another value would make its condition match no job.
 test.each<[string, { value: string }, string]>([

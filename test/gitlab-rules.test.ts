@@ -105,6 +105,16 @@ describe('a raw subject names its projects, or widens only when it says so', () 
     expect(warnings[0].entry.data).toMatch(/subject "project_path:g\/api\*:ref_type:branch:ref:main" admits every project whose path matches its pattern/);
   });
 
+  // The top-level group is what comes before the first "/", read even when no "/" follows or a group pattern comes later.
+  test.each<[string, string]>([
+    ['project_path:g*', 'must name a literal top-level group before any wildcard'],
+    ['project_path:a*/b/*', 'must name a literal top-level group before any wildcard'],
+    ['project_path:/a*', 'top-level group must not be empty'],
+    ['project_path:a./b*', 'top-level group group segment "a." must not end in "."'],
+  ])('%j with allowProjectWildcards is refused: %s', (sub, message) => {
+    expect(() => GitLabSubject.fromSub(sub, { allowProjectWildcards: true })).toThrow(`GitLab sub ${message}`);
+  });
+
   test.each(['project_path:*', 'project_path:g*/p:ref_type:branch:ref:main', 'project_path:*/p:*'])('%j is refused even with allowProjectWildcards: no literal top-level group', (sub) => {
     expect(() => GitLabSubject.fromSub(sub, { allowProjectWildcards: true })).toThrow('must name a literal top-level group before any wildcard');
   });

@@ -227,6 +227,9 @@ describe('warnings for legal but risky choices', () => {
     ['any branch of a project', () => GitLabSubject.project('g/p').anyBranch()],
     ['any tag of a project', () => GitLabSubject.project('g/p').anyTag()],
     ['any ref of a group', () => GitLabSubject.group('g').anyRef()],
+    ['a raw sub whose ref is wildcards only', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:**')],
+    ['a raw sub without a ref', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch')],
+    ['a raw sub whose wildcard stands for the rest', () => GitLabSubject.fromSub('project_path:g/p:*')],
   ])('%s is warned about', (_name, subject) => {
     const { stack, provider } = setup();
     new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject()] });
@@ -237,6 +240,12 @@ describe('warnings for legal but risky choices', () => {
     ['a named branch', main],
     ['a branch pattern', () => GitLabSubject.project('g/p').branch('release/*')],
     ['a group branch', () => GitLabSubject.group('g').branch('main')],
+    ['a branch pattern that starts with a wildcard', () => GitLabSubject.project('g/p').branch('*-rc')],
+    ['a raw sub whose ref starts with a wildcard', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:*-rc')],
+    ['a raw sub whose ref ends with a wildcard', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:release-*')],
+    ['a raw sub with a named ref and more components after it', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:main:*')],
+    ['a raw sub by project ID', () => GitLabSubject.fromSub('project_id:42:ref_type:branch:ref:main')],
+    ['a raw sub held by a deploy-time value', () => GitLabSubject.fromSub(Token.asString({ Ref: 'Sub' }))],
   ])('%s is not warned about', (_name, subject) => {
     const { stack, provider } = setup();
     new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject()] });

@@ -44,7 +44,7 @@ describe('layouts and subjects that cannot work are refused', () => {
     [() => layout(C.PROJECT_PATH, C.PROJECT_ID), 'must name the project once, first'],
     [() => layout(C.PROJECT_PATH, C.REF, C.REF), 'must not repeat a component'],
     [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).branch('main'), 'has no ref_type, so a branch cannot be told from a tag'],
-    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).anyTag(), 'has no ref_type'],
+    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF) }).anyTag(), 'has no ref_type, so a tag cannot be told from a branch'],
     [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE) }).branch('main'), 'has no ref, so a ref name cannot be checked, got: "main"'],
     [() => GitLabSubject.project('g/p', { subClaimLayout: GitLabSubClaimLayout.PROJECT_ID }), 'GitLabSubject.project() needs a sub claim layout that starts with project_path'],
     [() => GitLabSubject.group('g', { subClaimLayout: GitLabSubClaimLayout.PROJECT_ID }), 'GitLabSubject.group() needs a sub claim layout that starts with project_path'],
@@ -53,7 +53,7 @@ describe('layouts and subjects that cannot work are refused', () => {
     [() => GitLabSubject.projectId(1.5), 'project ID must be a positive integer, got: 1.5'],
     [() => GitLabSubject.project('g/p', { refProtected: true }), 'refProtected needs a sub claim layout with ref_protected'],
     [() => GitLabSubject.project('g/p', { deploymentTier: GitLabDeploymentTier.STAGING }), 'deploymentTier needs a sub claim layout with deployment_tier'],
-    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER) }), 'a sub claim layout with deployment_tier needs deploymentTier'],
+    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER) }), 'a sub claim layout with deployment_tier needs deploymentTier: GitLab leaves deployment_tier out of jobs without an environment, so no single pattern can admit both, got: "project_path,ref_type,ref,deployment_tier"'],
     [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.ENVIRONMENT_PROTECTED) }), 'a sub claim layout with environment_protected needs environmentProtected'],
   ])('%#: %s', (build, message) => {
     expect(build).toThrow(message);

@@ -98,7 +98,7 @@ describe('branch and tag names follow git-check-ref-format, with "*" as the only
     expect(() => project.tag(name)).toThrow(message);
   });
 
-  test.each(['main', 'feature/JIRA-1_x', 'release/*', 'v1.2.3', 'v*', '*-hotfix', 'a@b', 'ü-umlaut', '@', '-main', 'head', 'refs/tags/x', 'HEADS'])('ref %j is accepted', (name) => {
+  test.each(['main', 'feature/JIRA-1_x', 'release/*', 'v1.2.3', 'v*', '*-hotfix', 'a@b', 'ü-umlaut', '@', '-main', 'head', 'refs/tags/x', 'HEADS', 'feature/refs/heads/x'])('ref %j is accepted', (name) => {
     expect(GitLabSubject.project('g/p').tag(name).sub).toBe(`project_path:g/p:ref_type:tag:ref:${name}`);
   });
 });
