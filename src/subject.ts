@@ -177,12 +177,14 @@ export class GitLabSubject {
  * A deploy-time `sub` is judged by IAM alone.
  */
 function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'protectedOnly'> {
-  // Stryker disable next-line ObjectLiteral: an absent anyRef reads as false
-  if (!isLiteral(sub)) return {
-    anyRef: false,
-    // Stryker disable next-line BooleanLiteral: protectedOnly only matters when anyRef is true
-    protectedOnly: false,
-  };
+  if (!isLiteral(sub)) {
+    // Stryker disable next-line ObjectLiteral: an absent anyRef reads as false
+    return {
+      anyRef: false,
+      // Stryker disable next-line BooleanLiteral: protectedOnly only matters when anyRef is true
+      protectedOnly: false,
+    };
+  }
   const parts = sub.split(':');
   const components = new Map<string, string>();
   // Stryker disable next-line EqualityOperator,ArithmeticOperator: reading past the end maps a trailing name to undefined, as if absent

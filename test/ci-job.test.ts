@@ -201,7 +201,9 @@ describe('gitLabCiJob', () => {
       const { stack, role } = newRole();
       const seconds = tokens(stack).numberParameter;
       const job = stack.resolve(role.gitLabCiJob({
-        region: Aws.REGION, credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(seconds),
+        region: Aws.REGION,
+        credentials: GitLabCiCredentials.ASSUME_ROLE_CLI,
+        sessionDuration: Duration.seconds(seconds),
         script: [`aws s3 ls s3://cdk-${Aws.ACCOUNT_ID}-${Aws.REGION} --endpoint-url https://s3.${Aws.URL_SUFFIX} # ${Aws.PARTITION}`],
       }));
       const parts = JSON.stringify(job);
