@@ -76,6 +76,7 @@ describe('allowCdkDeployments', () => {
     [{ regions: [] }, 'needs at least one region'],
     [{ regions: ['eu-west'] }, 'not an AWS region name, got: "eu-west"'],
     [{ regions: ['Eu-west-1'] }, 'got: "Eu-west-1"'],
+    [{ regions: ['Xeu-west-1'] }, 'got: "Xeu-west-1"'],
     [{ regions: ['eu-west-1x'] }, 'got: "eu-west-1x"'],
   ])('bad options are refused: %#, %s', (options, message) => {
     const { role } = newRole({ account: '111122223333', region: 'eu-west-1' });

@@ -232,6 +232,7 @@ describe('gitLabCiJob', () => {
     [{ tokenVariable: 'https_proxy' }, '(https_proxy)'],
     [{ region: 'Europe' }, 'region must be an AWS region name, got: "Europe"'],
     [{ region: 'Eu-west-1' }, 'got: "Eu-west-1"'],
+    [{ region: 'Xeu-west-1' }, 'got: "Xeu-west-1"'],
     [{ region: 'eu-west-1x' }, 'got: "eu-west-1x"'],
     [{ region: 'eu-west-123' }, 'got: "eu-west-123"'],
     [{ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.minutes(10) }, 'sessionDuration must be from 900 seconds to the role\'s maximum session duration (3600 seconds), got: 600'],
