@@ -1,7 +1,7 @@
 // Writes TEST-STRENGTH.md from Stryker's JSON report (mutation/report.json): per file in src/, how many
 // mutants the tests detected (killed or timed out) out of those that count, the survivors with where
 // they are, and the mutants marked equivalent in the code (`// Stryker disable …: reason`) with the reason.
-import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
 interface Mutant {
@@ -38,6 +38,11 @@ for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) =
   for (const m of ignored) equivalent.push(`- ${file}:${m.location.start.line} ${m.mutatorName}: ${m.statusReason ?? 'no reason given'}`);
 }
 
+// Files Stryker mutates (stryker.config.json: src/ but the index and the generated props) with no results yet.
+const mutated = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+  (entry.isDirectory() ? mutated(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : []));
+const unmeasured = mutated('src').filter((file) => !['src/index.ts', 'src/role-props.ts'].includes(file) && !(file in report.files)).sort();
+
 writeFileSync(join(root, 'TEST-STRENGTH.md'), `# Test strength
 
 Produced by \`npx projen mutation\` (Stryker, jest runner, per-test coverage, incremental) on ${new Date().toISOString().slice(0, 10)}.
@@ -48,6 +53,8 @@ Produced by \`npx projen mutation\` (Stryker, jest runner, per-test coverage, in
 | --- | --- | --- | --- |
 ${rows.join('\n')}
 | **all** | **${detectedTotal} / ${countedTotal}** | **${countedTotal ? ((100 * detectedTotal) / countedTotal).toFixed(1) : '100.0'}%** | |
+
+Not in the report (not measured yet, or a file of types with nothing to mutate): ${unmeasured.length ? unmeasured.map((f) => `\`${f}\``).join(', ') : 'none'}.
 
 ## Survivors
 
