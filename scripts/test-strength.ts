@@ -38,10 +38,12 @@ for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) =
   for (const m of ignored) equivalent.push(`- ${file}:${m.location.start.line} ${m.mutatorName}: ${m.statusReason ?? 'no reason given'}`);
 }
 
-// Files Stryker mutates (stryker.config.json: src/ but the index and the generated props) with no results yet.
-const mutated = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
-  (entry.isDirectory() ? mutated(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : []));
-const unmeasured = mutated('src').filter((file) => !['src/index.ts', 'src/role-props.ts'].includes(file) && !(file in report.files)).sort();
+// Files Stryker mutates (src/, less the files stryker.config.json excludes with "!") with no results yet.
+const excluded = (JSON.parse(readFileSync(join(root, 'stryker.config.json'), 'utf8')).mutate as string[])
+  .filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
+const sources = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+  (entry.isDirectory() ? sources(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : []));
+const unmeasured = sources('src').filter((file) => !excluded.includes(file) && !(file in report.files)).sort();
 
 writeFileSync(join(root, 'TEST-STRENGTH.md'), `# Test strength
 
