@@ -1,4 +1,4 @@
-import { fail, gitLabIdProblem, isListToken, isLiteral, numberText, show } from './validation';
+import { fail, gitLabIdProblem, isListToken, isLiteral, show } from './validation';
 
 /**
  * Where a job's runner runs: the `runner_environment` claim.
@@ -210,14 +210,12 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
   const values: ClaimValues = new Map();
   const set = (claim: string, list: readonly (string | number | boolean)[] | undefined) => {
     if (list === undefined) return;
-    if (isListToken(list as string[])) {
-      // A deploy-time list (a CommaDelimitedList parameter, Fn.split): its values are judged by IAM alone.
-      values.set(claim, previous(claim, list as string[]));
-      return;
-    }
     if (list.length === 0) fail(`${what}: ${claim} must list at least one value (an empty list admits no job), got: []`);
-    const strings = [...new Set(list.map((v) => (typeof v === 'number' ? numberText(v) : String(v))))];
+    // String() keeps a number token resolvable (CDK resolves a stringified number token to its reference).
+    const strings = [...new Set(list.map(String))];
     for (const value of strings) {
+      // Deploy-time values and lists (a parameter, Fn.split) are judged by IAM alone; a list token is one
+      // unresolved element, so it passes here unchanged and intersect() refuses to combine it.
       if (isLiteral(value) && (value.length === 0 || /[*?]|\$\{/.test(value))) {
         fail(`${what}: ${claim} values are compared with StringEquals and must not be empty or contain "*", "?" or "\${", got: ${show(value)}`);
       }

@@ -77,17 +77,44 @@ describe('gitlab.com claim conditions', () => {
     expect(statements(stack)[0].Condition.StringEquals['gitlab.com:user_login']).toEqual(['bob', 'carol']);
   });
 
+  // Every claim GitLab writes that STS sets no key for, with what to use instead; an unknown claim gets no hint.
   test.each([
-    ['environment', 'use a sub claim layout with environment_protected or deployment_tier instead'],
-    ['ref_path', 'use the sub claim (branch()/tag()) instead'],
-    ['project_path', 'use the sub claim (GitLabSubject.project()) instead'],
-    ['ref', 'IAM cannot evaluate a condition on the "ref" claim'],
-    ['deployment_tier', 'IAM cannot evaluate a condition on the "deployment_tier" claim'],
-    ['job_id', 'STS sets no condition key for it, so the condition would never match'],
-  ])('a condition on %j is refused: %s', (claim, message) => {
+    ['project_path', '; use the sub claim (GitLabSubject.project()) instead'],
+    ['namespace_path', '; use the sub claim (GitLabSubject.group()) or namespaceIds instead'],
+    ['ref', '; use the sub claim (branch()/tag()) instead'],
+    ['ref_type', '; use the sub claim (branch()/tag()) instead'],
+    ['ref_path', '; use the sub claim (branch()/tag()) instead'],
+    ['environment', '; use a sub claim layout with environment_protected or deployment_tier instead'],
+    ['environment_protected', '; use a sub claim layout with environment_protected instead'],
+    ['deployment_tier', '; use a sub claim layout with deployment_tier instead'],
+    ['job_id', ''],
+  ])('a condition on %j is refused, with the claims IAM evaluates', (claim, hint) => {
     const { stack, provider } = roleStack();
     expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], claimConditions: { claims: { [claim]: ['x'] } } }))
-      .toThrow(message);
+      .toThrow(`claimConditions: IAM cannot evaluate a condition on the "${claim}" claim: STS sets no condition key for it, ` +
+        `so the condition would never match and the role would be unusable${hint}. Claims IAM evaluates for gitlab.com: namespace_id, ` +
+        `pipeline_source, project_id, ref_protected, runner_environment, user_access_level, user_email, user_id, user_login, got: "${claim}"`);
+  });
+
+  test('of() takes a value GitLab adds later, judged like any other', () => {
+    const { stack, provider } = roleStack();
+    new GitLabRunnerRole(stack, 'Role', {
+      provider,
+      subjects: [main()],
+      claimConditions: {
+        runnerEnvironment: GitLabRunnerEnvironment.of('gitlab-dedicated'),
+        pipelineSources: [GitLabPipelineSource.of('ondemand_dast_scan')],
+        userAccessLevels: [GitLabAccessLevel.of('auditor')],
+      },
+    });
+    expect(statements(stack)[0].Condition.StringEquals).toMatchObject({
+      'gitlab.com:runner_environment': 'gitlab-dedicated',
+      'gitlab.com:pipeline_source': 'ondemand_dast_scan',
+      'gitlab.com:user_access_level': 'auditor',
+    });
+    expect(() => new GitLabRunnerRole(stack, 'Role2', {
+      provider, subjects: [main()], claimConditions: { pipelineSources: [GitLabPipelineSource.of('merge_*')] },
+    })).toThrow('pipeline_source values are compared with StringEquals and must not be empty or contain "*", "?" or "${", got: "merge_*"');
   });
 
   test.each<[string, GitLabClaimConditions, string]>([
