@@ -1,4 +1,3 @@
-import { CollectionKind, PrimitiveType } from '@jsii/spec';
 import { ProjenStruct, Struct } from '@mrgrain/jsii-struct-builder';
 import { awscdk, javascript, JsonFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
@@ -40,7 +39,6 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/cdk-gitlab-oidc/cdk-gitlab-oidc-go' },
 
   devDeps: [
-    '@jsii/spec',
     '@mrgrain/jsii-struct-builder',
     'aws-cdk@^2',
     // The security suite's independent judge. AGPL: a dev dependency only, never shipped or bundled.
@@ -81,70 +79,31 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
 });
 
-// GitLabRunnerRoleProps = the iam.RoleProps fields that apply to a web-identity role, plus the GitLab trust
-// settings. jsii cannot express Omit<>, so the struct is generated from aws-cdk-lib's own jsii spec. Left out:
-// `assumedBy` (the role builds its trust itself) and `externalIds`, which iam.Role would add as an
-// sts:ExternalId condition that no AssumeRoleWithWebIdentity call ever carries, so every job would be denied.
-// test/role-props.test.ts checks this list against aws-cdk-lib's RoleProps.
+// WebIdentityRoleProps mirrors the iam.RoleProps fields that apply to a web-identity role: jsii cannot
+// express Omit<>, so the mirror is generated from aws-cdk-lib's own jsii spec, into src/generated/ and
+// nowhere else (the library's own props are hand-written in src/role-props.ts). Left out: `assumedBy`
+// (the role builds its trust itself), `externalIds` (iam.Role would add an sts:ExternalId condition
+// that no AssumeRoleWithWebIdentity call carries, so every job would be denied) and deprecated fields.
+// aws-cdk-lib's stability tags are dropped (this package is experimental), and each @default is joined
+// onto one line, and the fields keep aws-cdk-lib's order (the builder's add() reverses what it is given).
+// test/role-props.test.ts checks the mirror against aws-cdk-lib's RoleProps.
 new ProjenStruct(project, {
-  name: 'GitLabRunnerRoleProps',
-  filePath: 'src/role-props.ts',
+  name: 'WebIdentityRoleProps',
+  filePath: 'src/generated/web-identity-role-props.ts',
   docs: {
-    summary: 'Properties of a `GitLabRunnerRole`: the GitLab trust settings, and the `iam.RoleProps` fields that apply to a web-identity role.',
+    summary: 'The `iam.RoleProps` fields that apply to a role assumed with a web identity token.',
     remarks: 'Left out: `assumedBy` (the role builds its trust policy from the subjects) and `externalIds` '
       + '(`AssumeRoleWithWebIdentity` carries no external ID, so the condition would deny every job).',
   },
-  importLocations: { 'cdk-gitlab-oidc': './index' },
 })
-  .mixin(Struct.fromFqn('aws-cdk-lib.aws_iam.RoleProps'))
+  .mixin({ properties: [...Struct.fromFqn('aws-cdk-lib.aws_iam.RoleProps').properties].reverse() })
+  .withoutDeprecated()
   .omit('assumedBy', 'externalIds')
-  .add(
-    {
-      name: 'provider',
-      type: { fqn: 'cdk-gitlab-oidc.IGitLabOidcProvider' },
-      docs: {
-        summary: 'The GitLab OIDC provider the role trusts.',
-        remarks: 'Create one with `new GitLabOidcProvider()` or import the account\'s existing one with `GitLabOidcProvider.fromAccount()`.',
-      },
-    },
-    {
-      name: 'subjects',
-      type: { collection: { kind: CollectionKind.Array, elementtype: { fqn: 'cdk-gitlab-oidc.GitLabSubject' } } },
-      docs: {
-        summary: 'The GitLab jobs that may assume the role, as `sub` claim subjects. At least one.',
-        remarks: 'Duplicates are dropped and the rest sorted, so the rendered policy does not depend on the order given.',
-      },
-    },
-    {
-      name: 'audience',
-      type: { primitive: PrimitiveType.String },
-      optional: true,
-      docs: {
-        summary: 'The `aud` the job requests in its `id_tokens` entry; must be one of the provider\'s client IDs.',
-        default: '- the provider\'s first audience (`https://gitlab.com` for gitlab.com)',
-      },
-    },
-    {
-      name: 'claimConditions',
-      type: { fqn: 'cdk-gitlab-oidc.GitLabClaimConditions' },
-      optional: true,
-      docs: {
-        summary: 'Conditions on the extra claims STS evaluates for gitlab.com tokens (project ID, protected ref, runner, user...), for every subject.',
-        remarks: 'Refused for any provider but gitlab.com: STS sets these condition keys for gitlab.com alone.',
-        default: '- none: the subjects alone decide',
-      },
-    },
-    {
-      name: 'trustPolicySizeLimit',
-      type: { primitive: PrimitiveType.Number },
-      optional: true,
-      docs: {
-        summary: 'The account\'s "Role trust policy length" quota, in characters. A longer trust policy fails at synth instead of at deploy.',
-        remarks: 'IAM counts the policy without white space; the size is computed with the longest partition and a 12-digit account.',
-        default: '2048 (the default quota; it can be raised to 8192)',
-      },
-    },
-  );
+  .map((property) => ({
+    ...property,
+    docs: { ...property.docs, stability: undefined, default: property.docs?.default?.replace(/\s*\n\s*/g, ' ') },
+  }));
+project.eslint?.addIgnorePattern('src/generated/');
 
 // README and API samples must compile in every jsii language (Construct Hub shows them): strict rosetta.
 project.package.file.addOverride('jsii.metadata.jsii.rosetta.strict', true);
@@ -172,7 +131,7 @@ const securityTask = project.addTask('test:security', {
 });
 securityTask.exec(clearSecurityReports);
 securityTask.exec('jest --coverage=false test/security');
-securityTask.exec('ts-node --project test/tsconfig.json test/security/summary.ts');
+securityTask.exec('ts-node --project test/tsconfig.json test/security/support/summary.ts');
 
 // The integration test in snapshot mode: fails when the committed snapshot is stale (no AWS account
 // is needed). integ:update rewrites the snapshot without deploying; README documents the deploy run.
@@ -212,7 +171,7 @@ new JsonFile(project, 'stryker.config.json', {
     testRunner: 'jest',
     jest: { projectType: 'custom', configFile: 'test/jest.mutation.config.js', enableFindRelatedTests: false },
     coverageAnalysis: 'perTest',
-    mutate: ['src/**/*.ts', '!src/role-props.ts', '!src/index.ts'],
+    mutate: ['src/**/*.ts', '!src/generated/**', '!src/index.ts'],
     incremental: true,
     incrementalFile: 'mutation/incremental.json',
     reporters: ['json', 'clear-text', 'progress'],

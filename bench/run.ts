@@ -9,7 +9,8 @@ import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../lib';
-import { planTrust } from '../lib/trust-policy';
+import { planTrust } from '../lib/private/trust-plan';
+import { markdownTable } from '../test/support/markdown';
 
 const root = join(__dirname, '..');
 const smoke = process.env.BENCH_SMOKE === '1';
@@ -42,8 +43,6 @@ const median = (values: number[]) => {
 };
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const table = (header: string[], rows: string[][]) =>
-  [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n') + '\n';
 
 function sample(variant: Variant, roles: number, perStack: number): Sample {
   const started = process.hrtime.bigint();
@@ -93,14 +92,14 @@ function synthBench(): { overhead: string; weight: string; notes: string[] } {
   const marginal = (v: Variant) => SIZES.slice(1).map((size, i) =>
     `${fmt(size.roles)}: ${fmt((medianMs[v][i + 1] - medianMs[v][i]) / (size.roles - SIZES[i].roles), 2)}`).join(', ');
   notes.push('', 'Marginal build + synth ms per added role, up to each size (steady values mean linear growth):', '');
-  notes.push(table(['variant', 'ms per added role'], VARIANTS.map((v) => [LABEL[v], marginal(v)])));
+  notes.push(markdownTable(['variant', 'ms per added role'], VARIANTS.map((v) => [LABEL[v], marginal(v)])));
   const weightRows = VARIANTS.map((variant) => {
     const s = results.get(`1/${variant}`)![0];
     return [LABEL[variant], fmt(s.resources), fmt(s.bytes), fmt(s.assets)];
   });
   return {
-    overhead: table(['roles', 'stacks', 'variant', 'samples', 'wall ms (median)', 'build + synth ms (median)', 'build + synth / hand', 'wall / hand'], rows),
-    weight: table(['variant (1 role)', 'resources', 'template bytes', 'assets'], weightRows),
+    overhead: markdownTable(['roles', 'stacks', 'variant', 'samples', 'wall ms (median)', 'build + synth ms (median)', 'build + synth / hand', 'wall / hand'], rows),
+    weight: markdownTable(['variant (1 role)', 'resources', 'template bytes', 'assets'], weightRows),
     notes,
   };
 }
@@ -137,7 +136,7 @@ function packingBench(): string {
         `${fmt(literal.role.trustPolicySize())} / ${fmt(actual)}`, literal.role.trustPolicySize() === actual ? 'yes' : 'no']);
     }
   }
-  return table(['path length', 'limit', 'theoretical max subjects', 'library fits', 'equal', 'estimate / resolved minified (literal inputs)', 'equal'], rows);
+  return markdownTable(['path length', 'limit', 'theoretical max subjects', 'library fits', 'equal', 'estimate / resolved minified (literal inputs)', 'equal'], rows);
 }
 
 // 5. Trust planning at scale: planTrust alone, over mixed subjects.
@@ -181,7 +180,7 @@ function planningBench(): string {
     const per4x = growth ** (Math.log(4) / Math.log(n / previous));
     return [fmt(n), fmt(ms, 2), fmt(plan.statements.length), fmt(plan.covered.length), `${fmt(growth, 2)}× for ${fmt(n / previous)}× subjects`, `${fmt(per4x, 2)}×`];
   });
-  return table(['subjects', 'planning (median ms)', 'statements', 'covered (left out)', 'growth', 'per 4× subjects (goal ≤ 5×)'], rows);
+  return markdownTable(['subjects', 'planning (median ms)', 'statements', 'covered (left out)', 'growth', 'per 4× subjects (goal ≤ 5×)'], rows);
 }
 
 // 4. Package weight.
@@ -207,7 +206,7 @@ function packageBench(): string {
   }
   const base = median(times['aws-cdk-lib + aws_iam classes']);
   const withLib = median(times['aws-cdk-lib + aws_iam classes + cdk-gitlab-oidc']);
-  return table(['measure', 'value'], [
+  return markdownTable(['measure', 'value'], [
     ['npm pack size', `${fmt(pack.size)} bytes`],
     ['installed size (unpacked; no dependencies of its own)', `${fmt(pack.unpackedSize)} bytes in ${pack.files.length} files`],
     ['runtime dependencies', `${Object.keys(manifest.dependencies ?? {}).length} (peers: ${Object.keys(manifest.peerDependencies).join(', ')})`],

@@ -3,6 +3,7 @@
 // they are, and the mutants marked equivalent in the code (`// Stryker disable …: reason`) with the reason.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { markdownTable } from '../test/support/markdown';
 
 interface Mutant {
   readonly mutatorName: string;
@@ -19,8 +20,9 @@ if (!existsSync(reportFile)) throw new Error(`no Stryker report at ${reportFile}
 const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
 
 const DETECTED = ['Killed', 'Timeout'];
+const percent = (detected: number, counted: number) => `${counted ? ((100 * detected) / counted).toFixed(1) : '100.0'}%`;
 const UNDETECTED = ['Survived', 'NoCoverage'];
-const rows: string[] = [];
+const rows: string[][] = [];
 const survivors: string[] = [];
 const equivalent: string[] = [];
 let detectedTotal = 0;
@@ -31,7 +33,7 @@ for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) =
   detectedTotal += detected;
   countedTotal += counted;
   const ignored = mutants.filter((m) => m.status === 'Ignored');
-  rows.push(`| ${file} | ${detected} / ${counted} | ${counted ? ((100 * detected) / counted).toFixed(1) : '100.0'}% | ${ignored.length} |`);
+  rows.push([file, `${detected} / ${counted}`, percent(detected, counted), String(ignored.length)]);
   for (const m of mutants.filter((x) => UNDETECTED.includes(x.status))) {
     survivors.push(`- ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\` (${m.status})`);
   }
@@ -43,7 +45,8 @@ const excluded = (JSON.parse(readFileSync(join(root, 'stryker.config.json'), 'ut
   .filter((pattern) => pattern.startsWith('!')).map((pattern) => pattern.slice(1));
 const sources = (dir: string): string[] => readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
   (entry.isDirectory() ? sources(`${dir}/${entry.name}`) : entry.name.endsWith('.ts') ? [`${dir}/${entry.name}`] : []));
-const unmeasured = sources('src').filter((file) => !excluded.includes(file) && !(file in report.files)).sort();
+const isExcluded = (file: string) => excluded.some((pattern) => (pattern.endsWith('/**') ? file.startsWith(pattern.slice(0, -2)) : file === pattern));
+const unmeasured = sources('src').filter((file) => !isExcluded(file) && !(file in report.files)).sort();
 
 writeFileSync(join(root, 'TEST-STRENGTH.md'), `# Test strength
 
@@ -51,10 +54,9 @@ Produced by \`npx projen mutation\` (Stryker, jest runner, per-test coverage, in
 "Detected" counts mutants the tests killed or that timed out; mutants marked equivalent in the code
 (\`// Stryker disable …: reason\`) are left out of the count and listed below with their reason.
 
-| file | detected / total | score | equivalent (excluded) |
-| --- | --- | --- | --- |
-${rows.join('\n')}
-| **all** | **${detectedTotal} / ${countedTotal}** | **${countedTotal ? ((100 * detectedTotal) / countedTotal).toFixed(1) : '100.0'}%** | |
+${markdownTable(['file', 'detected / total', 'score', 'equivalent (excluded)'], [
+    ...rows, ['**all**', `**${detectedTotal} / ${countedTotal}**`, `**${percent(detectedTotal, countedTotal)}**`, ''],
+  ]).trimEnd()}
 
 Not in the report (not measured yet, or a file of types with nothing to mutate): ${unmeasured.length ? unmeasured.map((f) => `\`${f}\``).join(', ') : 'none'}.
 

@@ -1,5 +1,7 @@
-export { GitLabAccessLevel, GitLabClaimConditions, GitLabPipelineSource, GitLabRunnerEnvironment } from './claim-conditions';
-export { GitLabCiCredentials, GitLabCiJobOptions } from './ci-job';
+export * from './ci-job';
+export * from './claim-conditions';
+export * from './generated/web-identity-role-props';
+export * from './principal';
 export * from './provider';
 export * from './role';
 export * from './role-props';

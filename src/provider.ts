@@ -1,6 +1,9 @@
 import { Annotations, ArnFormat, RemovalPolicy, Resource, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AWS_ACCOUNT_ID, fail, isListToken, isLiteral, show, validateAudiences, validateIssuerUrl, validateThumbprints } from './validation';
+import { fail, show } from './private/errors';
+import { validateAccount } from './private/rules/aws';
+import { issuerConditionKeyPrefix, validateAudiences, validateThumbprints } from './private/rules/iam-limits';
+import { isListToken, isLiteral } from './private/tokens';
 
 /** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
 const GITLAB_COM = 'https://gitlab.com';
@@ -137,13 +140,10 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
    */
   public static fromAccount(scope: Construct, id: string, options: GitLabOidcProviderLookupOptions = {}): IGitLabOidcProvider {
     const url = options.url ?? GITLAB_COM;
-    const prefix = validateIssuerUrl(url, scope);
-    if (prefix === undefined) fail(`GitLabOidcProvider.fromAccount needs a literal url to build the ARN and condition keys, got: ${show(url)}`, scope);
+    const prefix = issuerConditionKeyPrefix(url, 'GitLabOidcProvider.fromAccount', scope);
     const stack = Stack.of(scope);
     const account = options.account ?? stack.account;
-    if (isLiteral(account) && !AWS_ACCOUNT_ID.test(account)) {
-      fail(`GitLabOidcProvider.fromAccount account must be a 12-digit AWS account ID, got: ${show(account)}`, scope);
-    }
+    validateAccount(account, 'GitLabOidcProvider.fromAccount account', scope);
     const providerArn = stack.formatArn({
       service: 'iam',
       region: '',
@@ -168,8 +168,7 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     }
     const url = attrs.url ?? (arnName !== undefined ? `https://${arnName}` : undefined);
     if (url === undefined) fail('GitLabOidcProvider.fromProviderAttributes needs url when providerArn is a token', scope);
-    const prefix = validateIssuerUrl(url, scope);
-    if (prefix === undefined) fail(`GitLabOidcProvider.fromProviderAttributes needs a literal url for the condition keys, got: ${show(url)}`, scope);
+    const prefix = issuerConditionKeyPrefix(url, 'GitLabOidcProvider.fromProviderAttributes', scope);
     if (arnName !== undefined && arnName !== prefix) {
       fail(`providerArn is registered for "https://${arnName}", not for url ${show(url)}`, scope);
     }
@@ -187,9 +186,8 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
    */
   constructor(scope: Construct, id: string, props: GitLabOidcProviderProps = {}) {
     const url = props.url ?? GITLAB_COM;
-    const prefix = validateIssuerUrl(url, scope);
     // aws-cdk-lib checks the URL's scheme at synth time, and IAM condition keys are built from it.
-    if (prefix === undefined) fail(`GitLabOidcProvider needs a literal url: IAM condition keys such as "gitlab.com:sub" are derived from it, got: ${show(url)}`, scope);
+    const prefix = issuerConditionKeyPrefix(url, 'GitLabOidcProvider', scope);
     const audiences = [...(props.audiences ?? [url])];
     validateAudiences(audiences, scope);
     const thumbprints = props.thumbprints ? [...props.thumbprints] : undefined;

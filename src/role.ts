@@ -1,15 +1,17 @@
-import { Annotations, Fn, Stack, aws_iam as iam } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
-import { GitLabCiJobOptions, renderCiJob } from './ci-job';
+import { Annotations, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import { GitLabCiJobOptions } from './ci-job';
+import { GitLabJobsPrincipal } from './principal';
+import { renderCiJob } from './private/ci-job-yaml';
+import { fail, show, withPath } from './private/errors';
+import { longestProviderArnLength, trustPolicySize } from './private/policy-size';
+import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from './private/rules/aws';
+import { DEFAULT_TRUST_POLICY_LIMIT, MAX_TRUST_POLICY_LIMIT, validateTrustPolicySizeLimit } from './private/rules/iam-limits';
+import { isListToken, isLiteral, isLiteralNumber } from './private/tokens';
+import { trustWarnings } from './private/trust-warnings';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
-import { longestProviderArn, planTrust, plannedTrustPolicySize, TrustStatement, trustPolicySize } from './trust-policy';
-import { AWS_ACCOUNT_ID, AWS_REGION, DEFAULT_SESSION_SECONDS, fail, isListToken, isLiteral, isLiteralNumber, show, validateAudience } from './validation';
-
-/** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
-const DEFAULT_TRUST_POLICY_LIMIT = 2048;
-const MAX_TRUST_POLICY_LIMIT = 8192;
 
 /**
  * Options for `GitLabRunnerRole.allowCdkDeployments()`.
@@ -40,14 +42,19 @@ export interface GitLabCdkDeploymentOptions {
 /**
  * An IAM role that GitLab CI/CD jobs assume with their ID token (`sts:AssumeRoleWithWebIdentity`).
  *
- * The trust policy admits exactly the jobs the subjects describe: the provider as federated
- * principal, the audience under `StringEquals`, exact subjects on `sub` under `StringEquals` and
- * patterns under `StringLike`, each kind in a statement of its own. Subjects with claim conditions of
- * their own get statements of their own. Its size is checked against IAM's quota at synth time.
+ * The trust policy admits exactly the jobs the subjects describe (a `GitLabJobsPrincipal`: the
+ * provider as federated principal, the audience under `StringEquals`, exact subjects on `sub` under
+ * `StringEquals` and patterns under `StringLike`, each kind in a statement of its own). Its size is
+ * checked against IAM's quota at synth time, and risky subjects are reported as warnings.
  *
  * Grant the role permissions as any other `iam.Role`.
  */
 export class GitLabRunnerRole extends iam.Role {
+  /**
+   * The GitLab jobs the role trusts: its trust policy's principal.
+   */
+  public readonly jobsPrincipal: GitLabJobsPrincipal;
+
   /**
    * The provider the role trusts.
    */
@@ -69,9 +76,6 @@ export class GitLabRunnerRole extends iam.Role {
    */
   public readonly trustPolicySizeLimit: number;
 
-  /** The planned trust statements, from which the policy's size follows while it holds only them. */
-  private readonly trustStatements: readonly TrustStatement[];
-
   /** The policy allowCdkDeployments() adds statements to, created on first use. */
   private cdkDeploymentPolicy?: iam.ManagedPolicy;
 
@@ -84,24 +88,12 @@ export class GitLabRunnerRole extends iam.Role {
    * @param props the provider and subjects to trust, and any `iam.RoleProps` field but `assumedBy`
    */
   constructor(scope: Construct, id: string, props: GitLabRunnerRoleProps) {
-    const { provider, subjects, audience: requestedAudience, claimConditions, trustPolicySizeLimit, ...roleProps } = props;
-    // The props leave these out; JavaScript callers can still pass them, and iam.Role would apply them.
-    for (const field of ['assumedBy', 'externalIds', 'externalId']) {
-      if ((roleProps as Record<string, unknown>)[field] !== undefined) {
-        fail(`GitLabRunnerRole does not take ${field}: ${field === 'assumedBy' ? 'the role builds its trust policy from the subjects'
-          : 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job'}, got: ` +
-          `${show((roleProps as Record<string, unknown>)[field])}`, scope);
-      }
-    }
-    // A deploy-time list of audiences is read with Fn::Select: its encoded element is no string.
-    const audience = requestedAudience ?? (isListToken(provider.audiences) ? Fn.select(0, provider.audiences) : provider.audiences[0]);
-    validateTrust(scope, provider, audience, subjects);
+    const { provider, subjects, audience, claimConditions, trustPolicySizeLimit, ...roleProps } = props;
+    refuseTrustFields(roleProps, scope);
     const limit = trustPolicySizeLimit ?? DEFAULT_TRUST_POLICY_LIMIT;
-    if (isLiteralNumber(limit) && (!Number.isInteger(limit) || limit < 1 || limit > MAX_TRUST_POLICY_LIMIT)) {
-      fail(`trustPolicySizeLimit must be a whole number of characters up to IAM's maximum quota of ${MAX_TRUST_POLICY_LIMIT}, got: ${limit}`, scope);
-    }
-    const plan = planTrust(provider.conditionKeyPrefix, audience, subjects, claimConditions);
-    const [first, ...others] = plan.statements;
+    validateTrustPolicySizeLimit(limit, scope);
+    validateProviderAccount(provider, scope);
+    const principal = withPath(scope, () => new GitLabJobsPrincipal({ provider, subjects, audience, claimConditions }));
 
     // iam.Role compares maxSessionDuration with its limits even when it is a deploy-time value (and then
     // rejects the number that encodes the token), so such a value goes to the resource directly.
@@ -110,36 +102,21 @@ export class GitLabRunnerRole extends iam.Role {
     super(scope, id, {
       ...roleProps,
       maxSessionDuration: deployTimeSession ? undefined : roleProps.maxSessionDuration,
-      assumedBy: new iam.WebIdentityPrincipal(provider.oidcProviderArn, first.conditions),
+      assumedBy: principal,
     });
     if (deployTimeSession) (this.node.defaultChild as iam.CfnRole).maxSessionDuration = sessionSeconds;
 
-    for (const statement of others) {
-      this.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
-        principals: [new iam.WebIdentityPrincipal(provider.oidcProviderArn)],
-        actions: ['sts:AssumeRoleWithWebIdentity'],
-        conditions: statement.conditions,
-      }));
-    }
-    this.provider = provider;
-    this.audience = audience;
-    this.subjects = plan.statements.flatMap((s) => s.subjects);
+    this.jobsPrincipal = principal;
+    this.provider = principal.provider;
+    this.audience = principal.audience;
+    this.subjects = principal.subjects;
     this.trustPolicySizeLimit = limit;
     this.maxSessionSeconds = sessionSeconds ?? DEFAULT_SESSION_SECONDS;
-    this.trustStatements = plan.statements;
 
-    for (const { subject, by } of plan.covered) {
+    for (const { subject, by } of principal._plan.covered) {
       Annotations.of(this).addInfo(`subject ${show(subject.sub)} is left out: ${show(by.sub)} already admits every job it admits.`);
     }
-    for (const statement of plan.statements) {
-      // A protected-ref condition keeps "any branch" to the branches maintainers control.
-      const protectedRefs = statement.claims.get('ref_protected')?.join() === 'true';
-      for (const subject of statement.subjects) {
-        if (!protectedRefs) warnIfAnyRef(this, subject);
-        warnIfDeployTimePattern(this, subject);
-        warnIfProjectWildcard(this, subject);
-      }
-    }
+    for (const { id: warningId, message } of trustWarnings(principal._plan)) Annotations.of(this).addWarningV2(warningId, message);
     this.node.addValidation({ validate: () => this.validateTrustPolicySize() });
   }
 
@@ -147,21 +124,13 @@ export class GitLabRunnerRole extends iam.Role {
    * The trust policy's length as IAM counts it (no white space), with every token at the longest
    * value it could take (the longest partition name, a 12-digit account). Compare it with
    * `trustPolicySizeLimit`; synth fails when it is over.
+   *
+   * Measured on the document as CloudFormation receives it: every statement, however it was added,
+   * after any minimization the app's feature flags apply.
    */
   public trustPolicySize(): number {
-    const federated = longestProviderArn(this.provider.oidcProviderArn, this.provider.conditionKeyPrefix);
-    // While the policy holds just the planned statements (no role prop adds a condition to them: the
-    // props leave externalIds out), its size follows from the plan, which saves a resolve per role
-    // (about 10% of synth time at 400 roles). test/trust-policy-size.test.ts proves both ways equal to the
-    // rendered policy, with every role prop and the minimizePolicies feature flag.
-    if (this.assumeRolePolicy!.statementCount === this.trustStatements.length) {
-      const planned = plannedTrustPolicySize(this.trustStatements, federated);
-      if (planned !== undefined) return planned;
-    }
-    // Otherwise the document as CloudFormation receives it: every statement, however it was added,
-    // after any minimization the app's feature flags apply.
     const document = Stack.of(this).resolve(this.assumeRolePolicy);
-    return trustPolicySize(document, federated.length);
+    return trustPolicySize(document, longestProviderArnLength(this.provider.oidcProviderArn, this.provider.conditionKeyPrefix));
   }
 
   /**
@@ -208,12 +177,8 @@ export class GitLabRunnerRole extends iam.Role {
     }
     if (accounts.length === 0) fail('allowCdkDeployments needs at least one account, got: []', this);
     if (regions.length === 0) fail('allowCdkDeployments needs at least one region, got: []', this);
-    for (const account of accounts) {
-      if (isLiteral(account) && !AWS_ACCOUNT_ID.test(account)) fail(`an AWS account ID is 12 digits, got: ${show(account)}`, this);
-    }
-    for (const region of regions) {
-      if (isLiteral(region) && !AWS_REGION.test(region)) fail(`not an AWS region name, got: ${show(region)}`, this);
-    }
+    for (const account of accounts) validateAccount(account, 'allowCdkDeployments accounts', this);
+    for (const region of regions) validateRegion(region, 'allowCdkDeployments regions', this);
     const resources = accounts.flatMap((account) => regions.flatMap((region) =>
       ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map((kind) =>
         `arn:${stack.partition}:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`)));
@@ -240,60 +205,31 @@ export class GitLabRunnerRole extends iam.Role {
   }
 }
 
-/** Checks the trust settings before the role exists, so no broken trust policy is ever rendered. */
-function validateTrust(scope: Construct, provider: IGitLabOidcProvider, audience: string, subjects: readonly GitLabSubject[]): void {
-  if (!isLiteral(provider.conditionKeyPrefix)) {
-    fail('GitLabRunnerRole needs a provider with a literal issuer URL: IAM condition keys ("gitlab.com:sub") cannot hold CloudFormation references', scope);
+/**
+ * The trust fields `GitLabRunnerRoleProps` leaves out: JavaScript callers can still pass them, and
+ * iam.Role would apply them.
+ */
+function refuseTrustFields(roleProps: object, scope: IConstruct): void {
+  const reasons: Record<string, string> = {
+    assumedBy: 'the role builds its trust policy from the subjects',
+    externalIds: 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job',
+    externalId: 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job',
+  };
+  for (const [field, reason] of Object.entries(reasons)) {
+    const value = (roleProps as Record<string, unknown>)[field];
+    if (value !== undefined) fail(`GitLabRunnerRole does not take ${field}: ${reason}, got: ${show(value)}`, scope);
   }
-  if (subjects.length === 0) {
-    fail('GitLabRunnerRole needs at least one subject: with none, no job could assume it, got: []', scope);
-  }
-  // STS finds the token's provider in the account of the role being assumed (the role's trust policy
-  // names it, but is not where STS looks), so a provider of another account can never admit a job.
+}
+
+/**
+ * STS finds the token's provider in the account of the role being assumed (the role's trust policy
+ * names it, but is not where STS looks), so a provider of another account can never admit a job.
+ */
+function validateProviderAccount(provider: IGitLabOidcProvider, scope: IConstruct): void {
   const providerAccount = provider.env.account;
   const roleAccount = Stack.of(scope).account;
   if (providerAccount && isLiteral(providerAccount) && isLiteral(roleAccount) && providerAccount !== roleAccount) {
     fail(`GitLabRunnerRole must trust a provider in its own account ${roleAccount}: STS looks the provider up in the role's account, ` +
       `so no job could assume it, got: a provider in account ${providerAccount}`, scope);
-  }
-  validateAudience(audience, scope);
-  if (isLiteral(audience) && !isListToken(provider.audiences) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
-    fail(`GitLabRunnerRole audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
-      `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`, scope);
-  }
-}
-
-/**
- * A subject that admits any branch or tag name (`anyBranch()`, `branch('**')`, a layout without `ref`,
- * a raw pattern whose ref is a wildcard) lets anyone who can push a
- * branch or tag to the project assume the role: legal, but worth a conscious decision.
- */
-function warnIfAnyRef(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (subject._scope.anyRef && !subject._scope.protectedOnly) {
-    Annotations.of(role).addWarningV2('cdk-gitlab-oidc:anyRef',
-      `subject ${show(subject.sub)} admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ` +
-      'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.');
-  }
-}
-
-/**
- * A pattern subject (matched with `StringLike`) that holds a deploy-time value: IAM would read a `*` or
- * `?` in that value as a wildcard, and no synth-time check can see it.
- */
-function warnIfDeployTimePattern(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (subject.isPattern && !isLiteral(subject.sub)) {
-    Annotations.of(role).addWarningV2('cdk-gitlab-oidc:deployTimeValueInPattern',
-      `subject ${show(subject.sub)} is a pattern (StringLike) that holds a deploy-time value: a "*" or "?" in that value would ` +
-      'widen it to other projects or refs. Make sure the parameter or import can only hold a GitLab path, ID or ref name ' +
-      '(e.g. an allowedPattern on the parameter), or acknowledge this warning.');
-  }
-}
-
-/** A raw subject that opted into a project pattern (`allowProjectWildcards`) admits projects it does not name. */
-function warnIfProjectWildcard(role: GitLabRunnerRole, subject: GitLabSubject): void {
-  if (subject._scope.projectWildcard) {
-    Annotations.of(role).addWarningV2('cdk-gitlab-oidc:projectWildcard',
-      `subject ${show(subject.sub)} admits every project whose path matches its pattern, including projects created later ` +
-      'in the group by anyone allowed to. Prefer GitLabSubject.project() for each project, or acknowledge this warning.');
   }
 }

@@ -1,4 +1,5 @@
-import { fail, show } from './validation';
+import { fail, show } from './private/errors';
+import { isLiteral } from './private/tokens';
 
 // The components a GitLab project can put in its `sub` claim (project setting
 // `ci_id_token_sub_claim_components`, GitLab 17.10+; REST API `PUT /projects/:id`).
@@ -100,6 +101,18 @@ export class GitLabDeploymentTier {
   public static readonly DEVELOPMENT = new GitLabDeploymentTier('development');
   /** other */
   public static readonly OTHER = new GitLabDeploymentTier('other');
+
+  /**
+   * A tier not listed here. It becomes part of the `sub` claim, so it must be a word of lowercase letters
+   * and `_`, as GitLab's tiers are.
+   * @param value the claim value
+   */
+  public static of(value: string): GitLabDeploymentTier {
+    if (isLiteral(value) && !/^[a-z][a-z_]*$/.test(value)) {
+      fail(`a deployment tier is a word of lowercase letters and "_" (GitLab's tiers: production, staging, testing, development, other), got: ${show(value)}`);
+    }
+    return new GitLabDeploymentTier(value);
+  }
 
   private constructor(
     /** The claim value. */

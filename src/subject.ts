@@ -1,7 +1,12 @@
-import { claimValues, GitLabClaimConditions } from './claim-conditions';
+import { GitLabClaimConditions } from './claim-conditions';
+import { claimValues } from './private/claim-values';
+import { fail, show } from './private/errors';
+import { rawRefScope, validateRawSub } from './private/raw-sub';
+import { validateRefName } from './private/rules/git-refs';
+import { gitLabIdProblem, validateGitLabPath } from './private/rules/gitlab-paths';
 import { SubjectScope } from './private/subject-scope';
+import { isLiteral, numberText } from './private/tokens';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
-import { fail, gitLabIdProblem, gitLabPathProblem, isLiteral, numberText, show, validateGitLabPath, validateRefName } from './validation';
 
 /**
  * Options of a subject's project: the `sub` layout it uses, and values for the layout's optional
@@ -17,28 +22,30 @@ export interface GitLabSubjectOptions {
   readonly subClaimLayout?: GitLabSubClaimLayout;
 
   /**
-   * For a layout with `ref_protected`: `true` admits only protected branches and tags, `false` only
-   * unprotected ones. Works on every GitLab instance, unlike the gitlab.com-only claim condition.
+   * The value of the layout's `ref_protected` component: `true` admits only protected branches and
+   * tags, `false` only unprotected ones. Works on every GitLab instance, unlike the gitlab.com-only
+   * claim condition `GitLabClaimConditions.refProtected`.
    *
    * @default - protected or not
    */
-  readonly refProtected?: boolean;
+  readonly subClaimRefProtected?: boolean;
 
   /**
-   * For a layout with `environment_protected`: only jobs whose environment is (or is not) protected.
+   * The value of the layout's `environment_protected` component: only jobs whose environment is (or is
+   * not) protected.
    * Required when the layout has the component: GitLab leaves it out of jobs without an environment.
    *
    * @default - the layout must not have `environment_protected`
    */
-  readonly environmentProtected?: boolean;
+  readonly subClaimEnvironmentProtected?: boolean;
 
   /**
-   * For a layout with `deployment_tier`: only jobs whose environment has this tier.
+   * The value of the layout's `deployment_tier` component: only jobs whose environment has this tier.
    * Required when the layout has the component: GitLab leaves it out of jobs without an environment.
    *
    * @default - the layout must not have `deployment_tier`
    */
-  readonly deploymentTier?: GitLabDeploymentTier;
+  readonly subClaimDeploymentTier?: GitLabDeploymentTier;
 }
 
 /**
@@ -171,33 +178,15 @@ export class GitLabSubject {
   }
 }
 
-/**
- * What a raw `sub` admits of refs, read from the value the user wrote (`name:value` components): any ref
- * when it has no `ref` component (a wildcard standing for the rest included) or its `ref` is wildcards only.
- * A deploy-time `sub` is judged by IAM alone.
- */
-function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'protectedOnly'> {
-  if (!isLiteral(sub)) {
-    // Stryker disable next-line ObjectLiteral: an absent anyRef reads as false
-    return {
-      anyRef: false,
-      // Stryker disable next-line BooleanLiteral: protectedOnly only matters when anyRef is true
-      protectedOnly: false,
-    };
-  }
-  const parts = sub.split(':');
-  const components = new Map<string, string>();
-  // Stryker disable next-line EqualityOperator,ArithmeticOperator: reading past the end maps a trailing name to undefined, as if absent
-  for (let i = 0; i + 1 < parts.length; i += 2) components.set(parts[i], parts[i + 1]);
-  const ref = components.get('ref');
-  return {
-    anyRef: ref === undefined || /^\*+$/.test(ref),
-    protectedOnly: components.get('ref_protected') === 'true',
-  };
-}
-
 /** Components GitLab leaves out of the claim for jobs without an environment. */
 const ENVIRONMENT_ONLY = new Set(['environment_protected', 'deployment_tier']);
+
+/** Each option that gives a layout component its value, with that component. */
+const OPTION_COMPONENTS: readonly [keyof GitLabSubjectOptions, GitLabSubClaimComponent][] = [
+  ['subClaimRefProtected', GitLabSubClaimComponent.REF_PROTECTED],
+  ['subClaimEnvironmentProtected', GitLabSubClaimComponent.ENVIRONMENT_PROTECTED],
+  ['subClaimDeploymentTier', GitLabSubClaimComponent.DEPLOYMENT_TIER],
+];
 
 /**
  * Chooses the refs (branches and tags) of a project or group whose jobs a subject admits.
@@ -223,18 +212,17 @@ export class GitLabSubjectBuilder {
     if (this.layout.components[0] !== leading) {
       fail(`${factory} needs a sub claim layout that starts with ${leading.name}, got: ${show(this.layout.toString())}`);
     }
-    const missing = (option: keyof GitLabSubjectOptions, component: GitLabSubClaimComponent) => {
-      if (options[option] !== undefined && !this.layout.includes(component)) {
-        fail(`${option} needs a sub claim layout with ${component.name}, got: ${show(this.layout.toString())}`);
-      }
-      if (options[option] === undefined && this.layout.includes(component) && ENVIRONMENT_ONLY.has(component.name)) {
+    for (const [option, component] of OPTION_COMPONENTS) {
+      const given = options[option] !== undefined;
+      const inLayout = this.layout.includes(component);
+      // A value for a component the layout lacks would never be checked.
+      if (given && !inLayout) fail(`${option} needs a sub claim layout with ${component.name}, got: ${show(this.layout.toString())}`);
+      // Without a value the component would be a wildcard, and GitLab leaves these out of jobs without an environment.
+      if (!given && inLayout && ENVIRONMENT_ONLY.has(component.name)) {
         fail(`a sub claim layout with ${component.name} needs ${option}: GitLab leaves ${component.name} out of jobs without an environment, ` +
           `so no single pattern can admit both, got: ${show(this.layout.toString())}`);
       }
-    };
-    missing('refProtected', GitLabSubClaimComponent.REF_PROTECTED);
-    missing('environmentProtected', GitLabSubClaimComponent.ENVIRONMENT_PROTECTED);
-    missing('deploymentTier', GitLabSubClaimComponent.DEPLOYMENT_TIER);
+    }
   }
 
   /**
@@ -303,10 +291,10 @@ export class GitLabSubjectBuilder {
       project_id: this.project,
       ref_type: refType,
       ref,
-      ref_protected: this.options.refProtected === undefined ? '*' : String(this.options.refProtected),
-      environment_protected: String(this.options.environmentProtected),
-      // Stryker disable next-line StringLiteral: a layout with deployment_tier requires deploymentTier (the constructor's check)
-      deployment_tier: this.options.deploymentTier?.value ?? '',
+      ref_protected: this.options.subClaimRefProtected === undefined ? '*' : String(this.options.subClaimRefProtected),
+      environment_protected: String(this.options.subClaimEnvironmentProtected),
+      // Stryker disable next-line StringLiteral: a layout with deployment_tier requires subClaimDeploymentTier (the constructor's check)
+      deployment_tier: this.options.subClaimDeploymentTier?.value ?? '',
     };
     const parts = this.layout.components.map((c) => `${c.name}:${value[c.name]}`);
     // When everything after the project is "any value", fold it into one `*`: `project_path:g/p:*`,
@@ -316,58 +304,10 @@ export class GitLabSubjectBuilder {
     return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub, {
       // Without a ref component, or with a ref of wildcards only, any branch or tag name matches, new ones too.
       anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && /^\*+$/.test(ref)),
-      protectedOnly: this.options.refProtected === true,
+      protectedOnly: this.options.subClaimRefProtected === true,
       projectWildcard: false,
     });
   }
-}
-
-/**
- * Rules for a raw `sub`: it names a project (by path or ID) or every project of a group. A wider
- * project pattern needs `allowProjectWildcards` and a literal top-level group, so no wildcard can
- * reach into another top-level group or another project ID. Returns whether the project part is such
- * a wider pattern.
- */
-function validateRawSub(sub: string, allowProjectWildcards: boolean): boolean {
-  if (!isLiteral(sub)) return false;
-  const rule = (text: string) => fail(`GitLab sub ${text}, got: ${show(sub)}`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\s\x00-\x1f\x7f]/.test(sub)) rule('must not contain white space or control characters');
-  if (sub.includes('${')) rule('must not contain "${": IAM would read it as a policy variable');
-  // Stryker disable next-line Regex: the "$" is implied; "." matches all but line terminators, which the check above refused
-  const match = /^(project_path|project_id):([^:]*)(:.*)?$/.exec(sub);
-  if (!match) rule('must start with "project_path:" or "project_id:" (GitLab always puts the project first)');
-  const [, key, project] = match!;
-  if (key === 'project_id') {
-    if (!/^[1-9][0-9]*$/.test(project)) rule('must name one project ID, digits only and no wildcard');
-    return false;
-  }
-  if (!/[*?]/.test(project)) {
-    const problem = gitLabPathProblem(project, 'project');
-    if (problem) rule(`project path ${problem}`);
-    return false;
-  }
-  // Every project of a group, as GitLabSubject.group() writes it: a literal group path, then "/*".
-  const group = /^([^*?]+)\/\*+$/.exec(project)?.[1];
-  if (group !== undefined) {
-    // Stryker disable next-line StringLiteral: any kind but 'project' reads as a group
-    const problem = gitLabPathProblem(group, 'group');
-    if (problem) rule(`group path ${problem}`);
-    return false;
-  }
-  const slash = project.indexOf('/');
-  const top = slash < 0 ? project : project.slice(0, slash);
-  if (/[*?]/.test(top)) {
-    rule('must name a literal top-level group before any wildcard ("project_path:mygroup/*"): otherwise it trusts projects of other groups');
-  }
-  // Stryker disable next-line StringLiteral: any kind but 'project' reads as a group
-  const problem = gitLabPathProblem(top, 'group');
-  if (problem) rule(`top-level group ${problem}`);
-  if (!allowProjectWildcards) {
-    rule('must name one project or every project of a group ("project_path:mygroup/*"): a wildcard inside a project path ' +
-      '("mygroup/api*") also admits other projects ("mygroup/api-evil"); pass allowProjectWildcards: true if that is intended');
-  }
-  return true;
 }
 
 /**

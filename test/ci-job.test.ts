@@ -230,7 +230,7 @@ describe('gitLabCiJob', () => {
     [{ tokenVariable: 'HOME' }, '(HOME)'],
     [{ tokenVariable: 'TMPDIR' }, '(TMPDIR)'],
     [{ tokenVariable: 'https_proxy' }, '(https_proxy)'],
-    [{ region: 'Europe' }, 'region must be an AWS region name, got: "Europe"'],
+    [{ region: 'Europe' }, 'region must be an AWS region name such as "eu-west-1", got: "Europe"'],
     [{ region: 'Eu-west-1' }, 'got: "Eu-west-1"'],
     [{ region: 'Xeu-west-1' }, 'got: "Xeu-west-1"'],
     [{ region: 'eu-west-1x' }, 'got: "eu-west-1x"'],

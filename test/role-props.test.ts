@@ -8,28 +8,37 @@ import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
 
 const root = join(__dirname, '..');
 
-/**
- * The fields of a jsii struct, from an assembly file (or the compressed file it redirects to). Read as
- * plain JSON: aws-cdk-lib's newer assemblies declare type-system features that @jsii/spec's loader
- * refuses unless told of them, and only property names are needed here.
- */
-function fields(assemblyFile: string, fqn: string): string[] {
+/** An assembly file's types (or those of the compressed file it redirects to), read as plain JSON. */
+function types(assemblyFile: string): Record<string, { properties?: { name: string }[]; interfaces?: string[] }> {
   let assembly = JSON.parse(readFileSync(assemblyFile, 'utf8'));
   if (assembly.schema === 'jsii/file-redirect') {
     const target = readFileSync(join(dirname(assemblyFile), assembly.filename));
     assembly = JSON.parse((assembly.compression === 'gzip' ? gunzipSync(target) : target).toString('utf8'));
   }
-  const type = assembly.types[fqn] as { properties?: { name: string }[] };
-  return (type.properties ?? []).map((p) => p.name).sort();
+  return assembly.types;
 }
 
-test('the props mirror every iam.RoleProps field but assumedBy and externalIds', () => {
+/**
+ * The fields of a jsii struct, its own and those of the structs it extends. Read as plain JSON:
+ * aws-cdk-lib's newer assemblies declare type-system features that @jsii/spec's loader refuses unless
+ * told of them, and only property names are needed here.
+ */
+function fields(assemblyFile: string, fqn: string): string[] {
+  const all = types(assemblyFile);
+  const collect = (name: string): string[] => [
+    ...(all[name].properties ?? []).map((p) => p.name),
+    ...(all[name].interfaces ?? []).flatMap(collect),
+  ];
+  return collect(fqn).sort();
+}
+
+test('the props mirror every iam.RoleProps field but assumedBy and externalIds, and add the GitLab trust fields', () => {
   const roleProps = fields(join(root, 'node_modules', 'aws-cdk-lib', '.jsii'), 'aws-cdk-lib.aws_iam.RoleProps');
-  const ours = fields(join(root, '.jsii'), 'cdk-gitlab-oidc.GitLabRunnerRoleProps');
+  const mirror = fields(join(root, '.jsii'), 'cdk-gitlab-oidc.WebIdentityRoleProps');
   expect(roleProps).toEqual(expect.arrayContaining(['assumedBy', 'externalIds']));
-  expect(ours).toEqual(expect.arrayContaining(roleProps.filter((f) => !['assumedBy', 'externalIds'].includes(f))));
-  expect(ours).not.toContain('externalIds');
-  expect(ours).not.toContain('assumedBy');
+  expect(mirror).toEqual(roleProps.filter((f) => !['assumedBy', 'externalIds'].includes(f)));
+  expect(fields(join(root, '.jsii'), 'cdk-gitlab-oidc.GitLabRunnerRoleProps'))
+    .toEqual([...mirror, 'audience', 'claimConditions', 'provider', 'subjects', 'trustPolicySizeLimit'].sort());
 });
 
 test.each<[string, unknown, string]>([

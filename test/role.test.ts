@@ -190,7 +190,7 @@ describe('bad trust settings fail at synth with a clear error', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe('Stack: GitLabRunnerRole needs at least one subject: with none, no job could assume it, got: []');
+    expect((error as Error).message).toBe('Stack: subjects must hold at least one subject: with none, no job could assume the role, got: []');
   });
 
   test.each([
@@ -217,7 +217,7 @@ describe('bad trust settings fail at synth with a clear error', () => {
       conditionKeyPrefix: Token.asString({ Ref: 'Prefix' }),
       audiences: ['https://gitlab.com'],
     } as IGitLabOidcProvider;
-    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] })).toThrow('needs a provider with a literal issuer URL');
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] })).toThrow('provider needs a literal issuer URL');
   });
 });
 

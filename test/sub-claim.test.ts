@@ -17,14 +17,14 @@ describe('every sub layout GitLab can emit renders exactly', () => {
     ['project ID first', () => GitLabSubject.projectId(4211006).branch('main'), 'project_id:4211006:ref_type:branch:ref:main'],
     ['project ID first, any ref', () => GitLabSubject.projectId(42).anyRef(), 'project_id:42:*'],
     ['project ID, ref only', () => GitLabSubject.projectId(42, { subClaimLayout: layout(C.PROJECT_ID, C.REF) }).ref('v*'), 'project_id:42:ref:v*'],
-    ['ref_protected given', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), refProtected: true }).anyBranch(),
+    ['ref_protected given', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), subClaimRefProtected: true }).anyBranch(),
       'project_path:g/p:ref_type:branch:ref:*:ref_protected:true'],
     ['ref_protected open', () => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED) }).branch('main'),
       'project_path:g/p:ref_type:branch:ref:main:ref_protected:*'],
     ['environment components', () => GitLabSubject.project('g/p', {
       subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.ENVIRONMENT_PROTECTED, C.DEPLOYMENT_TIER),
-      environmentProtected: true,
-      deploymentTier: GitLabDeploymentTier.PRODUCTION,
+      subClaimEnvironmentProtected: true,
+      subClaimDeploymentTier: GitLabDeploymentTier.PRODUCTION,
     }).branch('main'), 'project_path:g/p:ref_type:branch:ref:main:environment_protected:true:deployment_tier:production'],
   ])('%s', (_name, subject, sub) => {
     expect(subject().sub).toBe(sub);
@@ -51,10 +51,10 @@ describe('layouts and subjects that cannot work are refused', () => {
     [() => GitLabSubject.projectId(42, { subClaimLayout: GitLabSubClaimLayout.DEFAULT }), 'GitLabSubject.projectId() needs a sub claim layout that starts with project_id'],
     [() => GitLabSubject.projectId(0), 'project ID must be a positive integer, got: 0'],
     [() => GitLabSubject.projectId(1.5), 'project ID must be a positive integer, got: 1.5'],
-    [() => GitLabSubject.project('g/p', { refProtected: true }), 'refProtected needs a sub claim layout with ref_protected'],
-    [() => GitLabSubject.project('g/p', { deploymentTier: GitLabDeploymentTier.STAGING }), 'deploymentTier needs a sub claim layout with deployment_tier'],
-    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER) }), 'a sub claim layout with deployment_tier needs deploymentTier: GitLab leaves deployment_tier out of jobs without an environment, so no single pattern can admit both, got: "project_path,ref_type,ref,deployment_tier"'],
-    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.ENVIRONMENT_PROTECTED) }), 'a sub claim layout with environment_protected needs environmentProtected'],
+    [() => GitLabSubject.project('g/p', { subClaimRefProtected: true }), 'subClaimRefProtected needs a sub claim layout with ref_protected'],
+    [() => GitLabSubject.project('g/p', { subClaimDeploymentTier: GitLabDeploymentTier.STAGING }), 'subClaimDeploymentTier needs a sub claim layout with deployment_tier'],
+    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER) }), 'a sub claim layout with deployment_tier needs subClaimDeploymentTier: GitLab leaves deployment_tier out of jobs without an environment, so no single pattern can admit both, got: "project_path,ref_type,ref,deployment_tier"'],
+    [() => GitLabSubject.project('g/p', { subClaimLayout: layout(C.PROJECT_PATH, C.ENVIRONMENT_PROTECTED) }), 'a sub claim layout with environment_protected needs subClaimEnvironmentProtected'],
   ])('%#: %s', (build, message) => {
     expect(build).toThrow(message);
   });

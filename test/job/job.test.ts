@@ -8,8 +8,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
 import { runJob } from './run-job';
 import { GitLabCiCredentials, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
-import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/issuer';
-import { ACCOUNT, EmulatedAccount } from '../security/sts';
+import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
+import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
 import { resolvedJob } from '../support/gitlab-ci';
 
 const ROLE_NAME = 'gitlab-deploy';

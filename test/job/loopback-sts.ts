@@ -6,7 +6,7 @@
 import { randomBytes } from 'crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
-import { ACCOUNT, EmulatedAccount, PARTITION } from '../security/sts';
+import { ACCOUNT, EmulatedAccount, PARTITION } from '../security/support/sts';
 
 const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 

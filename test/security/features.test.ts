@@ -2,9 +2,10 @@
 // matrix: tokens as GitLab issues them, STS's checks, the independent IAM evaluator.
 import { App, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { gitLabClaims, JobSpec } from './issuer';
-import { count, emptyCounts, table, writeReport } from './report';
-import { ACCOUNT, EmulatedAccount } from './sts';
+import { gitLabClaims, JobSpec } from './support/issuer';
+import { count, emptyCounts, writeReport } from './support/report';
+import { markdownTable } from '../support/markdown';
+import { ACCOUNT, EmulatedAccount } from './support/sts';
 import {
   GitLabAccessLevel, GitLabOidcProvider, GitLabRunnerRole, GitLabSubClaimComponent as C, GitLabSubClaimLayout, GitLabSubject,
 } from '../../src';
@@ -40,7 +41,7 @@ function accounts(): Record<string, EmulatedAccount> {
     roleName: 'Protected',
     provider: selfManaged,
     subjects: [GitLabSubject.project('g/app', {
-      subClaimLayout: GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), refProtected: true,
+      subClaimLayout: GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), subClaimRefProtected: true,
     }).anyBranch()],
   });
   const account = EmulatedAccount.fromTemplate(Template.fromStack(stack).toJSON());
@@ -80,7 +81,7 @@ describe('claim conditions and sub layouts, judged', () => {
   const counts = emptyCounts();
   const rows: string[][] = [];
 
-  afterAll(() => writeReport('features', counts, table(['case', 'expected', 'got'], rows)));
+  afterAll(() => writeReport('features', counts, markdownTable(['case', 'expected', 'got'], rows)));
 
   test.each(CASES)('$expected: $name', (c) => {
     const issuer = c.issuer ?? GITLAB;

@@ -2,7 +2,7 @@
 // @cloud-copilot/iam-simulate cannot silently turn every verdict of the security suite into "denied"
 // (or "allowed").
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { judge, loadTrustPolicy, webIdentitySimulation } from './judge';
+import { judge, loadTrustPolicy, webIdentitySimulation } from './support/judge';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/gitlab.com';
 const ROLE = 'arn:aws:iam::111122223333:role/Deploy';

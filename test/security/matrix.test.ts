@@ -3,9 +3,10 @@
 // Every attack must be denied and every intended job allowed.
 import { App, DefaultStackSynthesizer, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { FixtureIssuer, gitLabClaims, JobSpec, Signing } from './issuer';
-import { count, emptyCounts, table, writeReport } from './report';
-import { ACCOUNT, EmulatedAccount } from './sts';
+import { FixtureIssuer, gitLabClaims, JobSpec, Signing } from './support/issuer';
+import { count, emptyCounts, writeReport } from './support/report';
+import { markdownTable } from '../support/markdown';
+import { ACCOUNT, EmulatedAccount } from './support/sts';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 
 const GITLAB = 'https://gitlab.com';
@@ -122,7 +123,7 @@ describe('attack matrix', () => {
 
   afterAll(async () => {
     await Promise.all(Object.values(issuers).map((i) => i.close()));
-    const markdown = table(['case', 'expected', 'got', 'reason'], rows);
+    const markdown = markdownTable(['case', 'expected', 'got', 'reason'], rows);
     writeReport('matrix', counts, markdown);
     process.stdout.write(`\nattack matrix (${counts.cases} cases):\n${markdown}\n`);
   });

@@ -5,10 +5,11 @@
 import { App, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
-import { FixtureIssuer, gitLabClaims, JobSpec } from './issuer';
-import { admits, jobArb, SubjectSpec, subjectSpecArb, toSubject } from './oracle';
-import { count, emptyCounts, table, writeReport } from './report';
-import { ACCOUNT, EmulatedAccount } from './sts';
+import { FixtureIssuer, gitLabClaims, JobSpec } from './support/issuer';
+import { admits, jobArb, SubjectSpec, subjectSpecArb, toSubject } from './support/oracle';
+import { count, emptyCounts, writeReport } from './support/report';
+import { markdownTable } from '../support/markdown';
+import { ACCOUNT, EmulatedAccount } from './support/sts';
 import { GitLabOidcProvider, GitLabRunnerRole } from '../../src';
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
@@ -104,7 +105,7 @@ test(`${ROLES * JOBS_PER_ROLE} random jobs against ${ROLES} random roles: every 
     return ok;
   }), { seed: SEED, numRuns: ROLES, endOnFailure: true });
 
-  writeReport('property', counts, table(['measure', 'value'], [
+  writeReport('property', counts, markdownTable(['measure', 'value'], [
     ['seed', String(SEED)],
     ['roles synthesized', String(rendered)],
     ['cases (jobs evaluated)', String(counts.cases)],

@@ -6,7 +6,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import {
   GitLabOidcProvider, GitLabRunnerRole, GitLabSubClaimComponent as C, GitLabSubClaimLayout, GitLabSubject, IGitLabOidcProvider,
-} from '../src';
+} from '../../src';
 
 const ACCOUNT = '111122223333';
 
@@ -145,8 +145,8 @@ describe('the anyRef warning follows what each subject admits, in every layout',
     ['ref-first layout, anyBranch()', () => GitLabSubject.project('g/p', layout(C.PROJECT_PATH, C.REF, C.REF_TYPE)).anyBranch(), true],
     ['layout without ref, anyBranch()', () => GitLabSubject.project('g/p', layout(C.PROJECT_PATH, C.REF_TYPE)).anyBranch(), true],
     ['project-ID layout, anyTag()', () => GitLabSubject.projectId(42).anyTag(), true],
-    ['refProtected: false layout, anyBranch()', () => GitLabSubject.project('g/p', { ...layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), refProtected: false }).anyBranch(), true],
-    ['refProtected: true layout, anyBranch()', () => GitLabSubject.project('g/p', { ...layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), refProtected: true }).anyBranch(), false],
+    ['subClaimRefProtected: false layout, anyBranch()', () => GitLabSubject.project('g/p', { ...layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), subClaimRefProtected: false }).anyBranch(), true],
+    ['subClaimRefProtected: true layout, anyBranch()', () => GitLabSubject.project('g/p', { ...layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), subClaimRefProtected: true }).anyBranch(), false],
     ['raw, ref wildcard', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:*'), true],
     ['raw, no ref component', () => GitLabSubject.fromSub('project_path:g/p:ref_type:tag'), true],
     ['raw, trailing wildcard', () => GitLabSubject.fromSub('project_path:g/p:*'), true],

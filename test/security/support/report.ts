@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-export const REPORT_DIR = join(__dirname, '..', '..', 'test-reports', 'security');
+export const REPORT_DIR = join(__dirname, '..', '..', '..', 'test-reports', 'security');
 
 export interface SecurityCounts {
   cases: number;
@@ -29,10 +29,4 @@ export function writeReport(name: string, counts: SecurityCounts, markdown?: str
   mkdirSync(REPORT_DIR, { recursive: true });
   writeFileSync(join(REPORT_DIR, `${name}.json`), JSON.stringify(counts, null, 2));
   if (markdown) writeFileSync(join(REPORT_DIR, `${name}.md`), markdown);
-}
-
-/** A Markdown table. */
-export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
 }

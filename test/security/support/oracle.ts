@@ -2,7 +2,7 @@
 // rendering code, and generators of specs and of jobs that are mostly near misses of them.
 import * as fc from 'fast-check';
 import { JobSpec } from './issuer';
-import { GitLabSubClaimComponent, GitLabSubClaimLayout, GitLabSubject } from '../../src';
+import { GitLabSubClaimComponent, GitLabSubClaimLayout, GitLabSubject } from '../../../src';
 
 export type RefSpec =
   | { readonly kind: 'branch' | 'tag' | 'ref'; readonly name: string }
@@ -52,7 +52,7 @@ export function toSubject(spec: SubjectSpec): GitLabSubject {
   const components = layoutOf(spec.path);
   const options = components === DEFAULT_LAYOUT ? {} : {
     subClaimLayout: GitLabSubClaimLayout.of(...components.map((c) => COMPONENTS[c])),
-    refProtected: spec.refProtected,
+    subClaimRefProtected: spec.refProtected,
   };
   const scope = components[0] === 'project_id' ? GitLabSubject.projectId(idOf(spec.path), options)
     : spec.scope === 'project' ? GitLabSubject.project(spec.path, options) : GitLabSubject.group(spec.path, options);

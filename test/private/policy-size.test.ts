@@ -1,6 +1,6 @@
 import { App, Aws, CfnParameter, Duration, Fn, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerRole, GitLabSubject } from '../src';
+import { GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerRole, GitLabSubject } from '../../src';
 
 const LONGEST_ARN = 'arn:aws-us-gov:iam::123456789012:oidc-provider/gitlab.com';
 

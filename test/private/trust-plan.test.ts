@@ -2,8 +2,9 @@
 // pair. It must drop exactly the subjects the plain all-pairs search drops, naming the same coverer.
 import { Token } from 'aws-cdk-lib';
 import fc from 'fast-check';
-import { GitLabAccessLevel, GitLabSubject } from '../src';
-import { globCovers, planTrust } from '../src/trust-policy';
+import { GitLabAccessLevel, GitLabSubject } from '../../src';
+import { globCovers } from '../../src/private/glob-cover';
+import { planTrust } from '../../src/private/trust-plan';
 
 /** The plain search: every kept subject against every other, the first coverer in sorted order. */
 function allPairsCovered(subjects: GitLabSubject[]): [string, string][] {

@@ -1,0 +1,161 @@
+import { Fn, aws_iam as iam } from 'aws-cdk-lib';
+import { GitLabClaimConditions } from './claim-conditions';
+import { constrainsClaims, EVALUATED_CLAIMS } from './private/claim-values';
+import { fail, show } from './private/errors';
+import { validateAudience } from './private/rules/iam-limits';
+import { isListToken, isLiteral } from './private/tokens';
+import { planTrust, TrustPlan } from './private/trust-plan';
+import { IGitLabOidcProvider } from './provider';
+import { GitLabSubject } from './subject';
+
+/**
+ * Which GitLab CI/CD jobs a `GitLabJobsPrincipal` admits.
+ */
+export interface GitLabJobsPrincipalProps {
+  /**
+   * The GitLab OIDC provider the role trusts.
+   *
+   * Create one with `new GitLabOidcProvider()` or import the account's existing one with `GitLabOidcProvider.fromAccount()`.
+   */
+  readonly provider: IGitLabOidcProvider;
+
+  /**
+   * The GitLab jobs that may assume the role, as `sub` claim subjects. At least one.
+   *
+   * Duplicates are dropped and the rest sorted, so the rendered policy does not depend on the order given.
+   */
+  readonly subjects: GitLabSubject[];
+
+  /**
+   * The `aud` the job requests in its `id_tokens` entry; must be one of the provider's client IDs.
+   *
+   * @default - the provider's first audience (`https://gitlab.com` for gitlab.com)
+   */
+  readonly audience?: string;
+
+  /**
+   * Conditions on the extra claims STS evaluates for gitlab.com tokens (project ID, protected ref,
+   * runner, user...), for every subject.
+   *
+   * Refused for any provider but gitlab.com: STS sets these condition keys for gitlab.com alone.
+   *
+   * @default - none: the subjects alone decide
+   */
+  readonly claimConditions?: GitLabClaimConditions;
+}
+
+/**
+ * GitLab CI/CD jobs as the principal of a role's trust policy: `sts:AssumeRoleWithWebIdentity` from
+ * the provider, for the jobs the subjects describe.
+ *
+ * The audience goes under `StringEquals`, exact subjects on `sub` under `StringEquals` and patterns
+ * under `StringLike`, each kind in a statement of its own; subjects with claim conditions of their own
+ * get statements of their own. Subjects another subject already covers are left out.
+ *
+ * `GitLabRunnerRole` uses it and adds the checks a role can make (trust policy size, warnings). It
+ * also works as the `assumedBy` of a plain `iam.Role`:
+ *
+ * ```ts
+ * new iam.Role(this, 'Role', {
+ *   assumedBy: new GitLabJobsPrincipal({
+ *     provider,
+ *     subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+ *   }),
+ * });
+ * ```
+ *
+ * It belongs in trust policies only: as a principal of any other policy it throws.
+ */
+export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssumeRolePrincipal {
+  public readonly assumeRoleAction = 'sts:AssumeRoleWithWebIdentity';
+
+  /**
+   * The provider the trust names.
+   */
+  public readonly provider: IGitLabOidcProvider;
+
+  /**
+   * The audience (`aud`) jobs must request in their `id_tokens` entry.
+   */
+  public readonly audience: string;
+
+  /**
+   * The subjects the trust admits, without duplicates and without subjects another subject already
+   * covers, in the order they are rendered.
+   */
+  public readonly subjects: GitLabSubject[];
+
+  /**
+   * The planned statements, and the subjects left out as covered.
+   * @internal
+   */
+  public readonly _plan: TrustPlan;
+
+  /**
+   * @param props the provider, the subjects, and the audience and claim conditions
+   */
+  constructor(props: GitLabJobsPrincipalProps) {
+    super();
+    const { provider, subjects, claimConditions } = props;
+    if (!isLiteral(provider.conditionKeyPrefix)) {
+      fail('provider needs a literal issuer URL: IAM condition keys ("gitlab.com:sub") cannot hold CloudFormation references');
+    }
+    if (subjects.length === 0) fail('subjects must hold at least one subject: with none, no job could assume the role, got: []');
+    // A deploy-time list of audiences is read with Fn::Select: its encoded element is no string.
+    const audience = props.audience ?? (isListToken(provider.audiences) ? Fn.select(0, provider.audiences) : provider.audiences[0]);
+    validateAudience(audience);
+    if (isLiteral(audience) && !isListToken(provider.audiences) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
+      fail(`audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
+        `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`);
+    }
+    const prefix = provider.conditionKeyPrefix;
+    const conditioned = constrainsClaims(claimConditions, 'claimConditions')
+      || subjects.some((s) => constrainsClaims(s.claimConditions, `subject ${show(s.sub)}`));
+    if (prefix !== 'gitlab.com' && conditioned) {
+      fail(`claim conditions work only with the gitlab.com provider: STS sets gitlab.com:${EVALUATED_CLAIMS[0]} and the other claim keys ` +
+        `for gitlab.com tokens alone, so on any other instance they would never match and no job could assume the role, got: ${show(prefix)}`);
+    }
+    this.provider = provider;
+    this.audience = audience;
+    this._plan = planTrust(prefix, audience, subjects, claimConditions);
+    this.subjects = this._plan.statements.flatMap((s) => s.subjects);
+  }
+
+  /**
+   * Refused: the trust is one statement per set of conditions, which no single principal of another
+   * policy can carry, and a federated principal without its conditions would admit every job.
+   */
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return fail('GitLabJobsPrincipal can only be the assumedBy of a role: its trust needs conditions of its own per statement, ' +
+      `got: a use as the principal of another policy (${this})`);
+  }
+
+  /**
+   * Adds the planned statements to a role's trust policy.
+   * @param document the role's trust policy
+   */
+  public addToAssumeRolePolicy(document: iam.PolicyDocument): void {
+    for (const statement of this._plan.statements) {
+      document.addStatements(new iam.PolicyStatement({
+        principals: [new iam.WebIdentityPrincipal(this.provider.oidcProviderArn)],
+        actions: [this.assumeRoleAction],
+        conditions: statement.conditions,
+      }));
+    }
+  }
+
+  /**
+   * None: this principal never appears in a statement itself (it adds statements of web identity
+   * principals), so there is nothing to deduplicate it against.
+   */
+  public dedupeString(): string | undefined {
+    return undefined;
+  }
+
+  /**
+   * The provider and the subjects, for messages.
+   */
+  public toString(): string {
+    return `GitLabJobsPrincipal(${this.provider.issuerUrl}: ${this.subjects.map((s) => s.sub).join(', ')})`;
+  }
+}

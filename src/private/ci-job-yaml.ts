@@ -1,0 +1,136 @@
+// The .gitlab-ci.yml job that assumes a role: its YAML, and the shell of its before_script.
+import { IConstruct } from 'constructs';
+import { GitLabCiCredentials, GitLabCiJobOptions } from '../ci-job';
+import { unescapableTokens } from './deploy-time';
+import { fail, show } from './errors';
+import { DEFAULT_SESSION_SECONDS, validateRegion } from './rules/aws';
+import { validateJobName, validateTokenVariable } from './rules/gitlab-ci';
+import { isLiteralNumber, numberText } from './tokens';
+import { yamlProblem, yamlString } from './yaml';
+
+/** What the role contributes to its job. */
+export interface CiJobRole {
+  readonly roleArn: string;
+  readonly audience: string;
+  readonly region?: string;
+  readonly maxSessionSeconds: number;
+}
+
+// The job's private folder for the ID token: known to after_script, which runs in a shell of its own,
+// from the job's variables alone. `mkdir` refuses a folder that exists, so nobody can plant one.
+const TOKEN_DIR_PATH = '${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}';
+const TOKEN_FILE_PATH = `${TOKEN_DIR_PATH}/token`;
+// The same paths as shell words: double-quoted, since TMPDIR may hold spaces.
+const TOKEN_DIR = `"${TOKEN_DIR_PATH}"`;
+const TOKEN_FILE = `"${TOKEN_FILE_PATH}"`;
+
+// Credentials the runner may have of its own, which AWS clients would otherwise use before (or
+// instead of) the role's: environment keys, profiles, container credentials. Instance metadata is
+// switched off with AWS_EC2_METADATA_DISABLED.
+const RUNNER_CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CREDENTIAL_EXPIRATION',
+];
+
+/**
+ * The YAML of one job. Every string is a YAML double-quoted scalar that any YAML 1.1 or 1.2 parser
+ * reads back verbatim, and the only deploy-time values it may hold are inert ones (the role's ARN,
+ * pseudo parameters, Number parameters), so no value can change the document's structure.
+ *
+ * The job fails safe: its `before_script` refuses an empty token variable, keeps the token in a file
+ * only the job's user can read (removed on exit and again by `after_script`), hides every credential
+ * the runner has of its own from the AWS clients, and exchanges the token with STS before the script
+ * runs, stopping the job with STS's own message when the exchange fails.
+ */
+export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope: IConstruct): string {
+  const jobName = options.jobName ?? '.aws-oidc';
+  const tokenVariable = options.tokenVariable ?? 'GITLAB_OIDC_TOKEN';
+  const region = options.region ?? role.region;
+  const credentials = options.credentials ?? GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE;
+  const script = options.script ?? ['aws sts get-caller-identity'];
+  const cli = credentials === GitLabCiCredentials.ASSUME_ROLE_CLI;
+
+  validateJobName(jobName, scope);
+  validateTokenVariable(tokenVariable, scope);
+  if (region !== undefined) validateRegion(region, 'region', scope);
+  if (options.sessionDuration !== undefined && !cli) {
+    fail('sessionDuration applies to GitLabCiCredentials.ASSUME_ROLE_CLI only: with a token file, each AWS client chooses its own ' +
+      `session length, got: ${options.sessionDuration.toString()}`, scope);
+  }
+  const seconds = options.sessionDuration?.toSeconds() ?? DEFAULT_SESSION_SECONDS;
+  if (isLiteralNumber(seconds) && (seconds < 900 || (isLiteralNumber(role.maxSessionSeconds) && seconds > role.maxSessionSeconds))) {
+    fail(`sessionDuration must be from 900 seconds to the role's maximum session duration (${numberText(role.maxSessionSeconds)} seconds), got: ${seconds}`, scope);
+  }
+  if (script.length === 0) fail('script must have at least one command, got: []', scope);
+
+  const deployTime: [string, string | number | undefined][] = [
+    ['audience', role.audience], ['region', region], ['sessionDuration', cli ? seconds : undefined],
+    ['image', options.image], ['stage', options.stage], ...script.map((line, i) => [`script[${i}]`, line] as [string, string]),
+  ];
+  for (const [option, value] of deployTime) {
+    if (value === undefined) continue;
+    const tokens = unescapableTokens(value, scope);
+    if (tokens.length > 0) {
+      fail(`${option} holds a deploy-time value that could contain quotes or line breaks and so change the job's YAML or its shell ` +
+        'commands; pass a literal (only the role\'s ARN, pseudo parameters such as AWS::Region and Number parameters can be ' +
+        `written into the job), got: ${tokens.join(', ')}`, scope);
+    }
+    if (typeof value === 'string') {
+      const problem = yamlProblem(value);
+      if (problem) fail(`${option} ${problem}, got: ${show(value)}`, scope);
+    }
+  }
+
+  const variables: [string, string][] = [
+    ['AWS_ROLE_ARN', role.roleArn],
+    ['AWS_ROLE_SESSION_NAME', 'gitlab-${CI_PROJECT_ID}-${CI_JOB_ID}'],
+    ...(region ? [['AWS_REGION', region], ['AWS_DEFAULT_REGION', region]] as [string, string][] : []),
+  ];
+  const token = `$${tokenVariable}`;
+  const stop = (what: string) => `{ echo "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
+  const exchangeFailed = stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN (the AWS error is above)`);
+  const setup = [
+    // The role's credentials and no others: AWS clients read environment keys, profiles and container
+    // credentials before a web identity, and fall back to them (or to instance metadata) after one fails.
+    `unset ${RUNNER_CREDENTIAL_VARIABLES.join(' ')}; export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true`,
+    `[ -n "\${${tokenVariable}:-}" ] || ${stop(`${tokenVariable} is empty: this job needs an id_tokens entry named ${tokenVariable} ` +
+      'with the role\'s audience as aud (a job that sets its own id_tokens must keep it)')}`,
+    `(umask 077 && mkdir -- ${TOKEN_DIR} && printf '%s' "${token}" > ${TOKEN_FILE}) || ${stop('cannot write the ID token to a private file')}`,
+    `trap 'rm -rf -- ${TOKEN_DIR}' EXIT`,
+    ...(cli
+      ? [
+        'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
+        `--web-identity-token "file://${TOKEN_FILE_PATH}" --duration-seconds ${numberText(seconds)} ` +
+        `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)" || ${exchangeFailed}`,
+        `rm -rf -- ${TOKEN_DIR}`,
+        'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f1)" ' +
+        'AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f2)" ' +
+        'AWS_SESSION_TOKEN="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f3)"; unset AWS_OIDC_CREDENTIALS',
+        `[ -n "$AWS_SESSION_TOKEN" ] || ${stop('AWS STS returned no credentials')}`,
+      ]
+      : [
+        `export AWS_WEB_IDENTITY_TOKEN_FILE=${TOKEN_FILE}`,
+        `aws sts get-caller-identity || ${exchangeFailed}`,
+      ]),
+  ];
+
+  const list = (items: readonly string[]) => items.map((item) => `    - ${yamlString(item)}`);
+  return [
+    `${yamlString(jobName)}:`,
+    ...(options.image ? [`  image: ${yamlString(options.image)}`] : []),
+    ...(options.stage ? [`  stage: ${yamlString(options.stage)}`] : []),
+    '  id_tokens:',
+    `    ${tokenVariable}:`,
+    `      aud: ${yamlString(role.audience)}`,
+    '  variables:',
+    ...variables.map(([name, value]) => `    ${name}: ${yamlString(value)}`),
+    '  before_script:',
+    ...list(setup),
+    '  script:',
+    ...list(script),
+    '  after_script:',
+    ...list([`rm -rf -- ${TOKEN_DIR}`]),
+    '',
+  ].join('\n');
+}

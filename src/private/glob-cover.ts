@@ -1,0 +1,42 @@
+// Whether one IAM StringLike pattern admits every value another admits: how the trust plan proves a
+// subject covered by another.
+import { isLiteral } from './tokens';
+
+/** A pattern's text before its first wildcard: all of it for an exact value. */
+export function literalPrefix(sub: string): string {
+  // Stryker disable next-line Regex: a shorter prefix only adds candidates that globCovers rejects (speed, not meaning)
+  const wildcard = sub.search(/[*?]/);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: likewise; no subject starts with a wildcard
+  return wildcard < 0 ? sub : sub.slice(0, wildcard);
+}
+
+
+/**
+ * Whether every value IAM's `StringLike` matches with pattern `b` is also matched by pattern `a`.
+ * Sound but not complete: `b`'s wildcards are treated as symbols only `a`'s `*` (and, for `?`, `a`'s
+ * `?`) can stand for, so a "true" is always right and a "false" only means "not proven".
+ */
+export function globCovers(a: string, b: string): boolean {
+  if (a === b) return true;
+  // Deploy-time values are unknown at synth: a subject holding one is never proven covered.
+  if (!isLiteral(a) || !isLiteral(b)) return false;
+  // Cheap rejections first: an exact `a` covers only itself, and `a`'s literal prefix must start `b`.
+  const prefix = literalPrefix(a);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: a fast rejection; the matching below reaches the same answer
+  if (prefix === a || !b.startsWith(prefix)) return false;
+  // next[j] / row[j]: a[i+1..] / a[i..] matches b[j..]; one row at a time, from the end of `a`.
+  let next = new Uint8Array(b.length + 1);
+  next[b.length] = 1;
+  for (let i = a.length - 1; i >= 0; i--) {
+    const row = new Uint8Array(b.length + 1);
+    // Past the end of `b` only a `*` can match (it stands for nothing).
+    row[b.length] = a[i] === '*' ? next[b.length] : 0;
+    // Stryker disable next-line ArithmeticOperator: starting past the end rewrites row[b.length] with its own value; typed arrays drop other writes
+    for (let j = b.length - 1; j >= 0; j--) {
+      if (a[i] === '*') row[j] = next[j] || row[j + 1];
+      else if (b[j] !== '*' && (a[i] === '?' || a[i] === b[j])) row[j] = next[j + 1];
+    }
+    next = row;
+  }
+  return next[0] === 1;
+}

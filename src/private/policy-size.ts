@@ -1,0 +1,52 @@
+// How long IAM counts a trust policy: the rendered document without white space, with every token at
+// the longest value it could take.
+import { isLiteral } from './tokens';
+
+// The longest values IAM could substitute for the tokens in a synthesized trust policy.
+const LONGEST: Record<string, string> = {
+  'AWS::Partition': 'aws-us-gov',
+  'AWS::AccountId': '123456789012',
+  'AWS::Region': 'ap-southeast-7',
+  'AWS::URLSuffix': 'amazonaws.com.cn',
+};
+
+/**
+ * The longest the provider's ARN can be: its length if it is a literal, else the length it gets with the
+ * longest partition and a 12-digit account.
+ * @param conditionKeyPrefix the provider's condition-key prefix, which is the ARN's resource name
+ */
+export function longestProviderArnLength(arn: string, conditionKeyPrefix: string): number {
+  if (isLiteral(arn)) return arn.length;
+  return `arn:${LONGEST['AWS::Partition']}:iam::${LONGEST['AWS::AccountId']}:oidc-provider/${conditionKeyPrefix}`.length;
+}
+
+/**
+ * The length IAM counts for a trust policy (no white space), with every token replaced by the
+ * longest value it could take: the provider's ARN in the longest partition with a 12-digit account.
+ * Unknown references (parameters, imports) inside strings count as empty.
+ * @param document the policy as `Stack.resolve()` renders it
+ * @param providerArnLength the longest the provider's ARN can be
+ */
+export function trustPolicySize(document: any, providerArnLength: number): number {
+  const longest = (value: any): any => {
+    if (Array.isArray(value)) return value.map(longest);
+    // Stryker disable next-line ConditionalExpression: a resolved policy holds no null
+    if (value === null || typeof value !== 'object') return value;
+    if ('Ref' in value) return LONGEST[value.Ref] ?? '';
+    if ('Fn::Join' in value) {
+      const [separator, parts] = value['Fn::Join'];
+      return (longest(parts) as unknown[]).map(String).join(separator);
+    }
+    // Stryker disable next-line MethodExpression: an intrinsic is an object with exactly one key
+    if (Object.keys(value).some((k) => k.startsWith('Fn::'))) return '';
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, longest(v)]));
+  };
+  // Stryker disable next-line ArrayDeclaration: a trust policy always has statements
+  const statements = (document.Statement ?? []).map((statement: any) => {
+    // Stryker disable next-line OptionalChaining: every trust statement has a principal
+    const federated = statement.Principal?.Federated;
+    if (federated === undefined || typeof federated === 'string') return statement;
+    return { ...statement, Principal: { ...statement.Principal, Federated: 'a'.repeat(providerArnLength) } };
+  });
+  return JSON.stringify(longest({ ...document, Statement: statements })).length;
+}

@@ -1,0 +1,34 @@
+// Which inputs are known at synth time. Every rule skips what holds an unresolved token: a value that
+// is only known at deploy time cannot be judged here, and must pass through unchanged.
+import { Token, Tokenization } from 'aws-cdk-lib';
+
+// aws-cdk-lib's index exports Token through a getter that looks the module up on every access;
+// isLiteral runs a dozen times per role, so the class is looked up once.
+const TOKEN = Token;
+
+/** Whether a string is fully known at synth time. */
+export function isLiteral(value: string): boolean {
+  return !TOKEN.isUnresolved(value);
+}
+
+/** Whether a number is fully known at synth time (not a number-encoded token). */
+export function isLiteralNumber(value: number): boolean {
+  return !TOKEN.isUnresolved(value);
+}
+
+/**
+ * Whether a list is a deploy-time list as a whole (a `CommaDelimitedList` parameter, `Fn.split`): its
+ * length and elements are unknown at synth time, and its one encoded element must never be read as a
+ * string.
+ */
+export function isListToken(list: readonly string[]): boolean {
+  return TOKEN.isUnresolved(list);
+}
+
+/**
+ * A number as text: a literal as its digits, a token as a string token that resolves to the same
+ * reference and reads as a token in messages (`String()` gives the double that encodes it).
+ */
+export function numberText(value: number): string {
+  return Tokenization.stringifyNumber(value);
+}
