@@ -3,8 +3,7 @@
 import { App, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { gitLabClaims, JobSpec } from './support/issuer';
-import { count, emptyCounts, writeReport } from './support/report';
-import { markdownTable } from '../support/markdown';
+import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { ACCOUNT, EmulatedAccount } from './support/sts';
 import {
   GitLabAccessLevel, GitLabOidcProvider, GitLabRunnerRole, GitLabSubClaimComponent as C, GitLabSubClaimLayout, GitLabSubject,
@@ -79,9 +78,8 @@ const CASES: Case[] = [
 
 describe('claim conditions and sub layouts, judged', () => {
   const counts = emptyCounts();
-  const rows: string[][] = [];
 
-  afterAll(() => writeReport('features', counts, markdownTable(['case', 'expected', 'got'], rows)));
+  afterAll(() => recordVerdicts('features', counts));
 
   test.each(CASES)('$expected: $name', (c) => {
     const issuer = c.issuer ?? GITLAB;
@@ -90,7 +88,6 @@ describe('claim conditions and sub layouts, judged', () => {
     const { account } = accounts();
     const outcome = account.evaluate(c.role, gitLabClaims(issuer, job, NOW_S));
     count(counts, c.expected, outcome.verdict);
-    rows.push([c.name, c.expected, outcome.verdict]);
     expect(outcome.verdict).toBe(c.expected);
   });
 });

@@ -4,7 +4,7 @@
 import { App, DefaultStackSynthesizer, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { FixtureIssuer, gitLabClaims, JobSpec, Signing } from './support/issuer';
-import { count, emptyCounts, writeReport } from './support/report';
+import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { markdownTable } from '../support/markdown';
 import { ACCOUNT, EmulatedAccount } from './support/sts';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
@@ -124,7 +124,7 @@ describe('attack matrix', () => {
   afterAll(async () => {
     await Promise.all(Object.values(issuers).map((i) => i.close()));
     const markdown = markdownTable(['case', 'expected', 'got', 'reason'], rows);
-    writeReport('matrix', counts, markdown);
+    recordVerdicts('matrix', counts);
     process.stdout.write(`\nattack matrix (${counts.cases} cases):\n${markdown}\n`);
   });
 

@@ -7,8 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { FixtureIssuer, gitLabClaims, JobSpec } from './support/issuer';
 import { admits, jobArb, SubjectSpec, subjectSpecArb, toSubject } from './support/oracle';
-import { count, emptyCounts, writeReport } from './support/report';
-import { markdownTable } from '../support/markdown';
+import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { ACCOUNT, EmulatedAccount } from './support/sts';
 import { GitLabOidcProvider, GitLabRunnerRole } from '../../src';
 
@@ -105,17 +104,8 @@ test(`${ROLES * JOBS_PER_ROLE} random jobs against ${ROLES} random roles: every 
     return ok;
   }), { seed: SEED, numRuns: ROLES, endOnFailure: true });
 
-  writeReport('property', counts, markdownTable(['measure', 'value'], [
-    ['seed', String(SEED)],
-    ['roles synthesized', String(rendered)],
-    ['cases (jobs evaluated)', String(counts.cases)],
-    ['through signed tokens and JWKS verification', String(signed)],
-    ['allowed', String(counts.allowed)],
-    ['denied', String(counts.denied)],
-    ['false allows', String(counts.falseAllows)],
-    ['false denies', String(counts.falseDenies)],
-  ]));
-  process.stdout.write(`\nproperty: seed ${SEED}, ${counts.cases} cases (${signed} as signed tokens), ` +
+  recordVerdicts('property', counts);
+  process.stdout.write(`\nproperty: seed ${SEED}, ${rendered} roles, ${counts.cases} cases (${signed} as signed tokens), ` +
     `${counts.allowed} allowed, ${counts.denied} denied, ${counts.falseAllows} false allows, ${counts.falseDenies} false denies\n`);
   expect(mismatches).toEqual([]);
   // The generators must exercise both verdicts in earnest, or the property proves little.

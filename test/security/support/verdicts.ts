@@ -1,0 +1,33 @@
+// The security suite's verdict counts. Each suite hands its counts to the security reporter of the same
+// jest run (security-reporter.js, in the project's jest configuration), which adds them up into the
+// closing line "security: N cases, 0 false allows, 0 false denies" and fails the run on any false
+// verdict. The reporter names a private folder for the hand-over in SECURITY_VERDICTS_DIR; a run
+// without it (the mutation runs) records nothing.
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+
+export interface SecurityCounts {
+  cases: number;
+  allowed: number;
+  denied: number;
+  falseAllows: number;
+  falseDenies: number;
+}
+
+export function emptyCounts(): SecurityCounts {
+  return { cases: 0, allowed: 0, denied: 0, falseAllows: 0, falseDenies: 0 };
+}
+
+/** Adds one case: what the spec says (expected) against what the chain decided (got). */
+export function count(counts: SecurityCounts, expected: 'allow' | 'deny', got: 'allow' | 'deny'): void {
+  counts.cases++;
+  if (got === 'allow') counts.allowed++; else counts.denied++;
+  if (expected === 'deny' && got === 'allow') counts.falseAllows++;
+  if (expected === 'allow' && got === 'deny') counts.falseDenies++;
+}
+
+/** Hands a suite's counts to the reporter, under the suite's name (its file name without `.test.ts`). */
+export function recordVerdicts(suite: string, counts: SecurityCounts): void {
+  const folder = process.env.SECURITY_VERDICTS_DIR;
+  if (folder) writeFileSync(join(folder, `${suite}.json`), JSON.stringify(counts));
+}
