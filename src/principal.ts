@@ -67,6 +67,9 @@ export interface GitLabJobsPrincipalProps {
  * It belongs in trust policies only: as a principal of any other policy it throws.
  */
 export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssumeRolePrincipal {
+  /**
+   * The action jobs call to assume the role.
+   */
   public readonly assumeRoleAction = 'sts:AssumeRoleWithWebIdentity';
 
   /**

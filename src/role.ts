@@ -210,10 +210,12 @@ export class GitLabRunnerRole extends iam.Role {
  * iam.Role would apply them.
  */
 function refuseTrustFields(roleProps: object, scope: IConstruct): void {
+  const noExternalId = 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job';
   const reasons: Record<string, string> = {
     assumedBy: 'the role builds its trust policy from the subjects',
-    externalIds: 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job',
-    externalId: 'AssumeRoleWithWebIdentity carries no external ID, so an sts:ExternalId condition would deny every job',
+    externalIds: noExternalId,
+    // The singular field older aws-cdk-lib releases had.
+    externalId: noExternalId,
   };
   for (const [field, reason] of Object.entries(reasons)) {
     const value = (roleProps as Record<string, unknown>)[field];
