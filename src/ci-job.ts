@@ -14,6 +14,7 @@ export class GitLabCiCredentials {
    * `AssumeRoleWithWebIdentity` themselves, and refresh as needed. The job checks the exchange once
    * with `aws sts get-caller-identity` before its script.
    */
+  // Stryker disable next-line StringLiteral: only ASSUME_ROLE_CLI's mode is ever compared
   public static readonly WEB_IDENTITY_TOKEN_FILE = new GitLabCiCredentials('file');
 
   /**
@@ -181,6 +182,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     ['image', options.image], ['stage', options.stage], ...script.map((line, i) => [`script[${i}]`, line] as [string, string]),
   ];
   for (const [option, value] of deployTime) {
+    // Stryker disable next-line ConditionalExpression: a shortcut; an undefined value passes both checks below
     if (value === undefined) continue;
     const tokens = unescapableTokens(value, scope);
     if (tokens.length > 0) {
@@ -188,6 +190,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
         'commands; pass a literal (only the role\'s ARN, pseudo parameters such as AWS::Region and Number parameters can be ' +
         `written into the job), got: ${tokens.join(', ')}`, scope);
     }
+    // Stryker disable next-line ConditionalExpression: a shortcut; a number's digits hold no lone surrogate
     if (typeof value === 'string') {
       const problem = yamlProblem(value);
       if (problem) fail(`${option} ${problem}, got: ${show(value)}`, scope);

@@ -194,14 +194,11 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     validateAudiences(audiences, scope);
     const thumbprints = props.thumbprints ? [...props.thumbprints] : undefined;
     validateThumbprints(thumbprints ?? [], scope);
-    // aws-cdk-lib measures each thumbprint at synth time, so tokens (and a deploy-time list) go straight
-    // to the resource.
-    const literalThumbprints = thumbprints && !isListToken(thumbprints) && thumbprints.every(isLiteral) ? thumbprints : undefined;
 
-    super(scope, id, { url, clientIds: audiences, thumbprints: literalThumbprints });
-    if (thumbprints && !literalThumbprints) {
-      (this.node.defaultChild as iam.CfnOIDCProvider).thumbprintList = thumbprints;
-    }
+    super(scope, id, { url, clientIds: audiences });
+    // aws-cdk-lib measures each thumbprint at synth time, which a token or a deploy-time list would fail:
+    // the list, validated above, goes straight to the resource.
+    if (thumbprints) (this.node.defaultChild as iam.CfnOIDCProvider).thumbprintList = thumbprints;
 
     this.issuerUrl = url;
     this.conditionKeyPrefix = prefix;
