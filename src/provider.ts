@@ -152,7 +152,7 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
       resourceName: prefix,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    return new ImportedGitLabOidcProvider(scope, id, { arn: providerArn, account, url, prefix, audiences: options.audiences });
+    return new ImportedGitLabOidcProvider(scope, id, { arn: providerArn, url, prefix, audiences: options.audiences });
   }
 
   /**
@@ -192,14 +192,12 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     validateAudiences(audiences, scope);
     const thumbprints = props.thumbprints ? [...props.thumbprints] : undefined;
     validateThumbprints(thumbprints ?? [], scope);
-    // aws-cdk-lib measures each thumbprint at synth time, so tokens (and a deploy-time list) go straight
-    // to the resource.
-    const literalThumbprints = thumbprints && !isListToken(thumbprints) && thumbprints.every(isLiteral) ? thumbprints : undefined;
 
-    super(scope, id, { url, clientIds: audiences, thumbprints: literalThumbprints });
-    if (thumbprints && !literalThumbprints) {
-      (this.node.defaultChild as iam.CfnOIDCProvider).thumbprintList = thumbprints;
-    }
+    super(scope, id, { url, clientIds: audiences });
+    // aws-cdk-lib measures each thumbprint at synth time, which a token or a deploy-time list would fail:
+    // the list, validated above, goes straight to the resource.
+    // Stryker disable next-line ConditionalExpression: writing no list renders no list
+    if (thumbprints) (this.node.defaultChild as iam.CfnOIDCProvider).thumbprintList = thumbprints;
 
     this.issuerUrl = url;
     this.conditionKeyPrefix = prefix;
@@ -216,8 +214,6 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
 /** What an imported provider is known by. */
 interface ImportedProviderAttributes {
   readonly arn: string;
-  /** The provider's account, when known apart from the ARN (else read from the ARN). */
-  readonly account?: string;
   readonly url: string;
   readonly prefix: string;
   readonly audiences?: string[];
@@ -232,8 +228,9 @@ class ImportedGitLabOidcProvider extends Resource implements IGitLabOidcProvider
   public readonly audiences: string[];
 
   constructor(scope: Construct, id: string, attrs: ImportedProviderAttributes) {
-    // IAM is global: the provider's environment is its account alone.
-    super(scope, id, attrs.account !== undefined ? { account: attrs.account, region: '' } : { environmentFromArn: attrs.arn });
+    // IAM is global: the provider's environment is its account alone, which its ARN holds (an IAM ARN has
+    // no region).
+    super(scope, id, { environmentFromArn: attrs.arn });
     const audiences = [...(attrs.audiences ?? [attrs.url])];
     validateAudiences(audiences, this);
     this.oidcProviderArn = attrs.arn;

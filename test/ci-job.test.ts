@@ -301,3 +301,98 @@ describe('gitLabCiJob', () => {
     }
   });
 });
+
+// The whole before_script, line by line, for both ways of handing the token over: every message a failing
+// job prints is part of the contract (users search for it), and a changed word must be a decision.
+describe('the before_script, exactly', () => {
+  const COMMON = [
+    'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE ' +
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN ' +
+      'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE AWS_WEB_IDENTITY_TOKEN_FILE AWS_CREDENTIAL_EXPIRATION; ' +
+      'export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true',
+    '[ -n "${GITLAB_OIDC_TOKEN:-}" ] || { echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry ' +
+      'named GITLAB_OIDC_TOKEN with the role\'s audience as aud (a job that sets its own id_tokens must keep it); the job stops ' +
+      'before its script" >&2; exit 1; }',
+    '(umask 077 && mkdir -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}" && printf \'%s\' "$GITLAB_OIDC_TOKEN" > ' +
+      '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token") || { echo "cdk-gitlab-oidc: cannot write the ID token to a private file; ' +
+      'the job stops before its script" >&2; exit 1; }',
+    'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
+  ];
+  const NOT_EXCHANGED = '{ echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
+    '$AWS_ROLE_ARN (the AWS error is above); the job stops before its script" >&2; exit 1; }';
+
+  test('with the token file', () => {
+    const { stack, role } = newRole();
+    expect(parse(jobYaml(stack, role))['.aws-oidc'].before_script).toEqual([
+      ...COMMON,
+      'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
+      `aws sts get-caller-identity || ${NOT_EXCHANGED}`,
+    ]);
+  });
+
+  test('with the CLI exchange, at the shortest session STS grants (900 seconds)', () => {
+    const { stack, role } = newRole();
+    const job = parse(jobYaml(stack, role, { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(900) }))['.aws-oidc'];
+    expect(job.before_script).toEqual([
+      ...COMMON,
+      'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
+        '--web-identity-token "file://${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token" --duration-seconds 900 ' +
+        `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)" || ${NOT_EXCHANGED}`,
+      'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"',
+      'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f1)" ' +
+        'AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f2)" ' +
+        'AWS_SESSION_TOKEN="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f3)"; unset AWS_OIDC_CREDENTIALS',
+      '[ -n "$AWS_SESSION_TOKEN" ] || { echo "cdk-gitlab-oidc: AWS STS returned no credentials; the job stops before its script" >&2; exit 1; }',
+    ]);
+  });
+});
+
+describe('options at their limits, and every message whole', () => {
+  test('a job name of exactly 255 characters is accepted; 256 is not', () => {
+    const { role } = newRole();
+    expect(() => role.gitLabCiJob({ jobName: 'j'.repeat(255) })).not.toThrow();
+    expect(() => role.gitLabCiJob({ jobName: 'j'.repeat(256) })).toThrow(`jobName must be 1 to 255 characters (GitLab's limit), got: "${'j'.repeat(256)}" (256 characters)`);
+  });
+
+  test('a reserved job name: the message lists every reserved key', () => {
+    const { role } = newRole();
+    expect(() => role.gitLabCiJob({ jobName: 'workflow' })).toThrow('jobName must not be a .gitlab-ci.yml keyword ($schema, spec, image, services, ' +
+      'before_script, after_script, variables, cache, !reference, default, stages, types, include, workflow), got: "workflow"');
+  });
+
+  test('a job name that cannot be written as YAML text', () => {
+    const { role } = newRole();
+    expect(() => role.gitLabCiJob({ jobName: 'deploy\ud800' })).toThrow('jobName must not contain a lone UTF-16 surrogate (it has no UTF-8 form), got: "deploy\\ud800"');
+  });
+
+  test('sessionDuration with the token file: the whole message', () => {
+    const { role } = newRole();
+    expect(() => role.gitLabCiJob({ sessionDuration: Duration.minutes(30) })).toThrow('sessionDuration applies to GitLabCiCredentials.ASSUME_ROLE_CLI only: ' +
+      'with a token file, each AWS client chooses its own session length, got: Duration.minutes(30)');
+  });
+
+  test.each<[string, (stack: Stack) => GitLabCiJobOptions, string]>([
+    ['region', (stack) => ({ region: new CfnParameter(stack, 'Region').valueAsString }), '{"Ref":"Region"}'],
+    ['script[1]', (stack) => ({ script: ['echo ok', Fn.importValue('command')] }), '{"Fn::ImportValue":"command"}'],
+    ['stage', (stack) => ({ stage: new CfnParameter(stack, 'Stage').valueAsString }), '{"Ref":"Stage"}'],
+    ['image', (stack) => ({ image: `${Fn.importValue('registry')}/aws-cli:${new CfnParameter(stack, 'Tag').valueAsString}` }),
+      '{"Fn::ImportValue":"registry"}, {"Ref":"Tag"}'],
+    ['sessionDuration', (stack) => ({
+      credentials: GitLabCiCredentials.ASSUME_ROLE_CLI,
+      sessionDuration: Duration.seconds(Token.asNumber(Fn.importValue('seconds'))),
+    }), '{"Fn::ImportValue":"seconds"}'],
+  ])('a deploy-time value in %s that could hold any text is refused, and the message names the option', (option, options, token) => {
+    const { stack, role } = newRole();
+    expect(() => role.gitLabCiJob(options(stack))).toThrow(`${option} holds a deploy-time value that could contain quotes or line breaks and so ` +
+      'change the job\'s YAML or its shell commands; pass a literal (only the role\'s ARN, pseudo parameters such as AWS::Region and Number ' +
+      `parameters can be written into the job), got: ${token}`);
+  });
+
+  test('a deploy-time audience that could hold any text is refused too', () => {
+    const stack = new Stack(new App(), 'Stack', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const audience = new CfnParameter(stack, 'Audience').valueAsString;
+    const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: [audience] });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: [GitLabSubject.project('g/p').branch('main')] });
+    expect(() => role.gitLabCiJob()).toThrow('audience holds a deploy-time value that could contain quotes or line breaks');
+  });
+});

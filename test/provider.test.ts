@@ -188,12 +188,14 @@ describe('importing an existing provider', () => {
     expect(provider.conditionKeyPrefix).toBe('gitlab.com');
   });
 
+  // Named cases: a token's text in a test name changes with the tokens made before it, and mutation runs
+  // select tests by name.
   test.each([
-    [{ providerArn: 'arn:aws:iam::111122223333:role/x' }, 'providerArn must be an IAM OIDC provider ARN'],
-    [{ providerArn: Token.asString({ Ref: 'Arn' }) }, 'needs url when providerArn is a token'],
-    [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', url: 'https://example.com' }, 'providerArn is registered for "https://gitlab.com", not for url "https://example.com"'],
-    [{ providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', audiences: [] }, 'needs at least one audience'],
-  ])('fromProviderAttributes refuses %#: %s', (attrs, message) => {
+    ['a role ARN', { providerArn: 'arn:aws:iam::111122223333:role/x' }, 'providerArn must be an IAM OIDC provider ARN'],
+    ['a token ARN without url', { providerArn: Token.asString({ Ref: 'Arn' }) }, 'GitLabOidcProvider.fromProviderAttributes needs url when providerArn is a token'],
+    ['another URL than the ARN\'s', { providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', url: 'https://example.com' }, 'providerArn is registered for "https://gitlab.com", not for url "https://example.com"'],
+    ['no audience', { providerArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com', audiences: [] }, 'needs at least one audience'],
+  ])('fromProviderAttributes refuses %s', (_name, attrs, message) => {
     expect(() => GitLabOidcProvider.fromProviderAttributes(newStack(), 'GitLab', attrs)).toThrow(message);
   });
 });
@@ -208,5 +210,66 @@ describe('an imported provider works with newer aws-cdk-lib interfaces too', () 
     expect(provider.openIdConnectProviderIssuer).toBe('gitlab.com');
     expect(provider.oidcProviderRef).toEqual({ oidcProviderArn: 'arn:aws:iam::111122223333:oidc-provider/gitlab.com' });
     expect(provider.env).toEqual({ account: '111122223333', region: '' }); // IAM is global: its ARNs have no region
+  });
+});
+
+describe('imports at their edges', () => {
+  test('fromAccount needs a literal url', () => {
+    const url = Token.asString({ Ref: 'Url' });
+    expect(() => GitLabOidcProvider.fromAccount(newStack(), 'GitLab', { url }))
+      .toThrow(`Stack: GitLabOidcProvider.fromAccount needs a literal url: IAM condition keys such as "gitlab.com:sub" are derived from it, got: "${url}"`);
+  });
+
+  test('fromProviderAttributes needs a literal url when the ARN is a token', () => {
+    const url = Token.asString({ Ref: 'Url' });
+    expect(() => GitLabOidcProvider.fromProviderAttributes(newStack(), 'GitLab', { providerArn: Token.asString({ Ref: 'Arn' }), url }))
+      .toThrow(`Stack: GitLabOidcProvider.fromProviderAttributes needs a literal url: IAM condition keys such as "gitlab.com:sub" are derived from it, got: "${url}"`);
+  });
+
+  test.each([
+    ['text before the ARN', 'xarn:aws:iam::111122223333:oidc-provider/gitlab.com'],
+    ['a line after the ARN', 'arn:aws:iam::111122223333:oidc-provider/gitlab.com\nextra'],
+    ['an 11-digit account', 'arn:aws:iam::11112222333:oidc-provider/gitlab.com'],
+  ])('fromProviderAttributes refuses an ARN with %s', (_name, providerArn) => {
+    expect(() => GitLabOidcProvider.fromProviderAttributes(newStack(), 'GitLab', { providerArn }))
+      .toThrow(`providerArn must be an IAM OIDC provider ARN ("arn:<partition>:iam::<account>:oidc-provider/<host>"), got: ${JSON.stringify(providerArn)}`);
+  });
+
+  test('an imported provider is global: its environment is its account alone', () => {
+    const stack = newStack();
+    const byAccount = GitLabOidcProvider.fromAccount(stack, 'ByAccount', { account: '444455556666' });
+    expect(byAccount.env).toEqual({ account: '444455556666', region: '' });
+    const byArn = GitLabOidcProvider.fromProviderAttributes(stack, 'ByArn', { providerArn: 'arn:aws:iam::444455556666:oidc-provider/gitlab.com' });
+    expect(byArn.env).toEqual({ account: '444455556666', region: '' });
+  });
+});
+
+describe('the thumbprint warning, exactly where IAM ignores thumbprints', () => {
+  test('the whole warning, for thumbprints on gitlab.com', () => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab', { thumbprints: ['a'.repeat(40)] });
+    Annotations.fromStack(stack).hasWarning('/Stack/GitLab',
+      'thumbprints are ignored for https://gitlab.com: IAM validates its certificate against its trusted CA library. [ack: cdk-gitlab-oidc:thumbprintsIgnored]');
+  });
+
+  test('a deploy-time list of thumbprints on gitlab.com is warned about too', () => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab', { thumbprints: new CfnParameter(stack, 'Thumbprints', { type: 'CommaDelimitedList' }).valueAsList });
+    Annotations.fromStack(stack).hasWarning('/Stack/GitLab', Match.stringLikeRegexp('thumbprints are ignored'));
+  });
+
+  test.each<[string, { url?: string; thumbprints?: string[] }]>([
+    ['an empty list on gitlab.com', { thumbprints: [] }],
+    ['thumbprints for a self-managed instance', { url: 'https://gitlab.example.com', thumbprints: ['a'.repeat(40)] }],
+  ])('no warning for %s', (_name, props) => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab', props);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('literal thumbprints reach the resource as given', () => {
+    const stack = newStack();
+    new GitLabOidcProvider(stack, 'GitLab', { url: 'https://gitlab.example.com', thumbprints: ['a'.repeat(40), 'B'.repeat(40)] });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::OIDCProvider', { ThumbprintList: ['a'.repeat(40), 'B'.repeat(40)] });
   });
 });

@@ -252,3 +252,64 @@ describe('warnings for legal but risky choices', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });
+
+// Every warning and error of the role, whole: users search for these texts and acknowledge warnings by ID.
+describe('the role\'s messages, whole', () => {
+  test.each([
+    ['cdk-gitlab-oidc:anyRef', () => GitLabSubject.project('g/p').anyBranch(),
+      'subject "project_path:g/p:ref_type:branch:ref:*" admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ' +
+      'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.'],
+    ['cdk-gitlab-oidc:deployTimeValueInPattern', () => GitLabSubject.group(Token.asString({ Ref: 'Group' })).branch('main'),
+      'subject "project_path:${Token[TOKEN.*]}/*:ref_type:branch:ref:main" is a pattern (StringLike) that holds a deploy-time value: a "*" or "?" in that value would ' +
+      'widen it to other projects or refs. Make sure the parameter or import can only hold a GitLab path, ID or ref name ' +
+      '(e.g. an allowedPattern on the parameter), or acknowledge this warning.'],
+    ['cdk-gitlab-oidc:projectWildcard', () => GitLabSubject.fromSub('project_path:g/api-*:ref_type:branch:ref:main', { allowProjectWildcards: true }),
+      'subject "project_path:g/api-*:ref_type:branch:ref:main" admits every project whose path matches its pattern, including projects created later ' +
+      'in the group by anyone allowed to. Prefer GitLabSubject.project() for each project, or acknowledge this warning.'],
+  ])('%s', (id, subject, message) => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject()] });
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/Role', Match.stringLikeRegexp(id)).map((w) => w.entry.data);
+    const pattern = new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace('TOKEN\\.\\*', 'TOKEN\\.\\d+')} \\[ack: ${id}\\]$`);
+    expect(warnings).toEqual([expect.stringMatching(pattern)]);
+  });
+
+  test('a trust policy over the limit: the whole error', () => {
+    const { stack, provider } = setup();
+    const subjects = Array.from({ length: 40 }, (_, i) => GitLabSubject.project(`mygroup/project-${i}`).branch('main'));
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects });
+    const size = role.trustPolicySize();
+    expect(() => Template.fromStack(stack)).toThrow(
+      `trust policy is ${size} characters, over the limit of 2048 (40 subjects); IAM would reject it at deploy with "Cannot exceed quota for ACLSizePerRole". ` +
+      'Cover projects with a group subject (GitLabSubject.group()), split the subjects over several roles, or raise the account\'s ' +
+      '"Role trust policy length" quota (up to 8192) and set trustPolicySizeLimit.');
+  });
+
+  test('a literal maxSessionDuration is still judged by iam.Role', () => {
+    const { stack, provider } = setup();
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], maxSessionDuration: Duration.minutes(30) }))
+      .toThrow(/maxSessionDuration is set to 1800, but must be >= 3600sec/);
+  });
+
+  test('an audience may be one the provider holds as a deploy-time value beside literal ones', () => {
+    const { stack } = setup();
+    const provider = new GitLabOidcProvider(stack, 'Mixed', { audiences: [new CfnParameter(stack, 'Audience').valueAsString, 'https://gitlab.com'] });
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()], audience: 'sts.amazonaws.com' })).not.toThrow();
+  });
+
+  test('a provider imported for another account is refused', () => {
+    const { stack } = setup();
+    const provider = GitLabOidcProvider.fromAccount(stack, 'Other', { account: '444455556666' });
+    expect(() => new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] })).toThrow(
+      'Stack: GitLabRunnerRole must trust a provider in its own account 111122223333: STS looks the provider up in the role\'s account, ' +
+      'so no job could assume it, got: a provider in account 444455556666');
+  });
+
+  test('allowCdkDeployments describes its managed policy', () => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [main()] }).allowCdkDeployments();
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Description: 'Lets GitLab CI/CD jobs run cdk deploy: assume the CDK bootstrap roles',
+    });
+  });
+});

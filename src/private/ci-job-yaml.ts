@@ -69,6 +69,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     ['image', options.image], ['stage', options.stage], ...script.map((line, i) => [`script[${i}]`, line] as [string, string]),
   ];
   for (const [option, value] of deployTime) {
+    // Stryker disable next-line ConditionalExpression: a shortcut; an undefined value passes both checks below
     if (value === undefined) continue;
     const tokens = unescapableTokens(value, scope);
     if (tokens.length > 0) {
@@ -76,6 +77,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
         'commands; pass a literal (only the role\'s ARN, pseudo parameters such as AWS::Region and Number parameters can be ' +
         `written into the job), got: ${tokens.join(', ')}`, scope);
     }
+    // Stryker disable next-line ConditionalExpression: a shortcut; a number's digits hold no lone surrogate
     if (typeof value === 'string') {
       const problem = yamlProblem(value);
       if (problem) fail(`${option} ${problem}, got: ${show(value)}`, scope);
