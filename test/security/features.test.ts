@@ -3,8 +3,8 @@
 import { App, DefaultStackSynthesizer, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { gitLabClaims, JobSpec } from './support/issuer';
-import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { ACCOUNT, EmulatedAccount } from './support/sts';
+import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import {
   GitLabAccessLevel, GitLabOidcProvider, GitLabRunnerRole, GitLabSubClaimComponent as C, GitLabSubClaimLayout, GitLabSubject,
 } from '../../src';

@@ -7,8 +7,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { FixtureIssuer, gitLabClaims, JobSpec } from './support/issuer';
 import { admits, jobArb, SubjectSpec, subjectSpecArb, toSubject } from './support/oracle';
-import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { ACCOUNT, EmulatedAccount } from './support/sts';
+import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { GitLabOidcProvider, GitLabRunnerRole } from '../../src';
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
