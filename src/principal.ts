@@ -3,7 +3,7 @@ import { GitLabClaimConditions } from './claim-conditions';
 import { constrainsClaims, EVALUATED_CLAIMS } from './private/claim-values';
 import { fail, show } from './private/errors';
 import { validateAudience } from './private/rules/iam-limits';
-import { isListToken, isLiteral } from './private/tokens';
+import { holdsNoToken, isListToken, isLiteral } from './private/tokens';
 import { planTrust, TrustPlan } from './private/trust-plan';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabSubject } from './subject';
@@ -95,6 +95,13 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
   public readonly _plan: TrustPlan;
 
   /**
+   * Whether every planned condition is known at synth time, so that the statements' rendering holds no
+   * token but the provider's ARN.
+   * @internal
+   */
+  public readonly _literalConditions: boolean;
+
+  /**
    * @param props the provider, the subjects, and the audience and claim conditions
    */
   constructor(props: GitLabJobsPrincipalProps) {
@@ -122,6 +129,7 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
     this.audience = audience;
     this._plan = planTrust(prefix, audience, subjects, claimConditions);
     this.subjects = this._plan.statements.flatMap((s) => s.subjects);
+    this._literalConditions = holdsNoToken(this._plan.statements.map((s) => s.conditions));
   }
 
   /**

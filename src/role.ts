@@ -131,7 +131,14 @@ export class GitLabRunnerRole extends iam.Role {
    * after any minimization the app's feature flags apply.
    */
   public trustPolicySize(): number {
-    const document = Stack.of(this).resolve(this.assumeRolePolicy);
+    const policy = this.assumeRolePolicy!;
+    // While the policy holds only the principal's statements, with literal conditions, aws-cdk-lib's own
+    // rendering of it (toJSON) is the resolved document but for the provider's ARN, which is counted at its
+    // longest either way: the resolve, 5 to 8% of synth time at 100 to 2,000 roles (BENCHMARKS.md), is skipped.
+    // test/private/policy-size.test.ts proves both equal for every role prop, every API that adds
+    // statements, and the minimizePolicies feature flag.
+    const onlyPlanned = policy.statementCount === this.jobsPrincipal._plan.statements.length && this.jobsPrincipal._literalConditions;
+    const document = onlyPlanned ? policy.toJSON() : Stack.of(this).resolve(policy);
     return trustPolicySize(document, longestProviderArnLength(this.provider.oidcProviderArn, this.provider.conditionKeyPrefix));
   }
 

@@ -24,7 +24,7 @@ export function longestProviderArnLength(arn: string, conditionKeyPrefix: string
  * The length IAM counts for a trust policy (no white space), with every token replaced by the
  * longest value it could take: the provider's ARN in the longest partition with a 12-digit account.
  * Unknown references (parameters, imports) inside strings count as empty.
- * @param document the policy as `Stack.resolve()` renders it
+ * @param document the policy as `Stack.resolve()` renders it, or unresolved when no token but the provider's ARN is left
  * @param providerArnLength the longest the provider's ARN can be
  */
 export function trustPolicySize(document: any, providerArnLength: number): number {
@@ -45,7 +45,8 @@ export function trustPolicySize(document: any, providerArnLength: number): numbe
   const statements = (document.Statement ?? []).map((statement: any) => {
     // Stryker disable next-line OptionalChaining: every trust statement has a principal
     const federated = statement.Principal?.Federated;
-    if (federated === undefined || typeof federated === 'string') return statement;
+    // The provider's ARN, resolved to an intrinsic or still a token, counts at its longest.
+    if (federated === undefined || (typeof federated === 'string' && isLiteral(federated))) return statement;
     return { ...statement, Principal: { ...statement.Principal, Federated: 'a'.repeat(providerArnLength) } };
   });
   return JSON.stringify(longest({ ...document, Statement: statements })).length;

@@ -32,3 +32,15 @@ export function isListToken(list: readonly string[]): boolean {
 export function numberText(value: number): string {
   return Tokenization.stringifyNumber(value);
 }
+
+/**
+ * Whether a JSON-like value (strings, numbers, lists and objects of them) is fully known at synth time: it
+ * holds no string, number or list token anywhere. A list token survives `JSON.stringify` as text no string
+ * check recognises, so lists are judged as lists.
+ */
+export function holdsNoToken(value: unknown): boolean {
+  if (typeof value === 'string' || typeof value === 'number') return !TOKEN.isUnresolved(value);
+  if (Array.isArray(value)) return !TOKEN.isUnresolved(value) && value.every(holdsNoToken);
+  if (value !== null && typeof value === 'object') return !TOKEN.isUnresolved(value) && Object.values(value).every(holdsNoToken);
+  return true;
+}

@@ -96,6 +96,22 @@ describe('the size estimate is what IAM counts', () => {
     }
   });
 
+  test.each<[string, (stack: Stack) => string[]]>([
+    ['a CommaDelimitedList parameter', (stack) => new CfnParameter(stack, 'Logins', { type: 'CommaDelimitedList' }).valueAsList],
+    ['Fn.split of an import', () => Fn.split(',', Fn.importValue('logins'))],
+  ])('claim conditions held in %s: unknown, so counted as empty, as in any resolved policy', (_name, logins) => {
+    const stack = new Stack(new App(), 'Stack');
+    const role = new GitLabRunnerRole(stack, 'Role', {
+      provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: projects(2), claimConditions: { userLogins: logins(stack) },
+    });
+    const document = trustDocument(stack);
+    for (const statement of document.Statement) {
+      statement.Principal.Federated = LONGEST_ARN;
+      statement.Condition.StringEquals['gitlab.com:user_login'] = '';
+    }
+    expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
+  });
+
   /** Statements added after construction: another principal with a condition, and a second web-identity statement. */
   function addStatementsLater(role: GitLabRunnerRole, provider: GitLabOidcProvider) {
     role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
