@@ -12,7 +12,7 @@ interface Mutant {
   readonly statusReason?: string;
   readonly location: { start: { line: number; column: number } };
 }
-interface Report { files: Record<string, { mutants: Mutant[] }> }
+interface Report { files: Record<string, { source: string; mutants: Mutant[] }> }
 
 const root = join(__dirname, '..');
 const reportFile = join(root, 'mutation', 'report.json');
@@ -27,13 +27,19 @@ const survivors: string[] = [];
 const equivalent: string[] = [];
 let detectedTotal = 0;
 let countedTotal = 0;
-for (const [file, { mutants }] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
+// Results for files that no longer exist (their code moved since the last run) are left out and named.
+const gone = Object.keys(report.files).filter((file) => !existsSync(join(root, file))).sort();
+const current = Object.entries(report.files).filter(([file]) => !gone.includes(file));
+const changed: string[] = [];
+for (const [file, { source, mutants }] of current.sort(([a], [b]) => a.localeCompare(b))) {
+  // Figures for a file whose code changed since it was measured describe the old code: marked as such.
+  if (readFileSync(join(root, file), 'utf8') !== source) changed.push(file);
   const detected = mutants.filter((m) => DETECTED.includes(m.status)).length;
   const counted = detected + mutants.filter((m) => UNDETECTED.includes(m.status)).length;
   detectedTotal += detected;
   countedTotal += counted;
   const ignored = mutants.filter((m) => m.status === 'Ignored');
-  rows.push([file, `${detected} / ${counted}`, percent(detected, counted), String(ignored.length)]);
+  rows.push([changed.includes(file) ? `${file} (changed since)` : file, `${detected} / ${counted}`, percent(detected, counted), String(ignored.length)]);
   for (const m of mutants.filter((x) => UNDETECTED.includes(x.status))) {
     survivors.push(`- ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\` (${m.status})`);
   }
@@ -59,6 +65,8 @@ ${markdownTable(['file', 'detected / total', 'score', 'equivalent (excluded)'], 
   ]).trimEnd()}
 
 Not in the report (not measured yet, or a file of types with nothing to mutate): ${unmeasured.length ? unmeasured.map((f) => `\`${f}\``).join(', ') : 'none'}.
+${changed.length ? `\n"(changed since)": the file's code changed after it was measured, so its figures describe the code it had then; ` +
+  '`npx projen mutation` measures it again.\n' : ''}${gone.length ? `\nLeft out: results for files that no longer exist (their code moved; a full \`npx projen mutation\` measures it where it is now): ${gone.map((f) => `\`${f}\``).join(', ')}.\n` : ''}
 
 ## Survivors
 
