@@ -92,8 +92,8 @@ export class GitLabRunnerRole extends iam.Role {
     refuseTrustFields(roleProps, scope);
     const limit = trustPolicySizeLimit ?? DEFAULT_TRUST_POLICY_LIMIT;
     validateTrustPolicySizeLimit(limit, scope);
-    validateProviderAccount(provider, scope);
     const principal = withPath(scope, () => new GitLabJobsPrincipal({ provider, subjects, audience, claimConditions }));
+    validateProviderAccount(provider, scope);
 
     // iam.Role compares maxSessionDuration with its limits even when it is a deploy-time value (and then
     // rejects the number that encodes the token), so such a value goes to the resource directly.
