@@ -1,6 +1,6 @@
 import { Fn, aws_iam as iam } from 'aws-cdk-lib';
 import { GitLabClaimConditions } from './claim-conditions';
-import { constrainsClaims, EVALUATED_CLAIMS } from './private/claim-values';
+import { EVALUATED_CLAIMS } from './private/claim-values';
 import { fail, show } from './private/errors';
 import { validateAudience } from './private/rules/iam-limits';
 import { holdsNoToken, isListToken, isLiteral } from './private/tokens';
@@ -119,15 +119,14 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
         `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`);
     }
     const prefix = provider.conditionKeyPrefix;
-    const conditioned = constrainsClaims(claimConditions, 'claimConditions')
-      || subjects.some((s) => constrainsClaims(s.claimConditions, `subject ${show(s.sub)}`));
-    if (prefix !== 'gitlab.com' && conditioned) {
+    const plan = planTrust(prefix, audience, subjects, claimConditions);
+    if (prefix !== 'gitlab.com' && plan.constrainsClaims) {
       fail(`claim conditions work only with the gitlab.com provider: STS sets gitlab.com:${EVALUATED_CLAIMS[0]} and the other claim keys ` +
         `for gitlab.com tokens alone, so on any other instance they would never match and no job could assume the role, got: ${show(prefix)}`);
     }
     this.provider = provider;
     this.audience = audience;
-    this._plan = planTrust(prefix, audience, subjects, claimConditions);
+    this._plan = plan;
     this.subjects = this._plan.statements.flatMap((s) => s.subjects);
     this._literalConditions = holdsNoToken(this._plan.statements.map((s) => s.conditions));
   }

@@ -84,3 +84,14 @@ test.each<[string, string, string]>([
 ])('%s is %j', (_name, actual, expected) => {
   expect(actual).toBe(expected);
 });
+
+test('GitLabDeploymentTier.of() takes a tier GitLab adds later, as a word of lowercase letters and "_"', () => {
+  expect(GitLabSubject.project('g/p', {
+    subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER),
+    subClaimDeploymentTier: GitLabDeploymentTier.of('pre_production'),
+  }).branch('main').sub).toBe('project_path:g/p:ref_type:branch:ref:main:deployment_tier:pre_production');
+  for (const value of ['', 'Production', 'prod*', 'a:b', '_x']) {
+    expect(() => GitLabDeploymentTier.of(value)).toThrow('a deployment tier is a word of lowercase letters and "_" (GitLab\'s tiers: production, ' +
+      `staging, testing, development, other), got: ${JSON.stringify(value)}`);
+  }
+});

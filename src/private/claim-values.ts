@@ -99,12 +99,3 @@ export function combineClaimValues(role: ClaimValues, subject: ClaimValues, what
   }
   return combined;
 }
-
-/**
- * Whether conditions constrain any claim: `{}`, or fields left undefined, constrain none and are fine on
- * any instance.
- * @param what where the conditions come from, for messages
- */
-export function constrainsClaims(conditions: GitLabClaimConditions | undefined, what: string): boolean {
-  return conditions !== undefined && claimValues(conditions, what).size > 0;
-}

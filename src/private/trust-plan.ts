@@ -26,6 +26,8 @@ export interface CoveredSubject {
 export interface TrustPlan {
   readonly statements: TrustStatement[];
   readonly covered: CoveredSubject[];
+  /** Whether any subject, covered ones included, needs a claim condition (the role's or its own). */
+  readonly constrainsClaims: boolean;
 }
 
 /** Code-unit order, independent of the locale. */
@@ -74,7 +76,8 @@ export function planTrust(
   const statements = [...groups.values()]
     .sort((a, b) => statementOrder(a.key, b.key, roleKey) || Number(a.isPattern) - Number(b.isPattern))
     .map((g) => ({ subjects: g.subjects, claims: g.claims, conditions: renderConditions(prefix, audience, g.subjects, g.isPattern, g.claims) }));
-  return { statements, covered };
+  // Judged on the conditions themselves: an empty set ({}) holds no condition and is fine anywhere.
+  return { statements, covered, constrainsClaims: [...entries.values()].some((e) => e.claims.size > 0) };
 }
 
 /** One distinct subject with the claim conditions it needs, and their canonical key. */
