@@ -126,7 +126,7 @@ project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/', '/rosetta/', 
 // reporter of the same run, which prints the closing line "security: N cases, 0 false allows, 0 false
 // denies", fails the run on a false verdict, and writes the line to test-reports/ for CI's closing lines.
 project.jest?.addReporter(new JestReporter('<rootDir>/test/security/support/security-reporter.js', {
-  suites: ['matrix', 'features', 'property'],
+  suites: ['matrix', 'features', 'property', 'explain'],
   outputFile: 'test-reports/security.txt',
 }));
 project.addTask('test:security', {

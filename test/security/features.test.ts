@@ -87,7 +87,7 @@ describe('claim conditions and sub layouts, judged', () => {
     // The roles are built inside each test, so that mutation testing attributes the library code to it.
     const { account } = accounts();
     const outcome = account.evaluate(c.role, gitLabClaims(issuer, job, NOW_S));
-    count(counts, c.expected, outcome.verdict);
+    count(counts, c.expected, outcome);
     expect(outcome.verdict).toBe(c.expected);
   });
 });

@@ -134,7 +134,7 @@ describe('attack matrix', () => {
     if (c.nbfAhead) claims.nbf = NOW_S + c.nbfAhead;
     const token = await issuer.sign(claims, c.signing);
     const outcome = await accountFor(c.account).assumeRoleWithWebIdentity(c.role, token, NOW);
-    count(counts, c.expected, outcome.verdict);
+    count(counts, c.expected, outcome);
     rows.push([c.name, c.expected, outcome.verdict, outcome.reason]);
     expect(outcome.verdict).toBe(c.expected);
   });

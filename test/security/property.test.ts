@@ -94,7 +94,7 @@ test(`${ROLES * JOBS_PER_ROLE} random jobs against ${ROLES} random roles: every 
         ? await account.assumeRoleWithWebIdentity('Role', await issuers[providerUrl].sign(claims), NOW)
         : account.evaluate('Role', claims);
       if (i % SIGNED_EVERY === 0) signed++;
-      count(counts, expected, outcome.verdict);
+      count(counts, expected, outcome);
       if (outcome.verdict !== expected) {
         ok = false;
         mismatches.push([JSON.stringify(setup.specs), String(claims.sub), job.iss, job.aud, expected, outcome.verdict]);

@@ -27,12 +27,26 @@ function run(suites: string[], ranFiles: string[], handed: Record<string, Partia
 
 test('adds up the suites that ran into one closing line', () => {
   expect(run(['matrix', 'property'], ['matrix.test.ts', 'property.test.ts'], { matrix: { cases: 49 }, property: { cases: 100000 } }))
-    .toEqual({ error: undefined, line: 'security: 100049 cases, 0 false allows, 0 false denies\n' });
+    .toEqual({ error: undefined, line: 'security: 100049 cases, 0 false allows, 0 false denies\nexplain: 0 cases, 0 disagreements with iam-simulate\n' });
+});
+
+test('adds up the cases the library\'s evaluator judged into the explain line', () => {
+  expect(run(['matrix', 'explain'], ['matrix.test.ts', 'explain.test.ts'], {
+    matrix: { cases: 49, explained: 45 }, explain: { explained: 20000 },
+  }).line).toBe('security: 49 cases, 0 false allows, 0 false denies\nexplain: 20045 cases, 0 disagreements with iam-simulate\n');
+});
+
+test('a disagreement with iam-simulate fails the run', () => {
+  expect(run(['explain'], ['explain.test.ts'], { explain: { explained: 10, disagreements: 2 } }).error)
+    .toBe('explain: 10 cases, 2 disagreements with iam-simulate');
 });
 
 test('a false verdict fails the run', () => {
   expect(run(['matrix'], ['matrix.test.ts'], { matrix: { cases: 49, falseAllows: 1 } }))
-    .toEqual({ error: 'security: 49 cases, 1 false allows, 0 false denies', line: 'security: 49 cases, 1 false allows, 0 false denies\n' });
+    .toEqual({
+      error: 'security: 49 cases, 1 false allows, 0 false denies',
+      line: 'security: 49 cases, 1 false allows, 0 false denies\nexplain: 0 cases, 0 disagreements with iam-simulate\n',
+    });
 });
 
 test('a suite that ran but handed over nothing fails the run', () => {

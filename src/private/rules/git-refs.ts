@@ -11,24 +11,27 @@ import { isLiteral } from '../tokens';
  */
 export function validateRefName(ref: string, what: string): void {
   if (!isLiteral(ref)) return;
-  const rule = (text: string) => fail(`${what} name ${text}, got: ${show(ref)}`);
-  if (ref.length === 0) rule('must not be empty');
-  if (ref === 'HEAD') rule('must not be "HEAD": GitLab refuses it as a branch or tag name');
-  if (/^refs\/(heads|remotes)\//.test(ref)) rule('must be the short name ("main", not "refs/heads/main"): GitLab refuses names starting with refs/heads/ or refs/remotes/');
   // Judge the name with each wildcard standing for one ordinary character.
-  const name = ref.replace(/\*/g, 'x');
+  const problem = refNameProblem(ref.replace(/\*/g, 'x'));
+  if (problem) fail(`${what} name ${problem}, got: ${show(ref)}`);
+  if (ref.includes('${')) fail(`${what} name must not contain "\${": IAM would read it as a policy variable, got: ${show(ref)}`);
+}
+
+/** The rule a branch or tag short name breaks, or undefined when GitLab accepts it. */
+export function refNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name === 'HEAD') return 'must not be "HEAD": GitLab refuses it as a branch or tag name';
+  if (/^refs\/(heads|remotes)\//.test(name)) return 'must be the short name ("main", not "refs/heads/main"): GitLab refuses names starting with refs/heads/ or refs/remotes/';
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f~^:?[\\]/.test(name)) {
-    rule('must not contain white space, control characters or any of ~ ^ : ? [ \\ (git-check-ref-format)');
-  }
-  if (name.includes('..')) rule('must not contain ".." (git-check-ref-format)');
-  if (name.includes('@{')) rule('must not contain "@{" (git-check-ref-format)');
-  if (name.startsWith('/') || name.endsWith('/')) rule('must not start or end with "/" (git-check-ref-format)');
-  if (name.includes('//')) rule('must not contain "//" (git-check-ref-format)');
-  if (name.endsWith('.')) rule('must not end with "." (git-check-ref-format)');
+  if (/[\x00-\x20\x7f~^:?[\\]/.test(name)) return 'must not contain white space, control characters or any of ~ ^ : ? [ \\ (git-check-ref-format)';
+  if (name.includes('..')) return 'must not contain ".." (git-check-ref-format)';
+  if (name.includes('@{')) return 'must not contain "@{" (git-check-ref-format)';
+  if (name.startsWith('/') || name.endsWith('/')) return 'must not start or end with "/" (git-check-ref-format)';
+  if (name.includes('//')) return 'must not contain "//" (git-check-ref-format)';
+  if (name.endsWith('.')) return 'must not end with "." (git-check-ref-format)';
   for (const component of name.split('/')) {
-    if (component.startsWith('.')) rule('must not have a component starting with "." (git-check-ref-format)');
-    if (component.endsWith('.lock')) rule('must not have a component ending in ".lock" (git-check-ref-format)');
+    if (component.startsWith('.')) return 'must not have a component starting with "." (git-check-ref-format)';
+    if (component.endsWith('.lock')) return 'must not have a component ending in ".lock" (git-check-ref-format)';
   }
-  if (ref.includes('${')) rule('must not contain "${": IAM would read it as a policy variable');
+  return undefined;
 }

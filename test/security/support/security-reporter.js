@@ -1,7 +1,9 @@
-// A jest reporter: adds up the verdict counts the security suites hand over (verdicts.ts) into one
-// closing line, "security: N cases, 0 false allows, 0 false denies", printed at the end of the run and
-// written to `outputFile` for CI's closing lines. It fails the run when a false verdict was counted, or
-// when a suite that ran handed over nothing. Runs without a security suite print nothing.
+// A jest reporter: adds up the verdict counts the security suites hand over (verdicts.ts) into two
+// closing lines, "security: N cases, 0 false allows, 0 false denies" and "explain: N cases, 0
+// disagreements with iam-simulate" (the library's own evaluator against the independent judge), printed
+// at the end of the run and written to `outputFile` for CI's closing lines. It fails the run when a false
+// verdict or a disagreement was counted, or when a suite that ran handed over nothing. Runs without a
+// security suite print nothing.
 const { mkdtempSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } = require('fs');
 const { tmpdir } = require('os');
 const { basename, dirname, join } = require('path');
@@ -28,17 +30,19 @@ class SecurityReporter {
     const recorded = readdirSync(this.folder).map((file) => file.replace(/\.json$/, ''));
     rmSync(this.folder, { recursive: true, force: true });
     if (ran.length === 0) return;
-    const total = { cases: 0, falseAllows: 0, falseDenies: 0 };
-    for (const counts of handed) for (const key of Object.keys(total)) total[key] += counts[key];
+    const total = { cases: 0, falseAllows: 0, falseDenies: 0, explained: 0, disagreements: 0 };
+    for (const counts of handed) for (const key of Object.keys(total)) total[key] += counts[key] ?? 0;
     const line = `security: ${total.cases} cases, ${total.falseAllows} false allows, ${total.falseDenies} false denies`;
-    process.stdout.write(`\n${line}\n`);
+    const explainLine = `explain: ${total.explained} cases, ${total.disagreements} disagreements with iam-simulate`;
+    process.stdout.write(`\n${line}\n${explainLine}\n`);
     if (this.outputFile) {
       mkdirSync(dirname(this.outputFile), { recursive: true });
-      writeFileSync(this.outputFile, `${line}\n`);
+      writeFileSync(this.outputFile, `${line}\n${explainLine}\n`);
     }
     const missing = ran.filter((name) => !recorded.includes(name));
     if (missing.length > 0) this.error = new Error(`security: no verdicts from ${missing.join(', ')} (did the suite fail before counting?)`);
     else if (total.falseAllows > 0 || total.falseDenies > 0) this.error = new Error(line);
+    else if (total.disagreements > 0) this.error = new Error(explainLine);
   }
 
   getLastError() {

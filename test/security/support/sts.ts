@@ -5,6 +5,8 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { GitLabClaims } from './issuer';
 import { judge, loadTrustPolicy, Verdict } from './judge';
+import { explainToken } from '../../../src/private/explain/explain';
+import { readTrustPolicy, TrustPolicy } from '../../../src/private/explain/policy';
 
 export const ACCOUNT = '111122223333';
 export const PARTITION = 'aws';
@@ -25,6 +27,19 @@ export interface Outcome {
   readonly verdict: Verdict;
   /** Why STS refused, or "allowed". */
   readonly reason: string;
+  /**
+   * The library's own explanation's decision for the same request (src/private/explain), for the
+   * differential count; undefined where the explanation cannot judge (a bad signature, a malformed token).
+   */
+  readonly explained?: string;
+}
+
+interface Role {
+  readonly arn: string;
+  /** The policy as iam-simulate reads it. */
+  readonly trust: ReturnType<typeof loadTrustPolicy>;
+  /** The policy as the library's explanation reads it. */
+  readonly policy: TrustPolicy;
 }
 
 type Template = { Resources: Record<string, { Type: string; Properties?: any }> };
@@ -60,11 +75,12 @@ export class EmulatedAccount {
       refs[id] = `arn:${PARTITION}:iam::${ACCOUNT}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
       providers.push({ arn: refs[id], url, clientIds: resource.Properties.ClientIdList ?? [] });
     }
-    const roles = new Map<string, { arn: string; trust: ReturnType<typeof loadTrustPolicy> }>();
+    const roles = new Map<string, Role>();
     for (const [id, resource] of Object.entries(template.Resources)) {
       if (resource.Type !== 'AWS::IAM::Role') continue;
       const name: string = resource.Properties.RoleName ?? id;
-      roles.set(name, { arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}`, trust: loadTrustPolicy(resolve(resource.Properties.AssumeRolePolicyDocument, refs)) });
+      const document = resolve(resource.Properties.AssumeRolePolicyDocument, refs);
+      roles.set(name, { arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}`, trust: loadTrustPolicy(document), policy: readTrustPolicy(document) });
     }
     return new EmulatedAccount(providers, roles, loopback);
   }
@@ -72,7 +88,7 @@ export class EmulatedAccount {
   private constructor(
     public readonly providers: readonly AccountProvider[],
     /** The roles by name (RoleName, else logical ID). */
-    private readonly roles: Map<string, { arn: string; trust: ReturnType<typeof loadTrustPolicy> }>,
+    private readonly roles: Map<string, Role>,
     private readonly loopback: Record<string, string>,
   ) {}
 
@@ -92,9 +108,13 @@ export class EmulatedAccount {
       const verified = await jwtVerify(token, keys, { algorithms: ['RS256'], issuer: provider.url, currentDate: now, clockTolerance: 0 });
       claims = verified.payload as GitLabClaims;
     } catch (e) {
-      return { verdict: 'deny', reason: `InvalidIdentityToken: ${(e as { code?: string }).code ?? (e as Error).message}` };
+      const code = (e as { code?: string }).code;
+      // The explanation does not verify signatures; it judges the lifetime, given the time.
+      const explained = code === 'ERR_JWT_EXPIRED' || code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+        ? this.explain(role, unverified, Math.floor(now.getTime() / 1000)) : undefined;
+      return { verdict: 'deny', reason: `InvalidIdentityToken: ${code ?? (e as Error).message}`, explained };
     }
-    return this.evaluate(role, claims);
+    return { ...this.evaluate(role, claims), explained: this.explain(role, claims, Math.floor(now.getTime() / 1000)) };
   }
 
   /**
@@ -102,13 +122,19 @@ export class EmulatedAccount {
    * trust policy, from the token's claims. The property test calls this directly for most cases.
    */
   public evaluate(role: string, claims: GitLabClaims): Outcome {
+    const explained = this.explain(role, claims);
     const provider = this.providers.find((p) => p.url === claims.iss);
-    if (!provider) return { verdict: 'deny', reason: `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${claims.iss}` };
-    if (!provider.clientIds.includes(String(claims.aud))) return { verdict: 'deny', reason: 'InvalidIdentityToken: Incorrect token audience' };
+    if (!provider) return { verdict: 'deny', reason: `InvalidIdentityToken: No OpenIDConnect provider found in your account for ${claims.iss}`, explained };
+    if (!provider.clientIds.includes(String(claims.aud))) return { verdict: 'deny', reason: 'InvalidIdentityToken: Incorrect token audience', explained };
     const target = this.roles.get(role);
     if (!target) throw new Error(`no role ${role}`);
     const verdict = judge(target.trust, provider.arn, target.arn, requestContext(provider, claims));
-    return { verdict, reason: verdict === 'allow' ? 'allowed' : 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity' };
+    return { verdict, reason: verdict === 'allow' ? 'allowed' : 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity', explained };
+  }
+
+  /** The library's explanation's decision, with the account's providers, from the claims (and the time). */
+  private explain(role: string, claims: GitLabClaims, now?: number): string {
+    return explainToken({ policy: this.roles.get(role)!.policy, claims, providers: this.providers, now }).decision;
   }
 
   /** The issuer's JWKS, found through its discovery document, as STS fetches it. */

@@ -1,0 +1,80 @@
+// The roles of a synthesized template that GitLab jobs can assume: every AWS::IAM::Role whose trust policy
+// allows sts:AssumeRoleWithWebIdentity, with the template's IAM OIDC providers and the providers its
+// policy names by ARN.
+import { cfnResolver, isObject, providerArnFor } from './cfn-values';
+import { KnownProvider } from './explain';
+import { readTrustPolicy, TrustPolicy, Unknown } from './policy';
+
+export interface TemplateRole {
+  /** The template file it came from. */
+  readonly file: string;
+  readonly logicalId: string;
+  /** The construct path (`aws:cdk:path` metadata), when the template records it. */
+  readonly path?: string;
+  readonly policy: TrustPolicy;
+  readonly providers: KnownProvider[];
+}
+
+interface Resource {
+  readonly Type?: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+const PROVIDER_TYPES: Record<string, { url: string; clientIds: string }> = {
+  'AWS::IAM::OIDCProvider': { url: 'Url', clientIds: 'ClientIdList' },
+  // aws-cdk-lib's OpenIdConnectProvider (a custom resource).
+  'Custom::AWSCDKOpenIdConnectProvider': { url: 'Url', clientIds: 'ClientIDList' },
+};
+
+/** The web-identity roles of a template. Throws when the text is not a CloudFormation template. */
+export function webIdentityRoles(template: unknown, file: string): TemplateRole[] {
+  if (!isObject(template) || !isObject(template.Resources)) {
+    throw new Error(`${file} is not a CloudFormation template: it has no Resources`);
+  }
+  const resources = template.Resources as Record<string, Resource>;
+  const known = new Map<string, string>();
+  const templateProviders: KnownProvider[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    const fields = PROVIDER_TYPES[resource.Type ?? ''];
+    const url = resource.Properties?.[fields?.url ?? ''];
+    if (!fields || typeof url !== 'string') continue;
+    const arn = providerArnFor(url);
+    for (const reference of [{ Ref: id }, { 'Fn::GetAtt': [id, 'Arn'] }, { 'Fn::GetAtt': `${id}.Arn` }]) known.set(JSON.stringify(reference), arn);
+    const clientIds = resource.Properties?.[fields.clientIds];
+    templateProviders.push({ url, arn, clientIds: Array.isArray(clientIds) && clientIds.every((c) => typeof c === 'string') ? clientIds : undefined });
+  }
+  const resolve = cfnResolver(known);
+  const roles: TemplateRole[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Role' || resource.Properties?.AssumeRolePolicyDocument === undefined) continue;
+    const policy = readTrustPolicy(resource.Properties.AssumeRolePolicyDocument, resolve);
+    if (!trustsWebIdentity(policy)) continue;
+    const path = resource.Metadata?.['aws:cdk:path'];
+    roles.push({ file, logicalId, path: typeof path === 'string' ? path : undefined, policy, providers: providersOf(policy, templateProviders) });
+  }
+  return roles;
+}
+
+/** Whether a statement of the policy allows the web-identity action to a federated principal. */
+export function trustsWebIdentity(policy: TrustPolicy): boolean {
+  return policy.statements.some((s) => s.effect === 'Allow' && s.principal !== '*' && s.principal?.Federated !== undefined &&
+    (s.action ?? []).some((a) => typeof a === 'string' && /^sts:(AssumeRoleWithWebIdentity|\*)$|^\*$/i.test(a)));
+}
+
+/**
+ * The providers a policy may be assumed through: the template's, and each provider the policy names by a
+ * literal ARN (`arn:aws:iam::111122223333:oidc-provider/gitlab.com`), whose client IDs are not known.
+ */
+export function providersOf(policy: TrustPolicy, templateProviders: readonly KnownProvider[] = []): KnownProvider[] {
+  const providers = [...templateProviders];
+  for (const statement of policy.statements) {
+    if (statement.principal === undefined || statement.principal === '*') continue;
+    for (const arn of statement.principal.Federated ?? []) {
+      if (arn instanceof Unknown || providers.some((p) => p.arn === arn)) continue;
+      const match = /^arn:[^:]+:iam::[^:]*:oidc-provider\/(.+)$/.exec(arn);
+      if (match) providers.unshift({ url: `https://${match[1]}`, arn });
+    }
+  }
+  return providers;
+}
