@@ -119,6 +119,9 @@ project.gitignore.exclude('.jsii.tabl.json');
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
+// `npx cdk-gitlab-oidc explain`: why a job's token is (not) allowed to assume a role.
+project.addBins({ 'cdk-gitlab-oidc': 'lib/cli/main.js' });
+
 project.eslint?.addLintPattern('example');
 project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
 

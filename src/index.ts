@@ -1,5 +1,6 @@
 export * from './ci-job';
 export * from './claim-conditions';
+export * from './explain';
 export * from './generated/web-identity-role-props';
 export * from './principal';
 export * from './provider';

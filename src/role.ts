@@ -1,9 +1,12 @@
 import { Annotations, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { GitLabCiJobOptions } from './ci-job';
+import { GitLabExplainOptions, GitLabTokenClaims, GitLabTrustExplanation } from './explain';
 import { GitLabJobsPrincipal } from './principal';
 import { renderCiJob } from './private/ci-job-yaml';
 import { fail, show, withPath } from './private/errors';
+import { explainToken } from './private/explain/explain';
+import { rolePolicy } from './private/explain/role-policy';
 import { longestProviderArnLength, trustPolicySize } from './private/policy-size';
 import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from './private/rules/aws';
 import { DEFAULT_TRUST_POLICY_LIMIT, MAX_TRUST_POLICY_LIMIT, validateTrustPolicySizeLimit } from './private/rules/iam-limits';
@@ -140,6 +143,27 @@ export class GitLabRunnerRole extends iam.Role {
     const onlyPlanned = policy.statementCount === this.jobsPrincipal._plan.statements.length && this.jobsPrincipal._literalConditions;
     const document = onlyPlanned ? policy.toJSON() : Stack.of(this).resolve(policy);
     return trustPolicySize(document, longestProviderArnLength(this.provider.oidcProviderArn, this.provider.conditionKeyPrefix));
+  }
+
+  /**
+   * Whether STS would let a job with these token claims assume this role, and why not: each statement
+   * of the trust policy (every statement, however it was added), each condition with the token's value
+   * beside the policy's, and the likely causes of a refusal. For tests ("this job may deploy, that one
+   * may not") and for finding out why a job is denied; `npx cdk-gitlab-oidc explain` does the same from
+   * the command line.
+   *
+   * STS's checks of the token come first: its `iss` must be the provider's URL, its `aud` one of the
+   * provider's client IDs (where they are literal) and, with `options.at`, its lifetime must cover that
+   * time. The signature is not checked. Values the policy takes at deployment make the verdict
+   * UNDETERMINED unless the literal ones decide it.
+   * @param claims the job's token claims: `GitLabTokenClaims.forJob()`, `fromJwt()` or `fromJson()`
+   * @param options when to judge the token's lifetime
+   */
+  public explain(claims: GitLabTokenClaims, options: GitLabExplainOptions = {}): GitLabTrustExplanation {
+    const { policy, provider } = rolePolicy(Stack.of(this), this.assumeRolePolicy!, this.provider);
+    const now = options.at === undefined ? undefined : Math.floor(options.at.getTime() / 1000);
+    const explanation = explainToken({ policy, claims: claims.claims, providers: [provider], now });
+    return GitLabTrustExplanation._create(this.node.path, explanation, claims);
   }
 
   /**

@@ -134,6 +134,21 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
   return causes;
 }
 
+/**
+ * How far the token's sub is from the nearest value a failed sub condition admits: the number of
+ * components that differ (a value in another layout counts as every component differing).
+ */
+export function subDistance(expected: readonly string[], actual: string, like: boolean): number {
+  const token = subParts(actual);
+  if (!token) return 0;
+  const distances = expected.map((e) => {
+    const parts = subParts(e);
+    if (!parts || layoutOf(parts) !== layoutOf(token)) return token.length + 1;
+    return parts.filter((p, i) => !componentMatches(p.value, token[i].value, like)).length;
+  });
+  return Math.min(token.length + 1, ...distances);
+}
+
 function componentMatches(pattern: string, value: string, like: boolean): boolean {
   return like ? globMatch(pattern, value) : pattern === value;
 }

@@ -1,8 +1,8 @@
 // The explanation of one token against one role: STS's checks of the token, then every statement of the
 // trust policy with each condition's verdict, the token's value beside the policy's, and the likely causes.
-import { conditionCauses, claimOf } from './causes';
-import { evaluateCondition } from './conditions';
-import { Decision, evaluateTrustPolicy, StatementOutcome, WEB_IDENTITY_ACTION } from './evaluate';
+import { claimOf, conditionCauses, subDistance } from './causes';
+import { evaluateCondition, isPatternOperator } from './conditions';
+import { Decision, Evaluation, evaluateTrustPolicy, StatementOutcome, WEB_IDENTITY_ACTION } from './evaluate';
 import { TrustPolicy, Unknown } from './policy';
 import { audiences, Claims, conditionKeyPrefix, lifetimeProblem, webIdentityContext } from './sts-request';
 
@@ -88,20 +88,9 @@ export function explainToken(input: ExplainInput): Explanation {
   const statements = evaluation.statements.map((s) => statementReport(s, issuer));
   const decision: Decision = tokenProblems.length > 0 ? 'denied' : evaluation.decision;
 
+  // STS stops at the first problem with the token; the policy's causes follow only where a provider took it.
   const causes = [...tokenProblems];
-  if (evaluation.explicitDeny) {
-    for (const s of statements.filter((r) => r.effect === 'Deny' && r.applies === true)) {
-      causes.push(`statement ${name(s)} denies this token explicitly (an explicit Deny wins over every Allow)`);
-    }
-  }
-  if (evaluation.decision === 'denied' && !evaluation.explicitDeny) {
-    const allows = statements.filter((s) => s.effect === 'Allow');
-    if (allows.length === 0) causes.push('the policy has no Allow statement');
-    for (const s of allows) causes.push(...s.notes, ...s.conditions.filter((c) => c.passes === false).flatMap((c) => c.causes));
-  }
-  if (evaluation.decision === 'undetermined') {
-    causes.push('the verdict depends on values the policy takes at deployment (parameters, imports) or on operators this explanation does not evaluate');
-  }
+  if (provider) causes.push(...policyCauses(evaluation, statements, claims));
   return {
     decision,
     tokenProblems,
@@ -110,6 +99,30 @@ export function explainToken(input: ExplainInput): Explanation {
     causes: [...new Set(causes)],
     admittedBy: decision === 'allowed' ? admittedBy(evaluation.statements, claims) : undefined,
   };
+}
+
+/** Why the policy refuses the token: an applying Deny, or the failures of the Allow statements nearest to admitting it. */
+function policyCauses(evaluation: Evaluation, statements: StatementReport[], claims: Claims): string[] {
+  if (evaluation.explicitDeny) {
+    return statements.filter((r) => r.effect === 'Deny' && r.applies === true)
+      .map((s) => `statement ${name(s)} denies this token explicitly (an explicit Deny wins over every Allow)`);
+  }
+  if (evaluation.decision === 'undetermined') {
+    return ['the verdict depends on values the policy takes at deployment (parameters, imports) or on operators this explanation does not evaluate'];
+  }
+  if (evaluation.decision !== 'denied') return [];
+  const allows = statements.filter((s) => s.effect === 'Allow');
+  if (allows.length === 0) return ['the policy has no Allow statement'];
+  // The statements nearest to admitting the token: fewest failed conditions, then the nearest sub.
+  const distance = (s: StatementReport) => {
+    const failed = s.conditions.filter((c) => c.passes === false);
+    const sub = failed.find((c) => claimOf(c.key) === 'sub');
+    const subMiss = sub ? subDistance(sub.expected, String(claims.sub ?? ''), isPatternOperator(sub.operator)) : 0;
+    return (s.notes.length + failed.length) * 100 + subMiss;
+  };
+  const nearest = Math.min(...allows.map(distance));
+  return allows.filter((s) => distance(s) === nearest)
+    .flatMap((s) => [...s.notes, ...s.conditions.filter((c) => c.passes === false).flatMap((c) => c.causes)]);
 }
 
 function statementReport(outcome: StatementOutcome, issuer: string): StatementReport {

@@ -9,7 +9,7 @@ export interface TemplateRole {
   /** The template file it came from. */
   readonly file: string;
   readonly logicalId: string;
-  /** The construct path (`aws:cdk:path` metadata), when the template records it. */
+  /** The role's construct path (`aws:cdk:path` metadata, without its `/Resource`), when the template records it. */
   readonly path?: string;
   readonly policy: TrustPolicy;
   readonly providers: KnownProvider[];
@@ -51,7 +51,7 @@ export function webIdentityRoles(template: unknown, file: string): TemplateRole[
     const policy = readTrustPolicy(resource.Properties.AssumeRolePolicyDocument, resolve);
     if (!trustsWebIdentity(policy)) continue;
     const path = resource.Metadata?.['aws:cdk:path'];
-    roles.push({ file, logicalId, path: typeof path === 'string' ? path : undefined, policy, providers: providersOf(policy, templateProviders) });
+    roles.push({ file, logicalId, path: typeof path === 'string' ? path.replace(/\/Resource$/, '') : undefined, policy, providers: providersOf(policy, templateProviders) });
   }
   return roles;
 }

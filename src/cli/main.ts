@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The `cdk-gitlab-oidc` command shipped in the package (package.json "bin").
+import { runExplain } from './explain-command';
+
+const USAGE = `Usage: cdk-gitlab-oidc <command>
+
+Commands:
+  explain   why a GitLab job's ID token is (not) allowed to assume a role
+
+Run 'cdk-gitlab-oidc explain --help' for its options.
+`;
+
+const [command, ...rest] = process.argv.slice(2);
+const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), env: process.env };
+if (command === 'explain') {
+  process.exitCode = runExplain(rest, io);
+} else if (command === '--help' || command === '-h') {
+  io.stdout(USAGE);
+} else if (command === undefined) {
+  io.stderr(USAGE);
+  process.exitCode = 2;
+} else {
+  io.stderr(`cdk-gitlab-oidc: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,98 @@
+// Where the explain command gets a job's claims from: a JWT (flag, file or environment variable, decoded
+// and never verified or printed), decoded claims as JSON, or a CloudTrail AssumeRoleWithWebIdentity event.
+import { readFileSync } from 'fs';
+import { UsageError } from './usage-error';
+import { decodeJwtClaims } from '../private/explain/jwt';
+
+/** The environment variable read when no token or claims are given: the job's default id_tokens name. */
+export const TOKEN_VARIABLE = 'GITLAB_OIDC_TOKEN';
+
+export interface ClaimsSource {
+  readonly token?: string;
+  readonly tokenFile?: string;
+  readonly claims?: string;
+  readonly claimsFile?: string;
+  readonly cloudTrailEvent?: string;
+}
+
+export interface ReadClaims {
+  readonly claims: Record<string, unknown>;
+  /** What the source could not tell, for the report. */
+  readonly notes: string[];
+}
+
+/** The claims of the one source given (or of $GITLAB_OIDC_TOKEN). */
+export function readClaims(source: ClaimsSource, env: NodeJS.ProcessEnv): ReadClaims {
+  const given = Object.entries(source).filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (given.length > 1) throw new UsageError(`give one of --token, --token-file, --claims, --claims-file, --cloudtrail-event, got: ${given.map(flagOf).join(', ')}`);
+  if (source.token !== undefined) return { claims: jwt(source.token, '--token'), notes: [] };
+  if (source.tokenFile !== undefined) return { claims: jwt(readText(source.tokenFile, '--token-file'), `--token-file ${source.tokenFile}`), notes: [] };
+  if (source.claims !== undefined) return { claims: claimsJson(source.claims, '--claims'), notes: [] };
+  if (source.claimsFile !== undefined) return { claims: claimsJson(readText(source.claimsFile, '--claims-file'), `--claims-file ${source.claimsFile}`), notes: [] };
+  if (source.cloudTrailEvent !== undefined) return cloudTrailClaims(readText(source.cloudTrailEvent, '--cloudtrail-event'), source.cloudTrailEvent);
+  const fromEnv = env[TOKEN_VARIABLE];
+  if (fromEnv) return { claims: jwt(fromEnv, `$${TOKEN_VARIABLE}`), notes: [] };
+  throw new UsageError(`no token: give --token, --token-file, --claims, --claims-file or --cloudtrail-event, or set ${TOKEN_VARIABLE}`);
+}
+
+function flagOf(field: string): string {
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace('cloud-trail', 'cloudtrail')}`;
+}
+
+function jwt(token: string, where: string): Record<string, unknown> {
+  try {
+    return decodeJwtClaims(token);
+  } catch (e) {
+    throw new UsageError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+function claimsJson(text: string, where: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${where}: the claims must be JSON, got: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: the claims must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+/** Reads a file, or fails with the file's name and the reason. */
+export function readText(file: string, flag: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/**
+ * The claims a CloudTrail AssumeRoleWithWebIdentity event records (CloudTrail userIdentity reference,
+ * "Values for AWS STS APIs with SAML and web identity federation"): for a WebIdentityUser, identityProvider
+ * is the provider, userName the user ID (sub), and principalId the provider, application ID (aud) and user
+ * ID joined with ":". A successful call also records subjectFromWebIdentityToken, audience and provider.
+ */
+function cloudTrailClaims(text: string, file: string): ReadClaims {
+  const event = claimsJson(text, `--cloudtrail-event ${file}`);
+  // A file may hold a lookup-events record ({"CloudTrailEvent": "<json>"}), or a log file's Records.
+  const record = typeof event.CloudTrailEvent === 'string' ? claimsJson(event.CloudTrailEvent, `--cloudtrail-event ${file}`)
+    : Array.isArray(event.Records) && event.Records.length === 1 ? event.Records[0] as Record<string, unknown> : event;
+  if (record.eventName !== 'AssumeRoleWithWebIdentity') {
+    throw new UsageError(`--cloudtrail-event ${file}: not an AssumeRoleWithWebIdentity event, got: ${JSON.stringify(record.eventName ?? null)}`);
+  }
+  const identity = (record.userIdentity ?? {}) as Record<string, unknown>;
+  const response = (record.responseElements ?? {}) as Record<string, unknown>;
+  const provider = String(response.provider ?? identity.identityProvider ?? '');
+  const sub = String(response.subjectFromWebIdentityToken ?? identity.userName ?? '');
+  if (!provider || !sub) throw new UsageError(`--cloudtrail-event ${file}: the event records no identity provider or user name`);
+  const host = /oidc-provider\/(.+)$/.exec(provider)?.[1] ?? provider.replace(/^https:\/\//, '');
+  const principalId = String(identity.principalId ?? '');
+  const aud = response.audience ?? (principalId.startsWith(`${provider}:`) && principalId.endsWith(`:${sub}`)
+    ? principalId.slice(provider.length + 1, principalId.length - sub.length - 1) : undefined);
+  const claims: Record<string, unknown> = { iss: `https://${host}`, sub };
+  if (aud !== undefined) claims.aud = aud;
+  const notes = ['a CloudTrail event records only the provider, the audience and the sub: conditions on other claims cannot be checked from it'];
+  if (record.errorCode) notes.push(`CloudTrail recorded ${String(record.errorCode)}${record.errorMessage ? `: ${String(record.errorMessage)}` : ''}`);
+  return { claims, notes };
+}

@@ -1,0 +1,24 @@
+// Reading a JWT's claims without verifying it: an explanation needs what the token says, not whether it
+// is genuine (STS checks that). No message ever repeats the token or any part of it.
+
+/** The claims of a compact JWS (header.payload.signature). Throws with a message that holds no part of the token. */
+export function decodeJwtClaims(token: string): Record<string, unknown> {
+  const parts = token.trim().split('.');
+  if (parts.length === 5) throw new Error('the token is an encrypted JWT (JWE), not a GitLab ID token: GitLab signs its ID tokens, it does not encrypt them');
+  if (parts.length !== 3) throw new Error(`the token is not a JWT: a JWT has three parts separated by ".", this has ${parts.length}`);
+  const header = decodePart(parts[0], 'header');
+  if (typeof header.alg !== 'string') throw new Error('the token is not a JWT: its header has no "alg"');
+  return decodePart(parts[1], 'payload');
+}
+
+function decodePart(part: string, what: string): Record<string, unknown> {
+  if (!/^[A-Za-z0-9_-]+$/.test(part)) throw new Error(`the token is not a JWT: its ${what} is not base64url`);
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  } catch {
+    throw new Error(`the token is not a JWT: its ${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`the token is not a JWT: its ${what} is not a JSON object`);
+  return value as Record<string, unknown>;
+}
