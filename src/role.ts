@@ -183,6 +183,7 @@ export class GitLabRunnerRole extends iam.Role {
       audience: this.audience,
       region: isLiteral(stack.region) ? stack.region : undefined,
       maxSessionSeconds: this.maxSessionSeconds,
+      expects: { issuer: this.provider.issuerUrl, subjects: this.subjects.map((s) => s.sub), path: this.node.path },
     }, options, this);
   }
 

@@ -66,8 +66,9 @@ describe('gitLabCiJob', () => {
       expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
       expect.stringMatching(/^\(umask 077 && mkdir -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}" && printf '%s' "\$GITLAB_OIDC_TOKEN" > /),
       'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
+      expect.stringMatching(/^cdk_gitlab_oidc_explain\(\) \{ .* \}$/),
       'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
-      expect.stringMatching(/^aws sts get-caller-identity \|\| \{ echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
+      expect.stringMatching(/^aws sts get-caller-identity \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
     expect(job.after_script).toEqual(['rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"']);
@@ -79,7 +80,7 @@ describe('gitLabCiJob', () => {
     expect(job.id_tokens).toEqual({ ID_TOKEN: { aud: 'sts.amazonaws.com' } });
     const exchange = job.before_script.find((line: string) => line.includes('assume-role-with-web-identity'));
     expect(exchange).toMatch(/^AWS_OIDC_CREDENTIALS="\$\(aws sts assume-role-with-web-identity --role-arn "\$AWS_ROLE_ARN" --role-session-name "\$AWS_ROLE_SESSION_NAME" --web-identity-token "file:\/\/\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token" --duration-seconds 7200 /);
-    expect(exchange).toMatch(/\)" \|\| \{ echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}$/);
+    expect(exchange).toMatch(/\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}$/);
     // The token never reaches a command line (other users can read those) and its file goes right after the exchange.
     expect(job.before_script.join('\n')).not.toContain('--web-identity-token "$ID_TOKEN"');
     expect(job.before_script[job.before_script.indexOf(exchange) + 1]).toBe('rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"');
@@ -317,8 +318,19 @@ describe('the before_script, exactly', () => {
       '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token") || { echo "cdk-gitlab-oidc: cannot write the ID token to a private file; ' +
       'the job stops before its script" >&2; exit 1; }',
     'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
+    // Prints the token's non-secret claims, what the role expects, and the explain command (test/job proves it runs).
+    `cdk_gitlab_oidc_explain() { ${[
+      "_oidc_p=$(cut -d. -f2 < \"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token\" | tr '_-' '/+')",
+      'case $((${#_oidc_p} % 4)) in 2) _oidc_p="$_oidc_p==";; 3) _oidc_p="$_oidc_p=";; esac',
+      "_oidc_c=$(printf '%s' \"$_oidc_p\" | base64 -d 2>/dev/null | tr -d '\\n\\r'); _oidc_j=''",
+      "for _oidc_k in iss aud sub ref_type ref ref_protected project_path; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
+      "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
+      "printf '%s\\n' 'cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud https://gitlab.com, sub project_path:mygroup/myproject:ref_type:branch:ref:main' >&2",
+      "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
+      "printf '%s%s%s\\n' 'cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role '\\''Stack/Role'\\'' --claims '\\''{' \"$_oidc_q\" '}'\\''' >&2",
+    ].join('; ')}; }`,
   ];
-  const NOT_EXCHANGED = '{ echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
+  const NOT_EXCHANGED = '{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
     '$AWS_ROLE_ARN (the AWS error is above); the job stops before its script" >&2; exit 1; }';
 
   test('with the token file', () => {

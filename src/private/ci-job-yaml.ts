@@ -5,7 +5,7 @@ import { unescapableTokens } from './deploy-time';
 import { fail, show } from './errors';
 import { DEFAULT_SESSION_SECONDS, validateRegion } from './rules/aws';
 import { validateJobName, validateTokenVariable } from './rules/gitlab-ci';
-import { isLiteralNumber, numberText } from './tokens';
+import { isLiteral, isLiteralNumber, numberText } from './tokens';
 import { yamlProblem, yamlString } from './yaml';
 
 /** What the role contributes to its job. */
@@ -14,6 +14,14 @@ export interface CiJobRole {
   readonly audience: string;
   readonly region?: string;
   readonly maxSessionSeconds: number;
+  /** What the role's trust policy expects, printed beside the token's claims when the exchange fails. */
+  readonly expects: {
+    readonly issuer: string;
+    /** The subjects' sub values (patterns included); a deploy-time one is shown as such. */
+    readonly subjects: readonly string[];
+    /** The role's construct path, for the explain command. */
+    readonly path: string;
+  };
 }
 
 // The job's private folder for the ID token: known to after_script, which runs in a shell of its own,
@@ -91,7 +99,8 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
   ];
   const token = `$${tokenVariable}`;
   const stop = (what: string) => `{ echo "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
-  const exchangeFailed = stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN (the AWS error is above)`);
+  const exchangeFailed = `{ ${EXPLAIN_FUNCTION}; ${stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN ` +
+    '(the AWS error is above)').slice(2)}`;
   const setup = [
     // The role's credentials and no others: AWS clients read environment keys, profiles and container
     // credentials before a web identity, and fall back to them (or to instance metadata) after one fails.
@@ -100,6 +109,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
       'with the role\'s audience as aud (a job that sets its own id_tokens must keep it)')}`,
     `(umask 077 && mkdir -- ${TOKEN_DIR} && printf '%s' "${token}" > ${TOKEN_FILE}) || ${stop('cannot write the ID token to a private file')}`,
     `trap 'rm -rf -- ${TOKEN_DIR}' EXIT`,
+    `${EXPLAIN_FUNCTION}() { ${diagnostics(role)}; }`,
     ...(cli
       ? [
         'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
@@ -135,4 +145,34 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     ...list([`rm -rf -- ${TOKEN_DIR}`]),
     '',
   ].join('\n');
+}
+
+// The token's non-secret claims, printed when the exchange fails, with tools every image has: a POSIX
+// shell, cut, tr, sed and base64. The payload (base64url, unpadded) is decoded; each claim's JSON value is
+// copied as it stands, so escapes stay escapes and the line is valid JSON. Never the token, never its
+// signature, nothing personal (no user_* claims). A token that does not decode prints no claims.
+const EXPLAIN_FUNCTION = 'cdk_gitlab_oidc_explain';
+const SHOWN_CLAIMS = ['iss', 'aud', 'sub', 'ref_type', 'ref', 'ref_protected', 'project_path'];
+
+function diagnostics(role: CiJobRole): string {
+  const expected = role.expects.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)');
+  const command = `cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role ${shellQuote(role.expects.path)} --claims '{`;
+  return [
+    // The payload, base64url to base64, padded.
+    `_oidc_p=$(cut -d. -f2 < ${TOKEN_FILE} | tr '_-' '/+')`,
+    'case $((${#_oidc_p} % 4)) in 2) _oidc_p="$_oidc_p==";; 3) _oidc_p="$_oidc_p=";; esac',
+    "_oidc_c=$(printf '%s' \"$_oidc_p\" | base64 -d 2>/dev/null | tr -d '\\n\\r'); _oidc_j=''",
+    // Each claim's JSON value: a string with its escapes, a list, or a bare number or boolean.
+    'for _oidc_k in ' + SHOWN_CLAIMS.join(' ') + "; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
+    "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
+    `printf '%s\\n' ${shellQuote(`cdk-gitlab-oidc: the role expects iss ${role.expects.issuer}, aud ${role.audience}, sub ${expected.join(' or ')}`)} >&2`,
+    // The claims as one shell word for the command: each ' written as '\''.
+    "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
+    `printf '%s%s%s\\n' ${shellQuote(command)} "$_oidc_q" ${shellQuote("}'")} >&2`,
+  ].join('; ');
+}
+
+/** A shell word that stands for the text exactly: single-quoted, each quote written as '\''. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -3,6 +3,10 @@
 // loopback endpoint that verifies the ID token and judges the role's trust policy. The runner has AWS
 // credentials of its own throughout (static keys and a container credentials endpoint), which no job
 // may ever use.
+import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
@@ -10,6 +14,7 @@ import { runJob } from './run-job';
 import { GitLabCiCredentials, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
 import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
+import { builtCommand } from '../support/built-command';
 import { resolvedJob } from '../support/gitlab-ci';
 
 const ROLE_NAME = 'gitlab-deploy';
@@ -24,7 +29,8 @@ let stack: Stack;
 
 beforeAll(async () => {
   issuer = await FixtureIssuer.start('https://gitlab.com');
-  stack = new Stack(new App(), 'Stack', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+  // Path metadata, as `cdk synth` writes it: the explain command finds roles by construct path.
+  stack = new Stack(new App({ context: { 'aws:cdk:enable-path-metadata': true } }), 'Stack', { env: { account: ACCOUNT, region: 'eu-west-1' } });
   role = new GitLabRunnerRole(stack, 'Role', {
     provider: new GitLabOidcProvider(stack, 'GitLab'),
     roleName: ROLE_NAME,
@@ -68,6 +74,18 @@ async function deploy(credentials: GitLabCiCredentials, idToken: string | undefi
   return { run, calls: sts.calls.slice(before) };
 }
 
+/** Runs a printed `npx cdk-gitlab-oidc explain ...` line in a shell, with the built command, beside the synthesized app. */
+function explainAsPrinted(command: string) {
+  const app = mkdtempSync(join(tmpdir(), 'explain-app-'));
+  mkdirSync(join(app, 'cdk.out'));
+  const assembly = (stack.node.root as App).synth();
+  writeFileSync(join(app, 'cdk.out', 'Stack.template.json'), JSON.stringify(assembly.getStackByName('Stack').template));
+  const bin = mkdtempSync(join(tmpdir(), 'explain-bin-'));
+  // `npx` stands for the installed package's command.
+  writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift\nexec "${process.execPath}" "${builtCommand()}" "$@"\n`, { mode: 0o755 });
+  return spawnSync('/bin/sh', ['-c', command], { cwd: app, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` }, timeout: 30_000 });
+}
+
 const MODES: [string, GitLabCiCredentials][] = [
   ['token file', GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE],
   ['assume-role CLI', GitLabCiCredentials.ASSUME_ROLE_CLI],
@@ -101,6 +119,37 @@ describe.each(MODES)('the generated job (%s) with real clients', (_mode, credent
     expect(calls.filter((c) => c.status === 200)).toEqual([]);
     expect(calls.map((c) => c.action)).toContain('AssumeRoleWithWebIdentity');
     expect(run.filesHoldingSecret).toEqual([]);
+  });
+
+  test('a refused job prints the token\'s non-secret claims, what the role expects, and a command that explains the refusal', async () => {
+    const idToken = await token({ projectPath: 'mygroup/MyProject' });
+    const { run } = await deploy(credentials, idToken);
+    expect(run.exitCode).not.toBe(0);
+    // The lines the job printed (gitlab-ci-local also echoes each command, with its text unexpanded).
+    const claims = /> cdk-gitlab-oidc: the token's claims: (\{"iss".*\})$/m.exec(run.output)?.[1];
+    expect(JSON.parse(claims!)).toEqual({
+      iss: 'https://gitlab.com',
+      aud: 'https://gitlab.com',
+      sub: 'project_path:mygroup/MyProject:ref_type:branch:ref:main',
+      ref_type: 'branch',
+      ref: 'main',
+      ref_protected: 'true',
+      project_path: 'mygroup/MyProject',
+    });
+    expect(run.output).toContain('cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud https://gitlab.com, ' +
+      'sub project_path:mygroup/myproject:ref_type:branch:ref:main');
+    // Nothing personal, never the token.
+    expect(run.output).not.toMatch(/user_(email|login|id)|alice@example/);
+    expect(run.output).not.toContain(idToken.split('.')[2]);
+    // The printed command, run as printed where the app is synthesized, names the cause.
+    const command = /> cdk-gitlab-oidc: to see why, run where the app is synthesized: (npx cdk-gitlab-oidc explain .* --claims '\{"iss".*)$/m
+      .exec(run.output)?.[1];
+    expect(command).toBe(`npx cdk-gitlab-oidc explain --role 'Stack/Role' --claims '${claims}'`);
+    const explained = explainAsPrinted(command!);
+    expect(explained.stderr).toBe('');
+    expect(explained.status).toBe(1);
+    expect(explained.stdout).toContain('Stack/Role: DENIED');
+    expect(explained.stdout).toContain('the values differ only in case');
   });
 
   test('a missing token stops the job and names the variable and the id_tokens entry it needs', async () => {
