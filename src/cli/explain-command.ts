@@ -2,6 +2,7 @@
 // role explained admits the token, 1 when one refuses it (or cannot be decided before deployment), 2 on
 // bad input.
 import { existsSync } from 'fs';
+import { resolve } from 'path';
 import { parseArgs } from 'util';
 import { rolesOfAssembly, roleOfPolicyFile } from './policy-sources';
 import { readClaims, TOKEN_VARIABLE } from './token-sources';
@@ -40,10 +41,13 @@ Examples:
   aws iam get-role --role-name deploy > role.json && npx cdk-gitlab-oidc explain --policy-file role.json --cloudtrail-event event.json
 `;
 
+/** What the command reads and writes besides its arguments. */
 export interface CommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: NodeJS.ProcessEnv;
+  /** The folder file arguments are relative to. */
+  readonly cwd: string;
 }
 
 /** Runs `explain` with its arguments; returns the exit code. */
@@ -89,15 +93,15 @@ function explain(args: string[], io: CommandIo): number {
   const text = (name: string) => values[name] as string | undefined;
   const { claims, notes } = readClaims({
     token: text('token'), tokenFile: text('token-file'), claims: text('claims'), claimsFile: text('claims-file'), cloudTrailEvent: text('cloudtrail-event'),
-  }, io.env);
+  }, io.env, io.cwd);
   if (text('policy-file') !== undefined && (text('app') !== undefined || text('role') !== undefined)) {
     throw new UsageError('give --policy-file, or --app with --role, not both');
   }
   const app = text('app') ?? 'cdk.out';
-  if (text('policy-file') === undefined && text('app') === undefined && !existsSync(app)) {
+  if (text('policy-file') === undefined && text('app') === undefined && !existsSync(resolve(io.cwd, app))) {
     throw new UsageError('no policy: there is no cdk.out here; run cdk synth, or give --app or --policy-file');
   }
-  const roles = text('policy-file') !== undefined ? [roleOfPolicyFile(text('policy-file')!)] : rolesOfAssembly(app, text('role'));
+  const roles = text('policy-file') !== undefined ? [roleOfPolicyFile(io.cwd, text('policy-file')!)] : rolesOfAssembly(io.cwd, app, text('role'));
   const at = text('at') === undefined ? new Date() : new Date(text('at')!);
   if (Number.isNaN(at.getTime())) throw new UsageError(`--at must be an ISO 8601 time, got: ${text('at')}`);
   const now = Math.floor(at.getTime() / 1000);

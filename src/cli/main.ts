@@ -11,7 +11,7 @@ Run 'cdk-gitlab-oidc explain --help' for its options.
 `;
 
 const [command, ...rest] = process.argv.slice(2);
-const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), env: process.env };
+const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), env: process.env, cwd: process.cwd() };
 if (command === 'explain') {
   process.exitCode = runExplain(rest, io);
 } else if (command === '--help' || command === '-h') {

@@ -1,7 +1,7 @@
 // Where the explain command gets trust policies from: the GitLab roles of a synthesized cloud assembly
 // (cdk.out), or one policy file (a policy document, or what `aws iam get-role` prints).
 import { readdirSync, statSync } from 'fs';
-import { join, relative } from 'path';
+import { join, relative, resolve } from 'path';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { KnownProvider } from '../private/explain/explain';
@@ -16,11 +16,12 @@ export interface ExplainedRole {
 }
 
 /** The web-identity roles of every template in a cloud assembly, or the one `role` names (construct path or logical ID). */
-export function rolesOfAssembly(dir: string, role: string | undefined): ExplainedRole[] {
-  const files = templateFiles(dir, '--app');
+export function rolesOfAssembly(cwd: string, dir: string, role: string | undefined): ExplainedRole[] {
+  const root = resolve(cwd, dir);
+  const files = templateFiles(root, dir);
   if (files.length === 0) throw new UsageError(`--app: no *.template.json in ${dir}: run cdk synth first, or give --policy-file`);
   const roles = files.flatMap((file) => {
-    const text = readText(file, '--app');
+    const text = readText(cwd, file, '--app');
     let template: unknown;
     try {
       template = JSON.parse(text);
@@ -28,7 +29,7 @@ export function rolesOfAssembly(dir: string, role: string | undefined): Explaine
       throw new UsageError(`--app: ${file} is not JSON: ${(e as Error).message}`);
     }
     try {
-      return webIdentityRoles(template, relative(dir, file));
+      return webIdentityRoles(template, relative(root, file));
     } catch (e) {
       throw new UsageError(`--app: ${(e as Error).message}`);
     }
@@ -43,8 +44,8 @@ export function rolesOfAssembly(dir: string, role: string | undefined): Explaine
 }
 
 /** The role of a policy file: a policy document, or `aws iam get-role` output ({"Role": {...}}). */
-export function roleOfPolicyFile(file: string): ExplainedRole {
-  const text = readText(file, '--policy-file');
+export function roleOfPolicyFile(cwd: string, file: string): ExplainedRole {
+  const text = readText(cwd, file, '--policy-file');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -63,17 +64,18 @@ export function roleOfPolicyFile(file: string): ExplainedRole {
   return { name: typeof role?.Arn === 'string' ? role.Arn : file, policy, providers: providersOf(policy) };
 }
 
-function templateFiles(dir: string, flag: string): string[] {
+/** The templates of an assembly folder and its nested assemblies; `shown` is the folder as the user named it. */
+function templateFiles(dir: string, shown: string): string[] {
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch (e) {
-    throw new UsageError(`${flag}: cannot read ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`--app: cannot read ${shown}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return entries.sort().flatMap((entry) => {
     const path = join(dir, entry);
     // Stages synthesize into nested assemblies (assembly-<stage>/).
-    if (statSync(path).isDirectory()) return entry.startsWith('assembly-') ? templateFiles(path, flag) : [];
+    if (statSync(path).isDirectory()) return entry.startsWith('assembly-') ? templateFiles(path, join(shown, entry)) : [];
     return entry.endsWith('.template.json') ? [path] : [];
   });
 }

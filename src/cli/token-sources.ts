@@ -1,6 +1,7 @@
 // Where the explain command gets a job's claims from: a JWT (flag, file or environment variable, decoded
 // and never verified or printed), decoded claims as JSON, or a CloudTrail AssumeRoleWithWebIdentity event.
 import { readFileSync } from 'fs';
+import { resolve } from 'path';
 import { UsageError } from './usage-error';
 import { decodeJwtClaims } from '../private/explain/jwt';
 
@@ -21,15 +22,15 @@ export interface ReadClaims {
   readonly notes: string[];
 }
 
-/** The claims of the one source given (or of $GITLAB_OIDC_TOKEN). */
-export function readClaims(source: ClaimsSource, env: NodeJS.ProcessEnv): ReadClaims {
+/** The claims of the one source given (or of $GITLAB_OIDC_TOKEN); files are read relative to `cwd`. */
+export function readClaims(source: ClaimsSource, env: NodeJS.ProcessEnv, cwd: string): ReadClaims {
   const given = Object.entries(source).filter(([, v]) => v !== undefined).map(([k]) => k);
   if (given.length > 1) throw new UsageError(`give one of --token, --token-file, --claims, --claims-file, --cloudtrail-event, got: ${given.map(flagOf).join(', ')}`);
   if (source.token !== undefined) return { claims: jwt(source.token, '--token'), notes: [] };
-  if (source.tokenFile !== undefined) return { claims: jwt(readText(source.tokenFile, '--token-file'), `--token-file ${source.tokenFile}`), notes: [] };
+  if (source.tokenFile !== undefined) return { claims: jwt(readText(cwd, source.tokenFile, '--token-file'), `--token-file ${source.tokenFile}`), notes: [] };
   if (source.claims !== undefined) return { claims: claimsJson(source.claims, '--claims'), notes: [] };
-  if (source.claimsFile !== undefined) return { claims: claimsJson(readText(source.claimsFile, '--claims-file'), `--claims-file ${source.claimsFile}`), notes: [] };
-  if (source.cloudTrailEvent !== undefined) return cloudTrailClaims(readText(source.cloudTrailEvent, '--cloudtrail-event'), source.cloudTrailEvent);
+  if (source.claimsFile !== undefined) return { claims: claimsJson(readText(cwd, source.claimsFile, '--claims-file'), `--claims-file ${source.claimsFile}`), notes: [] };
+  if (source.cloudTrailEvent !== undefined) return cloudTrailClaims(readText(cwd, source.cloudTrailEvent, '--cloudtrail-event'), source.cloudTrailEvent);
   const fromEnv = env[TOKEN_VARIABLE];
   if (fromEnv) return { claims: jwt(fromEnv, `$${TOKEN_VARIABLE}`), notes: [] };
   throw new UsageError(`no token: give --token, --token-file, --claims, --claims-file or --cloudtrail-event, or set ${TOKEN_VARIABLE}`);
@@ -58,10 +59,10 @@ function claimsJson(text: string, where: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Reads a file, or fails with the file's name and the reason. */
-export function readText(file: string, flag: string): string {
+/** Reads a file (relative to `cwd`), or fails with the file's name as given and the reason. */
+export function readText(cwd: string, file: string, flag: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(resolve(cwd, file), 'utf8');
   } catch (e) {
     throw new UsageError(`${flag}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

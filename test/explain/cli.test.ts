@@ -6,6 +6,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { runExplain } from '../../src/cli/explain-command';
 import { builtCommand } from '../support/built-command';
 
 const ALLOWED_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
@@ -55,11 +56,19 @@ beforeAll(() => {
   }));
 });
 
+/**
+ * Runs the command twice: the built script as a user runs it, and the source in this process (so that
+ * coverage and mutation testing see it). Both must answer alike; the built one's answer is returned.
+ */
 function explain(args: string[], env: Record<string, string> = {}) {
   const run = spawnSync(process.execPath, [builtCommand(), 'explain', ...args], {
     cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH!, ...env }, timeout: 30_000,
   });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  const built = { status: run.status, stdout: run.stdout, stderr: run.stderr };
+  const source = { status: 0, stdout: '', stderr: '' };
+  source.status = runExplain(args, { stdout: (t) => source.stdout += t, stderr: (t) => source.stderr += t, env, cwd: dir });
+  expect(source).toEqual(built);
+  return built;
 }
 
 test('--help prints the usage with examples, and exits 0', () => {
@@ -131,4 +140,15 @@ test.each<[string, string[], RegExp]>([
   expect(run.stderr).toMatch(message);
   expect(run.stderr).toContain('Run \'cdk-gitlab-oidc explain --help\' for usage.');
   expect(run.stderr).not.toContain(SIGNATURE);
+});
+
+test.each<[string, string[], number, RegExp, RegExp]>([
+  ['no command', [], 2, /^$/, /^Usage: cdk-gitlab-oidc <command>/],
+  ['--help', ['--help'], 0, /^Usage: cdk-gitlab-oidc <command>\n\nCommands:\n {2}explain {3}why a GitLab job's ID token/, /^$/],
+  ['an unknown command', ['explian'], 2, /^$/, /^cdk-gitlab-oidc: unknown command "explian"\nUsage:/],
+])('the command itself: %s', (_case, args, status, stdout, stderr) => {
+  const run = spawnSync(process.execPath, [builtCommand(), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  expect(run.status).toBe(status);
+  expect(run.stdout).toMatch(stdout);
+  expect(run.stderr).toMatch(stderr);
 });
