@@ -4,6 +4,7 @@ import { decodeJwtClaims } from './private/explain/jwt';
 import { renderJson, renderText } from './private/explain/render';
 import { refNameProblem } from './private/rules/git-refs';
 import { gitLabPathProblem } from './private/rules/gitlab-paths';
+import { holdsNoToken } from './private/tokens';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
 
 /**
@@ -98,6 +99,11 @@ export class GitLabTokenClaims {
    * @param options the project, ref and audience of the job
    */
   public static forJob(options: GitLabJobTokenOptions): GitLabTokenClaims {
+    const values: [string, unknown][] = [
+      ['projectPath', options.projectPath], ['projectId', options.projectId], ['branch', options.branch], ['tag', options.tag],
+      ['deploymentTier', options.deploymentTier?.value], ['issuer', options.issuer], ['audience', options.audience], ['claims', options.claims],
+    ];
+    for (const [name, value] of values) requireLiteral(value, name);
     const pathProblem = gitLabPathProblem(options.projectPath, 'project');
     if (pathProblem) fail(`projectPath ${pathProblem}, got: ${show(options.projectPath)}`);
     if (options.branch !== undefined && options.tag !== undefined) {
@@ -136,6 +142,7 @@ export class GitLabTokenClaims {
    * @param token the JWT, as the job's `id_tokens` variable holds it
    */
   public static fromJwt(token: string): GitLabTokenClaims {
+    requireLiteral(token, 'token');
     return new GitLabTokenClaims(decodeJwtClaims(token));
   }
 
@@ -144,6 +151,7 @@ export class GitLabTokenClaims {
    * @param json the claims as JSON text
    */
   public static fromJson(json: string): GitLabTokenClaims {
+    requireLiteral(json, 'json');
     let claims: unknown;
     try {
       claims = JSON.parse(json);
@@ -163,6 +171,11 @@ export class GitLabTokenClaims {
   public get sub(): string | undefined {
     return typeof this.claims.sub === 'string' ? this.claims.sub : undefined;
   }
+}
+
+/** Claims are one job's concrete values: a deploy-time value would be compared as its token text. */
+function requireLiteral(value: unknown, name: string): void {
+  if (!holdsNoToken(value)) fail(`token claims hold one job's values: ${name} must be a literal, not a deploy-time value, got: ${show(value)}`);
 }
 
 /**

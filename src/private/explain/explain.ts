@@ -36,7 +36,8 @@ export interface StatementReport {
 export interface ConditionReport {
   readonly operator: string;
   readonly key: string;
-  readonly expected: string[];
+  /** The policy's values: literal, or `{ deployTime: <the expression> }`. */
+  readonly expected: (string | { readonly deployTime: string })[];
   /** The token's value(s) for the key; undefined when STS does not set it. */
   readonly actual?: readonly string[];
   readonly passes: boolean | 'unknown';
@@ -117,7 +118,8 @@ function policyCauses(evaluation: Evaluation, statements: StatementReport[], cla
   const distance = (s: StatementReport) => {
     const failed = s.conditions.filter((c) => c.passes === false);
     const sub = failed.find((c) => claimOf(c.key) === 'sub');
-    const subMiss = sub ? subDistance(sub.expected, String(claims.sub ?? ''), isPatternOperator(sub.operator)) : 0;
+    const literals = sub?.expected.filter((v): v is string => typeof v === 'string') ?? [];
+    const subMiss = sub ? subDistance(literals, String(claims.sub ?? ''), isPatternOperator(sub.operator)) : 0;
     return (s.notes.length + failed.length) * 100 + subMiss;
   };
   const nearest = Math.min(...allows.map(distance));
@@ -141,7 +143,7 @@ function statementReport(outcome: StatementOutcome, issuer: string): StatementRe
     conditions: outcome.conditions.map((c) => ({
       operator: c.condition.operator,
       key: c.condition.key,
-      expected: c.condition.values.map((v) => v instanceof Unknown ? `<deploy-time value ${v.description}>` : v),
+      expected: c.condition.values.map((v) => v instanceof Unknown ? { deployTime: v.description } : v),
       actual: c.actual,
       passes: c.result,
       causes: c.result === false && outcome.statement.effect === 'Allow'

@@ -32,7 +32,7 @@ function statementLines(statement: StatementReport): string[] {
     const mark = c.passes === 'unknown' ? '?' : c.passes ? 'ok' : 'FAIL';
     lines.push(`  ${mark.padEnd(4)} ${c.operator} ${c.key}`);
     lines.push(`         token:  ${c.actual === undefined ? '(not set by STS)' : c.actual.map((v) => JSON.stringify(v)).join(', ')}`);
-    lines.push(`         policy: ${c.expected.map((v) => JSON.stringify(v)).join(', ')}`);
+    lines.push(`         policy: ${c.expected.map((v) => typeof v === 'string' ? JSON.stringify(v) : `(deploy-time) ${v.deployTime}`).join(', ')}`);
   }
   return lines;
 }
