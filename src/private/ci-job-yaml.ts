@@ -109,7 +109,8 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
       'with the role\'s audience as aud (a job that sets its own id_tokens must keep it)')}`,
     `(umask 077 && mkdir -- ${TOKEN_DIR} && printf '%s' "${token}" > ${TOKEN_FILE}) || ${stop('cannot write the ID token to a private file')}`,
     `trap 'rm -rf -- ${TOKEN_DIR}' EXIT`,
-    `${EXPLAIN_FUNCTION}() { ${diagnostics(role)}; }`,
+    // In a subshell without -e: a token that does not decode must not stop the job before its own message.
+    `${EXPLAIN_FUNCTION}() { (set +e; ${diagnostics(role)}) || :; }`,
     ...(cli
       ? [
         'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +

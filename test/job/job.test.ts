@@ -9,6 +9,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
 import { runJob } from './run-job';
 import { GitLabCiCredentials, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
@@ -170,5 +171,51 @@ describe.each(MODES)('the generated job (%s) with real clients', (_mode, credent
     expect(run.output).not.toContain(SCRIPT_MARKER);
     expect(calls).toEqual([]);
     expect(run.filesHoldingSecret).toEqual([]);
+  });
+});
+
+describe('the claims printer, in the shells jobs run in', () => {
+  // The function line of the generated before_script, run on its own: dash is Debian's POSIX /bin/sh
+  // (no bash features), bash runs it under GitLab's `set -eo pipefail`.
+  const SHELLS: [string, string[]][] = [['dash', ['/bin/dash', '-e', '-c']], ['bash -eo pipefail', ['/bin/bash', '-eo', 'pipefail', '-c']]];
+  const printer = () => parse(resolvedJob(stack, role.gitLabCiJob(), ROLE_ARN))['.aws-oidc'].before_script
+    .find((line: string) => line.startsWith('cdk_gitlab_oidc_explain()'));
+
+  function runPrinter(shell: string[], idToken: string) {
+    const tmp = mkdtempSync(join(tmpdir(), 'printer-'));
+    mkdirSync(join(tmp, 'gitlab-oidc-7'));
+    writeFileSync(join(tmp, 'gitlab-oidc-7', 'token'), idToken);
+    const script = `${printer()}\ncdk_gitlab_oidc_explain\necho "the job's own message"`;
+    return spawnSync(shell[0], [...shell.slice(1), script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TMPDIR: tmp, CI_JOB_ID: '7' }, timeout: 10_000 });
+  }
+
+  test.each(SHELLS)('%s: the claims as JSON, escapes kept, list audiences, nothing personal', async (_shell, shell) => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { ...gitLabClaims('https://gitlab.com', { ...INTENDED, aud: 'https://gitlab.com', ref: 'it\'s"x' } as JobSpec, now), aud: ['a', 'b'] };
+    const run = runPrinter(shell, await issuer.sign(claims));
+    expect(run.status).toBe(0);
+    const printed = /^cdk-gitlab-oidc: the token's claims: (.*)$/m.exec(run.stderr)![1];
+    expect(JSON.parse(printed)).toEqual({
+      iss: 'https://gitlab.com',
+      aud: ['a', 'b'],
+      sub: 'project_path:mygroup/myproject:ref_type:branch:ref:it\'s"x',
+      ref_type: 'branch',
+      ref: 'it\'s"x',
+      ref_protected: 'true',
+      project_path: 'mygroup/myproject',
+    });
+    expect(run.stderr).not.toMatch(/alice|user_/);
+    // The printed command is one shell word per argument: run through a shell, --claims is the JSON itself.
+    const command = /^cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain (.*)$/m.exec(run.stderr)![1];
+    const args = spawnSync('/bin/sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' }).stdout.split('\n');
+    expect(args.slice(0, 4)).toEqual(['--role', 'Stack/Role', '--claims', printed]);
+    expect(run.stdout).toBe('the job\'s own message\n');
+  });
+
+  test.each(SHELLS)('%s: a token that does not decode prints no claims, and the job still reaches its own message', (_shell, shell) => {
+    const run = runPrinter(shell, 'not.a!valid@token.x');
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('cdk-gitlab-oidc: the token\'s claims: {}');
+    expect(run.stdout).toBe('the job\'s own message\n');
   });
 });
