@@ -127,8 +127,9 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
   for (const candidate of sameLayout.filter((c) => score(c.parts) === best).slice(0, 3)) {
     for (const [i, part] of candidate.parts.entries()) {
       const got = token[i].value;
-      if (componentMatches(part.value, got, like) || part.value.toLowerCase() === got.toLowerCase()) continue;
-      causes.push(componentCause(part, got));
+      // A case difference has its own cause; so has a wildcard under StringEquals that would match under StringLike.
+      if (componentMatches(part.value, got, like) || part.value.toLowerCase() === got.toLowerCase() || globMatch(part.value, got)) continue;
+      causes.push(componentCause(part, got, like));
     }
   }
   return causes;
@@ -153,7 +154,7 @@ function componentMatches(pattern: string, value: string, like: boolean): boolea
   return like ? globMatch(pattern, value) : pattern === value;
 }
 
-function componentCause(expected: SubPart, got: string): string {
+function componentCause(expected: SubPart, got: string, like: boolean): string {
   switch (expected.name) {
     case 'project_path':
     case 'project_id':
@@ -162,7 +163,7 @@ function componentCause(expected: SubPart, got: string): string {
     case 'ref_type':
       return `the job ran for a ${got}, the policy admits a ${expected.value} (ref_type): a tag pipeline is not a branch pipeline`;
     case 'ref': {
-      const prefix = expected.value.includes('*') ? expected.value.slice(0, expected.value.indexOf('*')) : undefined;
+      const prefix = like && expected.value.includes('*') ? expected.value.slice(0, expected.value.indexOf('*')) : undefined;
       return prefix !== undefined && prefix.length > 0
         ? `the job ran for ref "${got}", the policy admits only refs starting with "${prefix}" (${expected.value})`
         : `the job ran for ref "${got}", the policy admits ref "${expected.value}"`;

@@ -98,7 +98,7 @@ export function explainToken(input: ExplainInput): Explanation {
     notChecked,
     statements,
     causes: [...new Set(causes)],
-    admittedBy: decision === 'allowed' ? admittedBy(evaluation.statements, claims) : undefined,
+    admittedBy: decision === 'allowed' ? admittedBy(evaluation.statements) : undefined,
   };
 }
 
@@ -170,14 +170,14 @@ function issuerProblem(iss: string, providers: readonly KnownProvider[]): string
 }
 
 /** The statement and sub value that admitted the token. */
-function admittedBy(statements: readonly StatementOutcome[], claims: Claims): string | undefined {
+function admittedBy(statements: readonly StatementOutcome[]): string | undefined {
   const admitting = statements.find((s) => s.statement.effect === 'Allow' && s.applies === true);
   if (!admitting) return undefined;
   const sub = admitting.conditions.find((c) => claimOf(c.condition.key) === 'sub' && c.result === true);
   const label = `statement ${admitting.statement.sid ?? admitting.statement.index}`;
   if (!sub) return label;
   const value = sub.condition.values.find((v) => typeof v === 'string' && sub.actual?.some((a) => evaluateCondition({ ...sub.condition, values: [v] }, a).result === true));
-  return value === undefined ? label : `${label}, subject "${value}" (${sub.condition.operator}) for sub "${String(claims.sub)}"`;
+  return value === undefined ? label : `${label}, subject "${value}" (${sub.condition.operator})`;
 }
 
 function name(statement: StatementReport): string {
