@@ -1,7 +1,7 @@
 import { fail, show } from './private/errors';
 import { Explanation } from './private/explain/explain';
-import { decodeJwtClaims } from './private/explain/jwt';
 import { renderJson, renderText } from './private/explain/render';
+import { decodeJwtClaims, parseClaimsJson } from './private/explain/token-claims';
 import { refNameProblem } from './private/rules/git-refs';
 import { gitLabPathProblem } from './private/rules/gitlab-paths';
 import { holdsNoToken } from './private/tokens';
@@ -152,14 +152,11 @@ export class GitLabTokenClaims {
    */
   public static fromJson(json: string): GitLabTokenClaims {
     requireLiteral(json, 'json');
-    let claims: unknown;
     try {
-      claims = JSON.parse(json);
+      return new GitLabTokenClaims(parseClaimsJson(json));
     } catch (e) {
-      return fail(`token claims must be JSON, got: ${(e as Error).message}`);
+      return fail(`GitLabTokenClaims.fromJson: ${(e as Error).message}`);
     }
-    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) fail(`token claims must be a JSON object, got: ${show(json.slice(0, 80))}`);
-    return new GitLabTokenClaims(claims as Record<string, unknown>);
   }
 
   private constructor(

@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'path';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { KnownProvider } from '../private/explain/explain';
-import { readTrustPolicy, TrustPolicy } from '../private/explain/policy';
+import { isObject, readTrustPolicy, TrustPolicy } from '../private/explain/policy';
 import { providersOf, trustsWebIdentity, webIdentityRoles } from '../private/explain/template-roles';
 
 export interface ExplainedRole {
@@ -52,7 +52,7 @@ export function roleOfPolicyFile(cwd: string, file: string): ExplainedRole {
   } catch (e) {
     throw new UsageError(`--policy-file: ${file} is not JSON: ${(e as Error).message}`);
   }
-  const role = isRecord(value) && isRecord(value.Role) ? value.Role : undefined;
+  const role = isObject(value) && isObject(value.Role) ? value.Role : undefined;
   const document = role ? role.AssumeRolePolicyDocument : value;
   let policy: TrustPolicy;
   try {
@@ -78,8 +78,4 @@ function templateFiles(dir: string, shown: string): string[] {
     if (statSync(path).isDirectory()) return entry.startsWith('assembly-') ? templateFiles(path, join(shown, entry)) : [];
     return entry.endsWith('.template.json') ? [path] : [];
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
 import { UsageError } from './usage-error';
-import { decodeJwtClaims } from '../private/explain/jwt';
+import { decodeJwtClaims, parseClaimsJson } from '../private/explain/token-claims';
 
 /** The environment variable read when no token or claims are given: the job's default id_tokens name. */
 export const TOKEN_VARIABLE = 'GITLAB_OIDC_TOKEN';
@@ -49,14 +49,11 @@ function jwt(token: string, where: string): Record<string, unknown> {
 }
 
 function claimsJson(text: string, where: string): Record<string, unknown> {
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return parseClaimsJson(text);
   } catch (e) {
-    throw new UsageError(`${where}: the claims must be JSON, got: ${(e as Error).message}`);
+    throw new UsageError(`${where}: ${(e as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${where}: the claims must be a JSON object`);
-  return value as Record<string, unknown>;
 }
 
 /** Reads a file (relative to `cwd`), or fails with the file's name as given and the reason. */

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { GitLabCiCredentials, GitLabCiJobOptions } from '../ci-job';
 import { unescapableTokens } from './deploy-time';
 import { fail, show } from './errors';
+import { SHOWN_CLAIMS } from './explain/render';
 import { DEFAULT_SESSION_SECONDS, validateRegion } from './rules/aws';
 import { validateJobName, validateTokenVariable } from './rules/gitlab-ci';
 import { isLiteral, isLiteralNumber, numberText } from './tokens';
@@ -153,7 +154,6 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
 // copied as it stands, so escapes stay escapes and the line is valid JSON. Never the token, never its
 // signature, nothing personal (no user_* claims). A token that does not decode prints no claims.
 const EXPLAIN_FUNCTION = 'cdk_gitlab_oidc_explain';
-const SHOWN_CLAIMS = ['iss', 'aud', 'sub', 'ref_type', 'ref', 'ref_protected', 'project_path'];
 
 function diagnostics(role: CiJobRole): string {
   const expected = role.expects.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)');

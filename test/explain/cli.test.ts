@@ -128,6 +128,7 @@ test.each<[string, string[], RegExp]>([
   ['no token at all', [], /no token: give --token, --token-file, --claims, --claims-file or --cloudtrail-event, or set GITLAB_OIDC_TOKEN$/m],
   ['two token sources', ['--token', 'a.b.c', '--claims', '{}'], /give one of --token, --token-file, --claims, --claims-file, --cloudtrail-event, got: --token, --claims$/m],
   ['claims that are not JSON', ['--claims', '{iss'], /--claims: the claims must be JSON, got: /],
+  ['claims that are a list', ['--claims', '[1]'], /--claims: the claims must be a JSON object, got: a list$/m],
   ['a template with no GitLab role', ['--claims', '{}', '--app', 'empty.out'], /--app: no role in empty.out trusts a web identity \(sts:AssumeRoleWithWebIdentity\): nothing to explain$/m],
   ['a role the app does not have', ['--claims', '{}', '--role', 'Deploy/Other'], /--role: no web-identity role Deploy\/Other in cdk.out; there are: Deploy\/Role$/m],
   ['an unknown option', ['--claims', '{}', '--tokn', 'x'], /Unknown option '--tokn'/],

@@ -45,8 +45,8 @@ test.each<[string, () => unknown, string]>([
   ['a ref git forbids', () => GitLabTokenClaims.forJob({ projectPath: 'g/p', tag: 'v..1' }), 'tag name must not contain ".." (git-check-ref-format), got: "v..1"'],
   ['a project_id layout without projectId', () => GitLabTokenClaims.forJob({ projectPath: 'g/p', subClaimLayout: GitLabSubClaimLayout.PROJECT_ID }),
     'projectId is needed: the sub claim layout starts with project_id, got: no projectId'],
-  ['claims JSON that is not JSON', () => GitLabTokenClaims.fromJson('{'), 'token claims must be JSON, got: '],
-  ['claims JSON that is a list', () => GitLabTokenClaims.fromJson('[]'), 'token claims must be a JSON object, got: "[]"'],
+  ['claims JSON that is not JSON', () => GitLabTokenClaims.fromJson('{'), 'GitLabTokenClaims.fromJson: the claims must be JSON, got: '],
+  ['claims JSON that is a list', () => GitLabTokenClaims.fromJson('[]'), 'GitLabTokenClaims.fromJson: the claims must be a JSON object, got: a list'],
   ['a token that is not a JWT', () => GitLabTokenClaims.fromJwt('abc'), 'the token is not a JWT: a JWT has three parts separated by ".", this has 1'],
 ])('refused: %s', (_case, build, message) => {
   expect(build).toThrow(message);

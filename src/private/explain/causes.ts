@@ -57,9 +57,6 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   if (causes.length === 0 && expected.length > 0) {
     causes.push(`the token's ${claim} "${actual.join('", "')}" is none of the values the policy admits`);
   }
-  if (expected.length < condition.values.length && causes.length === 0) {
-    causes.push('some of the policy\'s values are deploy-time values, which cannot be compared before deployment');
-  }
   return unique(causes);
 }
 

@@ -2,7 +2,7 @@
 // as named placeholders (the same on both sides of every comparison), references to the template's
 // IAM OIDC providers become their ARNs, and anything else that is decided at deployment (parameters,
 // imports, other attributes) stays Unknown.
-import { Unknown, ValueResolver } from './policy';
+import { isObject, Unknown, ValueResolver } from './policy';
 
 /** A placeholder for a pseudo parameter: `${AWS::AccountId}`. */
 export function pseudoPlaceholder(name: string): string {
@@ -35,8 +35,4 @@ export function cfnResolver(known: ReadonlyMap<string, string> = new Map()): Val
     return new Unknown(text);
   };
   return resolve;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

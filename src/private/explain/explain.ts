@@ -57,33 +57,12 @@ export interface Explanation {
   readonly admittedBy?: string;
 }
 
-/** The non-secret claims an explanation shows. */
-export const SHOWN_CLAIMS = ['iss', 'aud', 'sub', 'ref_type', 'ref', 'ref_protected', 'project_path'];
-
 export function explainToken(input: ExplainInput): Explanation {
   const { claims, policy } = input;
-  const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
-  const tokenProblems: string[] = [];
-  const notChecked: string[] = [];
-  const provider = input.providers.find((p) => p.url === iss);
-  if (iss === undefined) tokenProblems.push('the token has no iss claim (InvalidIdentityToken)');
-  else if (!provider) tokenProblems.push(issuerProblem(iss, input.providers));
-  const tokenAudiences = audiences(claims);
-  if (provider?.clientIds && !tokenAudiences.some((a) => provider.clientIds!.includes(a))) {
-    tokenProblems.push(`the token's aud ${list(tokenAudiences)} is not among the provider's client IDs ${list(provider.clientIds)} ` +
-      '(InvalidIdentityToken: Incorrect token audience): set the job\'s id_tokens aud to one of them, or add it to the provider\'s audiences' +
-      (tokenAudiences.includes('sts.amazonaws.com') || provider.clientIds.includes('sts.amazonaws.com')
-        ? '; "sts.amazonaws.com" and the instance URL are both common audiences, and the job and the provider must use the same one' : ''));
-  } else if (provider && !provider.clientIds) {
-    notChecked.push(`the provider's client ID list is not known here: STS also requires the token's aud ${list(tokenAudiences)} to be in it`);
-  }
-  if (input.now !== undefined) {
-    const lifetime = lifetimeProblem(claims, input.now);
-    if (lifetime) tokenProblems.push(lifetime);
-  }
+  const { provider, problems: tokenProblems, notChecked } = stsTokenChecks(input);
 
   // The policy is evaluated with the provider STS would pick; without one, with the issuer's own name.
-  const issuer = provider?.url ?? iss ?? '';
+  const issuer = provider?.url ?? (typeof claims.iss === 'string' ? claims.iss : '');
   const providerArn = provider?.arn ?? `oidc-provider/${conditionKeyPrefix(issuer)}`;
   const evaluation = evaluateTrustPolicy(policy, { providerArn, context: webIdentityContext(issuer, claims) });
   const statements = evaluation.statements.map((s) => statementReport(s, issuer));
@@ -100,6 +79,29 @@ export function explainToken(input: ExplainInput): Explanation {
     causes: [...new Set(causes)],
     admittedBy: decision === 'allowed' ? admittedBy(evaluation.statements) : undefined,
   };
+}
+
+/** STS's checks of the token before the policy: the provider for `iss`, `aud` among its client IDs, the lifetime. */
+function stsTokenChecks(input: ExplainInput): { provider?: KnownProvider; problems: string[]; notChecked: string[] } {
+  const { claims } = input;
+  const problems: string[] = [];
+  const notChecked: string[] = [];
+  const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
+  const provider = input.providers.find((p) => p.url === iss);
+  if (iss === undefined) problems.push('the token has no iss claim (InvalidIdentityToken)');
+  else if (!provider) problems.push(issuerProblem(iss, input.providers));
+  const tokenAudiences = audiences(claims);
+  if (provider?.clientIds && !tokenAudiences.some((a) => provider.clientIds!.includes(a))) {
+    problems.push(`the token's aud ${list(tokenAudiences)} is not among the provider's client IDs ${list(provider.clientIds)} ` +
+      '(InvalidIdentityToken: Incorrect token audience): set the job\'s id_tokens aud to one of them, or add it to the provider\'s audiences' +
+      (tokenAudiences.includes('sts.amazonaws.com') || provider.clientIds.includes('sts.amazonaws.com')
+        ? '; "sts.amazonaws.com" and the instance URL are both common audiences, and the job and the provider must use the same one' : ''));
+  } else if (provider && !provider.clientIds) {
+    notChecked.push(`the provider's client ID list is not known here: STS also requires the token's aud ${list(tokenAudiences)} to be in it`);
+  }
+  const lifetime = input.now === undefined ? undefined : lifetimeProblem(claims, input.now);
+  if (lifetime) problems.push(lifetime);
+  return { provider, problems, notChecked };
 }
 
 /** Why the policy refuses the token: an applying Deny, or the failures of the Allow statements nearest to admitting it. */

@@ -103,6 +103,7 @@ function list(value: unknown, resolve: ValueResolver): PolicyString[] {
   return (Array.isArray(value) ? value : [value]).map(resolve);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** Whether a JSON value is an object (not a list, not null). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,10 @@
 // An explanation as people read it (plain text) and as programs read it (JSON). Only the non-secret
 // claims are shown (SHOWN_CLAIMS): never a signature, nothing personal.
-import { Explanation, SHOWN_CLAIMS, StatementReport } from './explain';
+import { Explanation, StatementReport } from './explain';
 import { Claims } from './sts-request';
+
+/** The claims an explanation and the job show: none personal (user_*), never the signature. */
+export const SHOWN_CLAIMS = ['iss', 'aud', 'sub', 'ref_type', 'ref', 'ref_protected', 'project_path'];
 
 const VERDICT_WORDS = { allowed: 'ALLOWED', denied: 'DENIED', undetermined: 'UNDETERMINED' };
 

@@ -1,9 +1,9 @@
 // The roles of a synthesized template that GitLab jobs can assume: every AWS::IAM::Role whose trust policy
 // allows sts:AssumeRoleWithWebIdentity, with the template's IAM OIDC providers and the providers its
 // policy names by ARN.
-import { cfnResolver, isObject, providerArnFor } from './cfn-values';
+import { cfnResolver, providerArnFor } from './cfn-values';
 import { KnownProvider } from './explain';
-import { readTrustPolicy, TrustPolicy, Unknown } from './policy';
+import { isObject, readTrustPolicy, TrustPolicy, Unknown } from './policy';
 
 export interface TemplateRole {
   /** The template file it came from. */

@@ -1,10 +1,10 @@
 // Reading trust policies: as IAM stores them, as templates hold them, and the errors for what is not one.
 import { cfnResolver, providerArnFor } from '../../../src/private/explain/cfn-values';
-import { decodeJwtClaims } from '../../../src/private/explain/jwt';
 import { readTrustPolicy, Unknown } from '../../../src/private/explain/policy';
 import { audiences, lifetimeProblem, webIdentityContext } from '../../../src/private/explain/sts-request';
 import { subParts } from '../../../src/private/explain/sub-claim-parts';
 import { providersOf, webIdentityRoles } from '../../../src/private/explain/template-roles';
+import { decodeJwtClaims, parseClaimsJson } from '../../../src/private/explain/token-claims';
 
 const STATEMENT = { Effect: 'Allow', Principal: { Federated: 'arn:aws:iam::1:oidc-provider/gitlab.com' }, Action: 'sts:AssumeRoleWithWebIdentity' };
 
@@ -111,4 +111,13 @@ test.each<[string, [string, string][] | undefined]>([
   ['project_path', undefined],
 ])('sub parts of %j', (sub, parts) => {
   expect(subParts(sub)?.map((p) => [p.name, p.value])).toEqual(parts);
+});
+
+test.each<[string, string]>([
+  ['{', 'the claims must be JSON, got: '],
+  ['[]', 'the claims must be a JSON object, got: a list'],
+  ['null', 'the claims must be a JSON object, got: null'],
+  ['"sub"', 'the claims must be a JSON object, got: a string'],
+])('decoded claims %j are refused: %s', (text, message) => {
+  expect(() => parseClaimsJson(text)).toThrow(message);
 });

@@ -1,5 +1,7 @@
-// Reading a JWT's claims without verifying it: an explanation needs what the token says, not whether it
-// is genuine (STS checks that). No message ever repeats the token or any part of it.
+// A token's claims, from the JWT (decoded without verifying it: an explanation needs what the token says,
+// not whether it is genuine, which STS checks) or from decoded claims as JSON. No message repeats the token
+// or any part of it.
+import { isObject } from './policy';
 
 /** The claims of a compact JWS (header.payload.signature). Throws with a message that holds no part of the token. */
 export function decodeJwtClaims(token: string): Record<string, unknown> {
@@ -19,6 +21,18 @@ function decodePart(part: string, what: string): Record<string, unknown> {
   } catch {
     throw new Error(`the token is not a JWT: its ${what} is not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`the token is not a JWT: its ${what} is not a JSON object`);
-  return value as Record<string, unknown>;
+  if (!isObject(value)) throw new Error(`the token is not a JWT: its ${what} is not a JSON object`);
+  return value;
+}
+
+/** Decoded claims, as a JSON object. Throws with the reason, never the text. */
+export function parseClaimsJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`the claims must be JSON, got: ${(e as Error).message}`);
+  }
+  if (!isObject(value)) throw new Error(`the claims must be a JSON object, got: ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}`);
+  return value;
 }
