@@ -24,7 +24,10 @@ const C = GitLabSubClaimComponent;
 const PROTECTED_LAYOUT = GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED);
 
 test.each<[string, GitLabSubject[], GitLabTokenClaims, RegExp]>([
-  ['case mismatch in the path', [main], GitLabTokenClaims.forJob({ projectPath: 'mygroup/MyProject' }), /differ only in case/],
+  ['case mismatch in the path', [main], GitLabTokenClaims.forJob({ projectPath: 'mygroup/MyProject' }),
+    /^the values differ only in case: .*; IAM compares case-sensitively, and GitLab puts the project's path in its canonical case/],
+  ['case mismatch in the ref', [main], GitLabTokenClaims.forJob({ projectPath: 'mygroup/myproject', branch: 'Main' }),
+    /^the values differ only in case: .*, and so does git: "Main" and "main" are different refs$/],
   ['a customised sub layout (components removed)', [main],
     GitLabTokenClaims.forJob({ projectPath: 'mygroup/myproject', subClaimLayout: GitLabSubClaimLayout.of(GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF) }),
     /components project_path, ref, but the policy expects project_path, ref_type, ref: .*ci_id_token_sub_claim_components/],

@@ -10,17 +10,11 @@ import { refNameProblem } from '../rules/git-refs';
 export function conditionCauses(condition: PolicyCondition, actual: readonly string[] | undefined, issuer: string): string[] {
   const operator = parseOperator(condition.operator);
   const expected = condition.values.filter((v): v is string => !(v instanceof Unknown));
-  const causes: string[] = [];
   const keyCause = unevaluatedKeyCause(condition.key, issuer);
   if (keyCause) return [keyCause];
-  if (actual === undefined) {
-    causes.push(`the token has no ${claimOf(condition.key)} claim, so STS sets no ${condition.key} and the condition fails`);
-    return causes;
-  }
-  if (isNegated(condition.operator)) {
-    causes.push(`${condition.operator} refuses these values and the token's ${claimOf(condition.key)} is one of them`);
-    return causes;
-  }
+  if (actual === undefined) return [`the token has no ${claimOf(condition.key)} claim, so STS sets no ${condition.key} and the condition fails`];
+  if (isNegated(condition.operator)) return [`${condition.operator} refuses these values and the token's ${claimOf(condition.key)} is one of them`];
+  const causes: string[] = [];
   const like = isPatternOperator(condition.operator);
   const ignoreCase = operator.base.endsWith('IgnoreCase');
   if (!like) {
@@ -38,10 +32,7 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   if (!ignoreCase) {
     for (const e of expected) {
       const a = actual.find((value) => matchesIgnoringCase(e, value));
-      if (a !== undefined) {
-        causes.push(`the values differ only in case: the token has "${a}", the policy "${e}"; IAM compares case-sensitively, and GitLab ` +
-          'puts the project\'s path in its canonical case (as in its URL): write the path exactly as GitLab shows it');
-      }
+      if (a !== undefined) causes.push(caseCause(e, a));
     }
   }
   const claim = claimOf(condition.key);
@@ -58,6 +49,18 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
     causes.push(`the token's ${claim} "${actual.join('", "')}" is none of the values the policy admits`);
   }
   return unique(causes);
+}
+
+/** Values that differ only in case, with what differs: the project's path, or a ref (git refs are case-sensitive). */
+function caseCause(expected: string, actual: string): string {
+  const head = `the values differ only in case: the token has "${actual}", the policy "${expected}"; IAM compares case-sensitively`;
+  const parts = subParts(actual);
+  const wanted = subParts(expected);
+  const index = parts?.findIndex((p, i) => wanted?.[i] !== undefined && p.value !== wanted[i].value) ?? -1;
+  if (index >= 0 && parts![index].name === 'ref') {
+    return `${head}, and so does git: "${parts![index].value}" and "${wanted![index].value}" are different refs`;
+  }
+  return `${head}, and GitLab puts the project's path in its canonical case (as in its URL): write the path exactly as GitLab shows it`;
 }
 
 /** A condition on a key STS never sets for this issuer: no token of it can satisfy a positive condition. */
