@@ -7,6 +7,10 @@
 // the suites that hold a mutant's tests, fastest first.
 const { jest: base } = require('../package.json');
 
+// The explain command's tests compare the source with the built script (lib/), which a mutation run does not
+// rebuild: there they run the source alone (test/explain/cli.test.ts).
+process.env.CLI_TESTS_SOURCE_ONLY = '1';
+
 module.exports = {
   ...base,
   rootDir: '..',
