@@ -13,6 +13,9 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   const keyCause = unevaluatedKeyCause(condition.key, issuer);
   if (keyCause) return [keyCause];
   if (actual === undefined) return [`the token has no ${claimOf(condition.key)} claim, so STS sets no ${condition.key} and the condition fails`];
+  if (operator.base === 'Null') {
+    return [`Null requires ${condition.key} to be absent, and STS sets it from the token's ${claimOf(condition.key)} claim`];
+  }
   if (isNegated(condition.operator)) return [`${condition.operator} refuses these values and the token's ${claimOf(condition.key)} is one of them`];
   const causes: string[] = [];
   const like = isPatternOperator(condition.operator);

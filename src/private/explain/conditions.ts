@@ -68,7 +68,7 @@ export function isSupported(operator: string): boolean {
  * ORed for a positive operator; a negated one passes when no value matches.
  */
 export function evaluateCondition(condition: PolicyCondition, actual: string | readonly string[] | undefined): ConditionResult {
-  const values = actual === undefined ? undefined : typeof actual === 'string' ? [actual] : actual;
+  const values = typeof actual === 'string' ? [actual] : actual;
   if (!isSupported(condition.operator)) return { result: 'unknown', actual: values, unsupported: condition.operator };
   const operator = parseOperator(condition.operator);
   if (operator.base === 'Null') return { result: nullCheck(condition.values, actual !== undefined), actual: values };
@@ -104,11 +104,12 @@ export function globMatch(pattern: string, value: string): boolean {
   let v = 0;
   let star = -1;
   let resume = 0;
+  // Past the pattern's end, pattern[p] is undefined, which equals no character: no bounds checks needed.
   while (v < value.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === value[v])) {
+    if (pattern[p] === '?' || pattern[p] === value[v]) {
       p++;
       v++;
-    } else if (p < pattern.length && pattern[p] === '*') {
+    } else if (pattern[p] === '*') {
       star = p++;
       resume = v;
     } else if (star >= 0) {
@@ -118,7 +119,7 @@ export function globMatch(pattern: string, value: string): boolean {
       return false;
     }
   }
-  while (p < pattern.length && pattern[p] === '*') p++;
+  while (pattern[p] === '*') p++;
   return p === pattern.length;
 }
 

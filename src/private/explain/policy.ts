@@ -84,18 +84,20 @@ function readStatement(statement: unknown, index: number, resolve: ValueResolver
     index,
     sid: typeof statement.Sid === 'string' ? statement.Sid : undefined,
     effect,
-    principal: principal(statement.Principal, resolve),
-    notPrincipal: principal(statement.NotPrincipal, resolve),
+    principal: principal(statement.Principal, resolve, `statement ${index} Principal`),
+    notPrincipal: principal(statement.NotPrincipal, resolve, `statement ${index} NotPrincipal`),
     action: statement.Action === undefined ? undefined : list(statement.Action, resolve),
     notAction: statement.NotAction === undefined ? undefined : list(statement.NotAction, resolve),
     conditions,
   };
 }
 
-function principal(value: unknown, resolve: ValueResolver): PolicyPrincipal | undefined {
+/** A Principal or NotPrincipal block (`what` names it for the message: "statement 0 Principal"). */
+function principal(value: unknown, resolve: ValueResolver, what: string): PolicyPrincipal | undefined {
   if (value === undefined) return undefined;
   if (value === '*') return '*';
-  if (!isObject(value)) return { AWS: [resolve(value)] };
+  // IAM accepts "*" or a map of principal types; nothing else names a principal.
+  if (!isObject(value)) throw new Error(`${what} must be "*" or a map of principal types, got: ${JSON.stringify(value)}`);
   return Object.fromEntries(Object.entries(value).map(([type, values]) => [type, list(values, resolve)]));
 }
 

@@ -9,7 +9,7 @@ export type Claims = Readonly<Record<string, unknown>>;
 
 /** The condition-key prefix of an issuer: the URL without `https://` (`gitlab.com`, `example.com/gitlab`). */
 export function conditionKeyPrefix(issuer: string): string {
-  return issuer.replace(/^https:\/\//, '');
+  return issuer.startsWith('https://') ? issuer.slice('https://'.length) : issuer;
 }
 
 /** The issuer STS sets the extra `<prefix>:<claim>` keys for. */

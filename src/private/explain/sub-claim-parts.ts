@@ -25,7 +25,8 @@ export function subParts(sub: string): SubPart[] | undefined {
       return undefined;
     }
   }
-  return parts.length > 0 ? parts : undefined;
+  // Not empty: the first piece is a component name with a value, or the loop returned.
+  return parts;
 }
 
 /** The layout of parts: their names, in order. */

@@ -1,6 +1,6 @@
 // IAM's condition operators as the evaluator decides them, one rule per row (the differential test in
 // test/security/explain.test.ts compares the whole with iam-simulate).
-import { evaluateCondition, globMatch, isSupported, parseOperator } from '../../../src/private/explain/conditions';
+import { evaluateCondition, globMatch, isNegated, isSupported, parseOperator } from '../../../src/private/explain/conditions';
 import { Unknown } from '../../../src/private/explain/policy';
 
 test.each<[string, string, boolean]>([
@@ -35,8 +35,9 @@ test.each<[string, { base: string; ifExists: boolean; set?: string }, boolean]>(
   ['ForSomeValues:StringEquals', { base: 'StringEquals', ifExists: false, set: 'ForSomeValues' }, false],
   ['NumericEquals', { base: 'NumericEquals', ifExists: false }, false],
   ['Bool', { base: 'Bool', ifExists: false }, false],
+  [':StringEquals', { base: 'StringEquals', ifExists: false, set: '' }, false],
 ])('%s parses, and is supported: %s', (operator, parsed, supported) => {
-  expect(parseOperator(operator)).toEqual(parsed.set ? parsed : { ...parsed, set: undefined });
+  expect(parseOperator(operator)).toEqual(parsed.set !== undefined ? parsed : { ...parsed, set: undefined });
   expect(isSupported(operator)).toBe(supported);
 });
 
@@ -74,6 +75,15 @@ test.each<[string, string, (string | Unknown)[], string | string[] | undefined, 
   ['negated, a deploy-time value', 'StringNotEquals', [deployTime], 'a', 'unknown'],
   ['negated, a literal that matches beside a deploy-time value', 'StringNotEquals', [deployTime, 'a'], 'a', false],
   ['an operator the evaluator does not decide', 'NumericEquals', ['1'], '1', 'unknown'],
+  ['Null with a deploy-time value', 'Null', [deployTime], 'x', 'unknown'],
+  ['Null with a deploy-time value beside one that decides', 'Null', [deployTime, 'false'], 'x', true],
 ])('%s', (_case, operator, values, actual, expected) => {
   expect(evaluateCondition(condition(operator, values), actual).result).toBe(expected);
+});
+
+test.each<[string, boolean]>([
+  ['StringNotEquals', true], ['ForAnyValue:StringNotLikeIfExists', true], ['StringNotEqualsIgnoreCase', true],
+  ['StringEquals', false], ['StringLike', false], ['Null', false], ['NumericNotEquals', false],
+])('%s negates: %s', (operator, negated) => {
+  expect(isNegated(operator)).toBe(negated);
 });

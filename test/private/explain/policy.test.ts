@@ -1,7 +1,7 @@
 // Reading trust policies: as IAM stores them, as templates hold them, and the errors for what is not one.
 import { cfnResolver, providerArnFor } from '../../../src/private/explain/cfn-values';
-import { readTrustPolicy, Unknown } from '../../../src/private/explain/policy';
-import { audiences, lifetimeProblem, webIdentityContext } from '../../../src/private/explain/sts-request';
+import { literalValues, readTrustPolicy, Unknown } from '../../../src/private/explain/policy';
+import { audiences, conditionKeyPrefix, lifetimeProblem, webIdentityContext } from '../../../src/private/explain/sts-request';
 import { subParts } from '../../../src/private/explain/sub-claim-parts';
 import { providersOf, webIdentityRoles } from '../../../src/private/explain/template-roles';
 import { decodeJwtClaims, parseClaimsJson } from '../../../src/private/explain/token-claims';
@@ -120,4 +120,64 @@ test.each<[string, string]>([
   ['"sub"', 'the claims must be a JSON object, got: a string'],
 ])('decoded claims %j are refused: %s', (text, message) => {
   expect(() => parseClaimsJson(text)).toThrow(message);
+});
+
+test('reading details: no Action or NotAction, a Sid that is not a string, "*" principals, values of every JSON kind', () => {
+  const [statement] = readTrustPolicy({ Statement: [{ Effect: 'Deny', Sid: 5, Principal: '*', NotPrincipal: { AWS: '*' } }] }).statements;
+  expect(statement).toMatchObject({ sid: undefined, principal: '*', notPrincipal: { AWS: ['*'] }, action: undefined, notAction: undefined });
+  expect(literalValues('x')).toBe('x');
+  expect(literalValues(42)).toBe('42');
+  expect(literalValues(true)).toBe('true');
+  expect(literalValues({ Ref: 'P' })).toEqual(new Unknown('{"Ref":"P"}'));
+});
+
+test.each<[string, string]>([
+  ['upper-case escapes', encodeURIComponent(JSON.stringify({ Statement: [STATEMENT] }))],
+  ['lower-case escapes', encodeURIComponent(JSON.stringify({ Statement: [STATEMENT] })).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())],
+  ['white space around', `\n  ${encodeURIComponent(JSON.stringify({ Statement: [STATEMENT] }))}  \n`],
+])('a URL-encoded document (as `aws iam get-role` may print it), with %s', (_case, text) => {
+  expect(readTrustPolicy(text).statements[0].action).toEqual(['sts:AssumeRoleWithWebIdentity']);
+});
+
+test.each<[string, unknown, string]>([
+  ['a Principal that is an ARN string', { Statement: [{ ...STATEMENT, Principal: 'arn:aws:iam::1:root' }] },
+    'statement 0 Principal must be "*" or a map of principal types, got: "arn:aws:iam::1:root"'],
+  ['a NotPrincipal that is a list', { Statement: [{ ...STATEMENT, NotPrincipal: ['*'] }] }, 'statement 0 NotPrincipal must be "*" or a map of principal types, got: ["*"]'],
+])('%s is refused', (_case, document, message) => {
+  expect(() => readTrustPolicy(document)).toThrow(message);
+});
+
+test('the request context leaves out claims without a value, and the lifetime ignores times that are not numbers', () => {
+  expect(webIdentityContext('https://gitlab.com', { sub: 's', aud: null, project_id: null })).toEqual({ 'gitlab.com:sub': 's' });
+  expect(audiences({ aud: null })).toEqual([]);
+  expect(lifetimeProblem({ exp: '100', nbf: '300' }, 200)).toBeUndefined();
+});
+
+test.each<[string, number, number, string | undefined]>([
+  ['expired 119 s ago', 0, 119, 'the token expired at 1970-01-01T00:00:00Z (119 s before 1970-01-01T00:01:59Z): an ID token lives as long as its ' +
+    'job\'s timeout; exchange it while the job runs (ExpiredTokenException)'],
+  ['expired 120 s ago', 0, 120, 'the token expired at 1970-01-01T00:00:00Z (2 min before 1970-01-01T00:02:00Z): an ID token lives as long as its ' +
+    'job\'s timeout; exchange it while the job runs (ExpiredTokenException)'],
+  ['expired 7199 s ago', 0, 7199, 'the token expired at 1970-01-01T00:00:00Z (119 min before 1970-01-01T01:59:59Z): an ID token lives as long as its ' +
+    'job\'s timeout; exchange it while the job runs (ExpiredTokenException)'],
+  ['expired 7200 s ago', 0, 7200, 'the token expired at 1970-01-01T00:00:00Z (2 h before 1970-01-01T02:00:00Z): an ID token lives as long as its ' +
+    'job\'s timeout; exchange it while the job runs (ExpiredTokenException)'],
+])('lifetime boundaries: %s', (_case, exp, now, problem) => {
+  expect(lifetimeProblem({ exp }, now)).toBe(problem);
+});
+
+test('not valid before: the message in full, and valid from the second nbf names', () => {
+  expect(lifetimeProblem({ nbf: 300 }, 299)).toBe('the token is not valid before 1970-01-01T00:05:00Z (1 s after 1970-01-01T00:04:59Z): ' +
+    'the clock of the machine that checks it is behind');
+  expect(lifetimeProblem({ nbf: 300 }, 300)).toBeUndefined();
+});
+
+test('the condition-key prefix: the URL without https://', () => {
+  expect(conditionKeyPrefix('https://example.com/gitlab')).toBe('example.com/gitlab');
+  expect(conditionKeyPrefix('gitlab.com')).toBe('gitlab.com');
+});
+
+test('a token file\'s trailing line break is no part of the token', () => {
+  const token = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"s"}').toString('base64url')}.sig\n`;
+  expect(decodeJwtClaims(token)).toEqual({ sub: 's' });
 });
