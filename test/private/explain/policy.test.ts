@@ -177,7 +177,11 @@ test('the condition-key prefix: the URL without https://', () => {
   expect(conditionKeyPrefix('gitlab.com')).toBe('gitlab.com');
 });
 
-test('a token file\'s trailing line break is no part of the token', () => {
-  const token = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"s"}').toString('base64url')}.sig\n`;
+test('white space around a token (a token file\'s line break) is no part of it', () => {
+  const token = `\n ${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{"sub":"s"}').toString('base64url')}.sig \n`;
   expect(decodeJwtClaims(token)).toEqual({ sub: 's' });
+});
+
+test('a plain JSON document is not URL-decoded: a "%" in it stays', () => {
+  expect(readTrustPolicy(JSON.stringify({ Statement: [{ ...STATEMENT, Sid: '100%25' }] })).statements[0].sid).toBe('100%25');
 });
