@@ -107,6 +107,7 @@ test.each<[string, [string, string][] | undefined]>([
   ['project_path:g/*', [['project_path', 'g/*']]],
   ['project_path:g/p:ref_type:branch:ref:*:x', [['project_path', 'g/p'], ['ref_type', 'branch'], ['ref', '*:x']]],
   ['project_id:42:ref_protected:true', [['project_id', '42'], ['ref_protected', 'true']]],
+  ['project_path:g/p:environment_protected:true:deployment_tier:production', [['project_path', 'g/p'], ['environment_protected', 'true'], ['deployment_tier', 'production']]],
   ['repo:org/repo:ref:refs/heads/main', undefined],
   ['project_path', undefined],
 ])('sub parts of %j', (sub, parts) => {
