@@ -4,6 +4,7 @@ import { renderJson, renderText } from './private/explain/render';
 import { decodeJwtClaims, parseClaimsJson } from './private/explain/token-claims';
 import { refNameProblem } from './private/rules/git-refs';
 import { gitLabPathProblem } from './private/rules/gitlab-paths';
+import { GITLAB_COM } from './private/rules/iam-limits';
 import { holdsNoToken } from './private/tokens';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
 
@@ -117,7 +118,7 @@ export class GitLabTokenClaims {
     if (layout.includes(GitLabSubClaimComponent.PROJECT_ID) && options.projectId === undefined) {
       fail('projectId is needed: the sub claim layout starts with project_id, got: no projectId');
     }
-    const issuer = options.issuer ?? 'https://gitlab.com';
+    const issuer = options.issuer ?? GITLAB_COM;
     const claims: Record<string, string> = {
       ...options.claims,
       iss: issuer,

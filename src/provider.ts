@@ -2,11 +2,10 @@ import { Annotations, ArnFormat, RemovalPolicy, Resource, Stack, aws_iam as iam 
 import { Construct } from 'constructs';
 import { fail, show } from './private/errors';
 import { validateAccount } from './private/rules/aws';
-import { issuerConditionKeyPrefix, validateAudiences, validateThumbprints } from './private/rules/iam-limits';
+import { GITLAB_COM, issuerConditionKeyPrefix, validateAudiences, validateThumbprints } from './private/rules/iam-limits';
 import { isListToken, isLiteral } from './private/tokens';
 
 /** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
-const GITLAB_COM = 'https://gitlab.com';
 
 /**
  * A GitLab instance registered as an IAM OIDC identity provider.

@@ -6,7 +6,7 @@ import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { KnownProvider } from '../private/explain/explain';
 import { isObject, readTrustPolicy, TrustPolicy } from '../private/explain/policy';
-import { providersOf, trustsWebIdentity, webIdentityRoles } from '../private/explain/template-roles';
+import { providersOf, TemplateRole, trustsWebIdentity, webIdentityRoles } from '../private/explain/template-roles';
 
 export interface ExplainedRole {
   /** How the report names the role: its construct path, else its template and logical ID, else its ARN or file. */
@@ -21,13 +21,7 @@ export function rolesOfAssembly(cwd: string, dir: string, role: string | undefin
   const files = templateFiles(root, dir);
   if (files.length === 0) throw new UsageError(`--app: no *.template.json in ${dir}: run cdk synth first, or give --policy-file`);
   const roles = files.flatMap((file) => {
-    const text = readText(cwd, file, '--app');
-    let template: unknown;
-    try {
-      template = JSON.parse(text);
-    } catch (e) {
-      throw new UsageError(`--app: ${file} is not JSON: ${(e as Error).message}`);
-    }
+    const template = readJson(cwd, file, '--app');
     try {
       return webIdentityRoles(template, relative(root, file));
     } catch (e) {
@@ -38,20 +32,19 @@ export function rolesOfAssembly(cwd: string, dir: string, role: string | undefin
   const chosen = role === undefined ? roles
     : roles.filter((r) => r.path === role || r.logicalId === role);
   if (chosen.length === 0) {
-    throw new UsageError(`--role: no web-identity role ${role} in ${dir}; there are: ${roles.map((r) => r.path ?? `${r.file} ${r.logicalId}`).join(', ')}`);
+    throw new UsageError(`--role: no web-identity role ${role} in ${dir}; there are: ${roles.map(roleName).join(', ')}`);
   }
-  return chosen.map((r) => ({ name: r.path ?? `${r.file} ${r.logicalId}`, policy: r.policy, providers: r.providers }));
+  return chosen.map((r) => ({ name: roleName(r), policy: r.policy, providers: r.providers }));
+}
+
+/** How the report names a template's role: its construct path, else its template and logical ID. */
+function roleName(role: TemplateRole): string {
+  return role.path ?? `${role.file} ${role.logicalId}`;
 }
 
 /** The role of a policy file: a policy document, or `aws iam get-role` output ({"Role": {...}}). */
 export function roleOfPolicyFile(cwd: string, file: string): ExplainedRole {
-  const text = readText(cwd, file, '--policy-file');
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--policy-file: ${file} is not JSON: ${(e as Error).message}`);
-  }
+  const value = readJson(cwd, file, '--policy-file');
   const role = isObject(value) && isObject(value.Role) ? value.Role : undefined;
   const document = role ? role.AssumeRolePolicyDocument : value;
   let policy: TrustPolicy;
@@ -62,6 +55,16 @@ export function roleOfPolicyFile(cwd: string, file: string): ExplainedRole {
   }
   if (!trustsWebIdentity(policy)) throw new UsageError(`--policy-file: ${file}: the policy does not allow sts:AssumeRoleWithWebIdentity to a federated principal`);
   return { name: typeof role?.Arn === 'string' ? role.Arn : file, policy, providers: providersOf(policy) };
+}
+
+/** A JSON file (relative to `cwd`), or a usage error naming the file and the parser's reason. */
+function readJson(cwd: string, file: string, flag: string): unknown {
+  const text = readText(cwd, file, flag);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${file} is not JSON: ${(e as Error).message}`);
+  }
 }
 
 /** The templates of an assembly folder and its nested assemblies; `shown` is the folder as the user named it. */

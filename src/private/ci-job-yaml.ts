@@ -99,9 +99,10 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     ...(region ? [['AWS_REGION', region], ['AWS_DEFAULT_REGION', region]] as [string, string][] : []),
   ];
   const token = `$${tokenVariable}`;
-  const stop = (what: string) => `{ echo "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
-  const exchangeFailed = `{ ${EXPLAIN_FUNCTION}; ${stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN ` +
-    '(the AWS error is above)').slice(2)}`;
+  // `first` runs before the message: the claims printer, where the exchange failed.
+  const stop = (what: string, first = '') => `{ ${first}echo "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
+  const exchangeFailed = stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN (the AWS error is above)`,
+    `${EXPLAIN_FUNCTION}; `);
   const setup = [
     // The role's credentials and no others: AWS clients read environment keys, profiles and container
     // credentials before a web identity, and fall back to them (or to instance metadata) after one fails.

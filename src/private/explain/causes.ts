@@ -10,13 +10,12 @@ import { refNameProblem } from '../rules/git-refs';
 export function conditionCauses(condition: PolicyCondition, actual: readonly string[] | undefined, issuer: string): string[] {
   const operator = parseOperator(condition.operator);
   const expected = condition.values.filter((v): v is string => !(v instanceof Unknown));
+  const claim = claimOf(condition.key);
   const keyCause = unevaluatedKeyCause(condition.key, issuer);
   if (keyCause) return [keyCause];
-  if (actual === undefined) return [`the token has no ${claimOf(condition.key)} claim, so STS sets no ${condition.key} and the condition fails`];
-  if (operator.base === 'Null') {
-    return [`Null requires ${condition.key} to be absent, and STS sets it from the token's ${claimOf(condition.key)} claim`];
-  }
-  if (isNegated(condition.operator)) return [`${condition.operator} refuses these values and the token's ${claimOf(condition.key)} is one of them`];
+  if (actual === undefined) return [`the token has no ${claim} claim, so STS sets no ${condition.key} and the condition fails`];
+  if (operator.base === 'Null') return [`Null requires ${condition.key} to be absent, and STS sets it from the token's ${claim} claim`];
+  if (isNegated(condition.operator)) return [`${condition.operator} refuses these values and the token's ${claim} is one of them`];
   const causes: string[] = [];
   const like = isPatternOperator(condition.operator);
   const ignoreCase = operator.base.endsWith('IgnoreCase');
@@ -28,7 +27,7 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
     }
   }
   for (const e of expected) {
-    const impossible = impossibleValue(claimOf(condition.key), e, like);
+    const impossible = impossibleValue(claim, e, like);
     if (impossible) causes.push(impossible);
   }
   const matchesIgnoringCase = (e: string, a: string) => like ? globMatch(e.toLowerCase(), a.toLowerCase()) : e.toLowerCase() === a.toLowerCase();
@@ -38,7 +37,6 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
       if (a !== undefined) causes.push(caseCause(e, a));
     }
   }
-  const claim = claimOf(condition.key);
   if (claim === 'sub') causes.push(...subCauses(expected, actual, like));
   if (claim === 'aud') {
     causes.push(`the job requested the audience "${actual.join('", "')}" but the policy requires ${expected.map((e) => `"${e}"`).join(' or ')}: ` +
@@ -124,10 +122,10 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
       'declare the project\'s layout on its subject (subClaimLayout) or change the project back');
     return causes;
   }
-  // The closest admitted values: those with most components equal.
-  const score = (parts: SubPart[]) => parts.filter((p, i) => componentMatches(p.value, token[i].value, like)).length;
-  const best = Math.max(...sameLayout.map((c) => score(c.parts)));
-  for (const candidate of sameLayout.filter((c) => score(c.parts) === best).slice(0, 3)) {
+  // The closest admitted values: those with fewest components different.
+  const differences = sameLayout.map((c) => differingComponents(c.parts, token, like));
+  const fewest = Math.min(...differences);
+  for (const candidate of sameLayout.filter((_, i) => differences[i] === fewest).slice(0, 3)) {
     for (const [i, part] of candidate.parts.entries()) {
       const got = token[i].value;
       // A case difference has its own cause; so has a wildcard under StringEquals that would match under StringLike.
@@ -147,10 +145,14 @@ export function subDistance(expected: readonly string[], actual: string, like: b
   if (!token) return 0;
   const distances = expected.map((e) => {
     const parts = subParts(e);
-    if (!parts || layoutOf(parts) !== layoutOf(token)) return token.length + 1;
-    return parts.filter((p, i) => !componentMatches(p.value, token[i].value, like)).length;
+    return !parts || layoutOf(parts) !== layoutOf(token) ? token.length + 1 : differingComponents(parts, token, like);
   });
   return Math.min(token.length + 1, ...distances);
+}
+
+/** How many components of an admitted value (in the token's layout) the token's differ from. */
+function differingComponents(parts: readonly SubPart[], token: readonly SubPart[], like: boolean): number {
+  return parts.filter((p, i) => !componentMatches(p.value, token[i].value, like)).length;
 }
 
 function componentMatches(pattern: string, value: string, like: boolean): boolean {

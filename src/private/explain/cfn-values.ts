@@ -3,6 +3,7 @@
 // IAM OIDC providers become their ARNs, and anything else that is decided at deployment (parameters,
 // imports, other attributes) stays Unknown.
 import { isObject, Unknown, ValueResolver } from './policy';
+import { conditionKeyPrefix } from './sts-request';
 
 /** A placeholder for a pseudo parameter: `${AWS::AccountId}`. */
 export function pseudoPlaceholder(name: string): string {
@@ -11,7 +12,7 @@ export function pseudoPlaceholder(name: string): string {
 
 /** The ARN of the provider for an issuer URL, with the template's partition and account as placeholders. */
 export function providerArnFor(url: string, partition = pseudoPlaceholder('AWS::Partition'), account = pseudoPlaceholder('AWS::AccountId')): string {
-  return `arn:${partition}:iam::${account}:oidc-provider/${url.replace(/^https:\/\//, '')}`;
+  return `arn:${partition}:iam::${account}:oidc-provider/${conditionKeyPrefix(url)}`;
 }
 
 /**

@@ -59,10 +59,11 @@ export interface Explanation {
 
 export function explainToken(input: ExplainInput): Explanation {
   const { claims, policy } = input;
-  const { provider, problems: tokenProblems, notChecked } = stsTokenChecks(input);
+  const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
+  const { provider, problems: tokenProblems, notChecked } = stsTokenChecks(input, iss);
 
   // The policy is evaluated with the provider STS would pick; without one, with the issuer's own name.
-  const issuer = provider?.url ?? (typeof claims.iss === 'string' ? claims.iss : '');
+  const issuer = provider?.url ?? iss ?? '';
   const providerArn = provider?.arn ?? `oidc-provider/${conditionKeyPrefix(issuer)}`;
   const evaluation = evaluateTrustPolicy(policy, { providerArn, context: webIdentityContext(issuer, claims) });
   const statements = evaluation.statements.map((s) => statementReport(s, issuer));
@@ -82,11 +83,10 @@ export function explainToken(input: ExplainInput): Explanation {
 }
 
 /** STS's checks of the token before the policy: the provider for `iss`, `aud` among its client IDs, the lifetime. */
-function stsTokenChecks(input: ExplainInput): { provider?: KnownProvider; problems: string[]; notChecked: string[] } {
+function stsTokenChecks(input: ExplainInput, iss: string | undefined): { provider?: KnownProvider; problems: string[]; notChecked: string[] } {
   const { claims } = input;
   const problems: string[] = [];
   const notChecked: string[] = [];
-  const iss = typeof claims.iss === 'string' ? claims.iss : undefined;
   const provider = input.providers.find((p) => p.url === iss);
   if (iss === undefined) problems.push('the token has no iss claim (InvalidIdentityToken)');
   else if (!provider) problems.push(issuerProblem(iss, input.providers));
@@ -108,7 +108,7 @@ function stsTokenChecks(input: ExplainInput): { provider?: KnownProvider; proble
 function policyCauses(evaluation: Evaluation, statements: StatementReport[], claims: Claims): string[] {
   if (evaluation.explicitDeny) {
     return statements.filter((r) => r.effect === 'Deny' && r.applies === true)
-      .map((s) => `statement ${name(s)} denies this token explicitly (an explicit Deny wins over every Allow)`);
+      .map((s) => `statement ${statementName(s)} denies this token explicitly (an explicit Deny wins over every Allow)`);
   }
   if (evaluation.decision === 'undetermined') {
     return ['the verdict depends on values the policy takes at deployment (parameters, imports) or on operators this explanation does not evaluate'];
@@ -124,14 +124,15 @@ function policyCauses(evaluation: Evaluation, statements: StatementReport[], cla
     const subMiss = sub ? subDistance(literals, String(claims.sub ?? ''), isPatternOperator(sub.operator)) : 0;
     return (s.notes.length + failed.length) * 100 + subMiss;
   };
-  const nearest = Math.min(...allows.map(distance));
-  return allows.filter((s) => distance(s) === nearest)
+  const distances = allows.map(distance);
+  const nearest = Math.min(...distances);
+  return allows.filter((_, i) => distances[i] === nearest)
     .flatMap((s) => [...s.notes, ...s.conditions.filter((c) => c.passes === false).flatMap((c) => c.causes)]);
 }
 
 function statementReport(outcome: StatementOutcome, issuer: string): StatementReport {
   const notes: string[] = [];
-  const label = outcome.statement.sid ?? String(outcome.statement.index);
+  const label = statementName(outcome.statement);
   if (outcome.principal === false) {
     notes.push(`statement ${label} trusts another principal, not the OIDC provider of ${issuer || 'the token\'s issuer'}`);
   }
@@ -176,13 +177,14 @@ function admittedBy(statements: readonly StatementOutcome[]): string | undefined
   const admitting = statements.find((s) => s.statement.effect === 'Allow' && s.applies === true);
   if (!admitting) return undefined;
   const sub = admitting.conditions.find((c) => claimOf(c.condition.key) === 'sub' && c.result === true);
-  const label = `statement ${admitting.statement.sid ?? admitting.statement.index}`;
+  const label = `statement ${statementName(admitting.statement)}`;
   if (!sub) return label;
   const value = sub.condition.values.find((v) => typeof v === 'string' && sub.actual?.some((a) => evaluateCondition({ ...sub.condition, values: [v] }, a).result === true));
   return value === undefined ? label : `${label}, subject "${value}" (${sub.condition.operator})`;
 }
 
-function name(statement: StatementReport): string {
+/** How the explanation names a statement: its Sid, else its position from 0. */
+export function statementName(statement: { readonly sid?: string; readonly index: number }): string {
   return statement.sid ?? String(statement.index);
 }
 

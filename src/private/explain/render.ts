@@ -1,6 +1,6 @@
 // An explanation as people read it (plain text) and as programs read it (JSON). Only the non-secret
 // claims are shown (SHOWN_CLAIMS): never a signature, nothing personal.
-import { Explanation, StatementReport } from './explain';
+import { Explanation, StatementReport, statementName } from './explain';
 import { Claims } from './sts-request';
 
 /** The claims an explanation and the job show: none personal (user_*), never the signature. */
@@ -29,7 +29,7 @@ export function renderText(role: string, explanation: Explanation, claims: Claim
 
 function statementLines(statement: StatementReport): string[] {
   const applies = statement.applies === 'unknown' ? 'cannot be decided before deployment' : statement.applies ? 'applies' : 'does not apply';
-  const lines = [`statement ${statement.sid ?? statement.index} (${statement.effect}): ${applies}`];
+  const lines = [`statement ${statementName(statement)} (${statement.effect}): ${applies}`];
   for (const note of statement.notes) lines.push(`  ${note}`);
   for (const c of statement.conditions) {
     const mark = c.passes === 'unknown' ? '?' : c.passes ? 'ok' : 'FAIL';

@@ -6,7 +6,7 @@ import { cfnResolver, providerArnFor } from './cfn-values';
 import { KnownProvider } from './explain';
 import { readTrustPolicy, TrustPolicy } from './policy';
 import { IGitLabOidcProvider } from '../../provider';
-import { isListToken, isLiteral } from '../tokens';
+import { holdsNoToken } from '../tokens';
 
 export interface RolePolicy {
   readonly policy: TrustPolicy;
@@ -19,7 +19,7 @@ export function rolePolicy(stack: Stack, document: unknown, provider: IGitLabOid
   const known = new Map(typeof arnValue === 'string' ? [] : [[JSON.stringify(arnValue), providerArnFor(provider.issuerUrl)]]);
   const resolve = cfnResolver(known);
   const arn = resolve(arnValue);
-  const clientIds = isListToken(provider.audiences) || !provider.audiences.every(isLiteral) ? undefined : provider.audiences;
+  const clientIds = holdsNoToken(provider.audiences) ? provider.audiences : undefined;
   return {
     policy: readTrustPolicy(stack.resolve(document), resolve),
     provider: { url: provider.issuerUrl, arn: typeof arn === 'string' ? arn : providerArnFor(provider.issuerUrl), clientIds },

@@ -3,6 +3,7 @@
 // request's condition keys from the claims (REFERENCE.md, "What IAM can check"; the signature is
 // verified too, which an explanation cannot and need not do).
 import { EVALUATED_CLAIMS } from '../claim-values';
+import { GITLAB_COM } from '../rules/iam-limits';
 
 /** Decoded claims of a token: JSON values by claim name. */
 export type Claims = Readonly<Record<string, unknown>>;
@@ -11,9 +12,6 @@ export type Claims = Readonly<Record<string, unknown>>;
 export function conditionKeyPrefix(issuer: string): string {
   return issuer.startsWith('https://') ? issuer.slice('https://'.length) : issuer;
 }
-
-/** The issuer STS sets the extra `<prefix>:<claim>` keys for. */
-export const GITLAB_COM = 'https://gitlab.com';
 
 /** The claims STS copies into the request context for this issuer: sub and aud, plus gitlab.com's own. */
 export function evaluatedClaims(issuer: string): readonly string[] {

@@ -11,6 +11,9 @@ const MAX_AUDIENCE_LENGTH = 255;
 const MAX_THUMBPRINTS = 5;
 
 /** IAM's default "Role trust policy length" quota, and the most it can be raised to. */
+/** gitlab.com's issuer: the default provider URL, and the one issuer STS sets its extra claim keys for. */
+export const GITLAB_COM = 'https://gitlab.com';
+
 export const DEFAULT_TRUST_POLICY_LIMIT = 2048;
 export const MAX_TRUST_POLICY_LIMIT = 8192;
 
