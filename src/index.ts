@@ -8,3 +8,4 @@ export * from './role';
 export * from './role-props';
 export * from './sub-claim';
 export * from './subject';
+export * from './pipeline';

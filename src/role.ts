@@ -1,9 +1,10 @@
 import { Annotations, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { GitLabCiJobOptions } from './ci-job';
 import { GitLabExplainOptions, GitLabTokenClaims, GitLabTrustExplanation } from './explain';
 import { GitLabJobsPrincipal } from './principal';
-import { renderCiJob } from './private/ci-job-yaml';
+import { CiJobRole, renderCiJob } from './private/ci-job-yaml';
 import { fail, show, withPath } from './private/errors';
 import { explainToken } from './private/explain/explain';
 import { rolePolicy } from './private/explain/role-policy';
@@ -85,6 +86,10 @@ export class GitLabRunnerRole extends iam.Role {
   /** The longest session the role allows, for the CI job's `--duration-seconds`. */
   private readonly maxSessionSeconds: number;
 
+  /** The role's name and path as given, from which a pipeline file writes its ARN. */
+  private readonly declaredName?: string;
+  private readonly declaredPath?: string;
+
   /**
    * @param scope the construct scope
    * @param id the construct ID
@@ -117,6 +122,8 @@ export class GitLabRunnerRole extends iam.Role {
     this.subjects = principal.subjects;
     this.trustPolicySizeLimit = limit;
     this.maxSessionSeconds = sessionSeconds ?? DEFAULT_SESSION_SECONDS;
+    this.declaredName = roleProps.roleName;
+    this.declaredPath = roleProps.path;
 
     for (const { subject, by } of principal._plan.covered) {
       Annotations.of(this).addInfo(`subject ${show(subject.sub)} is left out: ${show(by.sub)} already admits every job it admits.`);
@@ -177,14 +184,37 @@ export class GitLabRunnerRole extends iam.Role {
    * @param options the job's name, script and how it gets credentials
    */
   public gitLabCiJob(options: GitLabCiJobOptions = {}): string {
+    return renderCiJob(this.ciJobRole(this.roleArn), options, this);
+  }
+
+  /**
+   * The role as a pipeline file written at synth holds it: with its ARN as a literal, which needs the
+   * role's name, its account and its region (for the partition) to be literals.
+   * @internal
+   */
+  public _literalCiJobRole(): CiJobRole {
     const stack = Stack.of(this);
-    return renderCiJob({
-      roleArn: this.roleArn,
+    const partition = isLiteral(stack.region) ? RegionInfo.get(stack.region).partition : undefined;
+    const name = this.declaredName;
+    if (name === undefined || !isLiteral(name) || !isLiteral(stack.account) || partition === undefined) {
+      fail('a pipeline file holds the role\'s ARN as a literal: give the role a literal roleName and its stack a literal account and region ' +
+        `(or use GitLabPipelineRole.fromRoleArn()), got: roleName ${show(name ?? null)}, account ${show(stack.account)}, region ${show(stack.region)}`, this);
+    }
+    // IAM writes the path into the ARN between "role" and the name: "/" (the default) adds nothing.
+    const path = this.declaredPath ?? '/';
+    if (!isLiteral(path)) fail(`a pipeline file holds the role's ARN as a literal: the role's path must be a literal, got: ${show(path)}`, this);
+    return this.ciJobRole(`arn:${partition}:iam::${stack.account}:role${path}${name}`);
+  }
+
+  private ciJobRole(roleArn: string): CiJobRole {
+    const stack = Stack.of(this);
+    return {
+      roleArn,
       audience: this.audience,
       region: isLiteral(stack.region) ? stack.region : undefined,
       maxSessionSeconds: this.maxSessionSeconds,
       expects: { issuer: this.provider.issuerUrl, subjects: this.subjects.map((s) => s.sub), path: this.node.path },
-    }, options, this);
+    };
   }
 
   /**

@@ -6,6 +6,7 @@ import { fail, show } from './errors';
 import { SHOWN_CLAIMS } from './explain/render';
 import { DEFAULT_SESSION_SECONDS, validateRegion } from './rules/aws';
 import { validateJobName, validateTokenVariable } from './rules/gitlab-ci';
+import { shellQuote } from './shell';
 import { isLiteral, isLiteralNumber, numberText } from './tokens';
 import { yamlProblem, yamlString } from './yaml';
 
@@ -15,8 +16,11 @@ export interface CiJobRole {
   readonly audience: string;
   readonly region?: string;
   readonly maxSessionSeconds: number;
-  /** What the role's trust policy expects, printed beside the token's claims when the exchange fails. */
-  readonly expects: {
+  /**
+   * What the role's trust policy expects, printed beside the token's claims when the exchange fails; absent
+   * for a role known only by its ARN, whose policy the job then tells how to fetch.
+   */
+  readonly expects?: {
     readonly issuer: string;
     /** The subjects' sub values (patterns included); a deploy-time one is shown as such. */
     readonly subjects: readonly string[];
@@ -157,8 +161,15 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
 const EXPLAIN_FUNCTION = 'cdk_gitlab_oidc_explain';
 
 function diagnostics(role: CiJobRole): string {
-  const expected = role.expects.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)');
-  const command = `cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role ${shellQuote(role.expects.path)} --claims '{`;
+  const { expects } = role;
+  const expected = expects
+    ? `iss ${expects.issuer}, aud ${role.audience}, sub ${expects.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)').join(' or ')}`
+    : `aud ${role.audience}`;
+  // A role known only by its ARN is judged from its policy as IAM returns it.
+  const command = expects
+    ? `cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role ${shellQuote(expects.path)} --claims '{`
+    : `cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${shellQuote(role.roleArn.slice(role.roleArn.lastIndexOf('/') + 1))} > role.json && ` +
+      "npx cdk-gitlab-oidc explain --policy-file role.json --claims '{";
   return [
     // The payload, base64url to base64, padded.
     `_oidc_p=$(cut -d. -f2 < ${TOKEN_FILE} | tr '_-' '/+')`,
@@ -167,14 +178,9 @@ function diagnostics(role: CiJobRole): string {
     // Each claim's JSON value: a string with its escapes, a list, or a bare number or boolean.
     'for _oidc_k in ' + SHOWN_CLAIMS.join(' ') + "; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
     "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
-    `printf '%s\\n' ${shellQuote(`cdk-gitlab-oidc: the role expects iss ${role.expects.issuer}, aud ${role.audience}, sub ${expected.join(' or ')}`)} >&2`,
+    `printf '%s\\n' ${shellQuote(`cdk-gitlab-oidc: the role expects ${expected}`)} >&2`,
     // The claims as one shell word for the command: each ' written as '\''.
     "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
     `printf '%s%s%s\\n' ${shellQuote(command)} "$_oidc_q" ${shellQuote("}'")} >&2`,
   ].join('; ');
-}
-
-/** A shell word that stands for the text exactly: single-quoted, each quote written as '\''. */
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, "'\\''")}'`;
 }

@@ -1,0 +1,159 @@
+import { writeFileSync } from 'fs';
+import { join, resolve } from 'path';
+import { Stage, pipelines } from 'aws-cdk-lib';
+import { PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
+import { Construct } from 'constructs';
+import { GitLabJobSettings, GitLabStageSettings } from './job-settings';
+import { GitLabPipelineRole } from './pipeline-role';
+import { GitLabCiCredentials } from '../ci-job';
+import { cdkAssetsVersion, cdkCliVersion } from '../private/pipeline/cli-versions';
+import { PIPELINE_FILE_COPY, renderPipeline } from '../private/pipeline/render-pipeline';
+import { refuseChangeSetSteps } from '../private/pipeline/unsupported';
+import { validateOutputFile } from '../private/pipeline/validate';
+
+/**
+ * Properties of a `GitLabCiPipeline`.
+ */
+export interface GitLabCiPipelineProps extends pipelines.PipelineBaseProps {
+  /**
+   * The role the jobs that publish assets and deploy assume, through GitLab's OIDC ID token. Stages may
+   * use roles of their own (`GitLabStageSettings.role`).
+   */
+  readonly role: GitLabPipelineRole;
+
+  /**
+   * The pipeline file, relative to `repositoryRoot`: `.gitlab-ci.yml`, or a file the root
+   * `.gitlab-ci.yml` includes (`include: local`). Written at every synth.
+   *
+   * @default '.gitlab-ci.yml'
+   */
+  readonly outputFile?: string;
+
+  /**
+   * The repository's root, where GitLab's jobs start and `outputFile` is written. The synth step's
+   * commands run there, so its output directory (`cdk.out`) is relative to it too.
+   *
+   * @default - the directory the app is synthesized in
+   */
+  readonly repositoryRoot?: string;
+
+  /**
+   * The branch whose pipelines publish and deploy. Pipelines of other branches and merge requests only
+   * synthesize and check the pipeline file.
+   *
+   * @default - the project's default branch (`$CI_DEFAULT_BRANCH`)
+   */
+  readonly deployBranch?: string;
+
+  /**
+   * The version of the CDK CLI (npm package `aws-cdk`) the deploy jobs run.
+   *
+   * @default - the version of `aws-cdk` installed for the app (resolved from `repositoryRoot`)
+   */
+  readonly cdkCliVersion?: string;
+
+  /**
+   * The version of `cdk-assets` the asset jobs run.
+   *
+   * @default - the version installed for the app, else 4.7.3
+   */
+  readonly cdkAssetsVersion?: string;
+
+  /**
+   * Settings of every job.
+   *
+   * @default - none: the runner's defaults
+   */
+  readonly jobSettings?: GitLabJobSettings;
+
+  /**
+   * How the jobs hand their ID token to AWS.
+   *
+   * @default GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE
+   */
+  readonly credentials?: GitLabCiCredentials;
+}
+
+/**
+ * Options of `GitLabCiPipeline.addStageWithGitLabOptions()`.
+ */
+export interface AddGitLabStageOptions extends pipelines.AddStageOpts, GitLabStageSettings {}
+
+/**
+ * A CDK Pipelines engine that writes the app's GitLab CI/CD pipeline (`.gitlab-ci.yml`) at synth: a job
+ * that synthesizes the app, a job that checks the committed pipeline file, one job per asset, one per
+ * stack deployment and one per step, ordered by `needs:` exactly as the pipeline's graph orders them.
+ *
+ * Jobs that publish or deploy get AWS credentials through GitLab's OIDC ID token, from the hardened
+ * exchange `GitLabRunnerRole.gitLabCiJob()` writes (one hidden job per role, which they `extends`), and
+ * run only on the deploy branch. Each stage's jobs belong to a GitLab environment; each stack deploys
+ * in a resource group of its own.
+ */
+export class GitLabCiPipeline extends pipelines.PipelineBase {
+  /**
+   * The pipeline file's path, as written.
+   */
+  public readonly outputFile: string;
+
+  private readonly props: GitLabCiPipelineProps;
+  private readonly stageSettings = new Map<pipelines.StageDeployment, GitLabStageSettings>();
+
+  /**
+   * @param scope the construct scope
+   * @param id the construct ID
+   * @param props the synth step, the role, and the pipeline file's settings
+   */
+  constructor(scope: Construct, id: string, props: GitLabCiPipelineProps) {
+    super(scope, id, props);
+    this.props = props;
+    this.outputFile = props.outputFile ?? '.gitlab-ci.yml';
+    validateOutputFile(this.outputFile, this);
+  }
+
+  /**
+   * Deploys a stage, as `addStage()` does, with its GitLab settings: its role, its environment and its
+   * jobs' settings.
+   * @param stage the stage
+   * @param options the pre, post and stack steps, and the stage's GitLab settings
+   */
+  public addStageWithGitLabOptions(stage: Stage, options: AddGitLabStageOptions = {}): pipelines.StageDeployment {
+    const deployment = this.addStage(stage, options);
+    this.configureStage(deployment, options);
+    return deployment;
+  }
+
+  /**
+   * Gives a stage already added (by `addStage()`, or a wave's `addStage()`) its GitLab settings.
+   * @param stage the stage deployment `addStage()` returned
+   * @param settings the stage's role, environment and jobs' settings
+   */
+  public configureStage(stage: pipelines.StageDeployment, settings: GitLabStageSettings): void {
+    this.stageSettings.set(stage, settings);
+  }
+
+  /**
+   * Renders the pipeline graph as GitLab jobs and writes the pipeline file.
+   */
+  protected doBuildPipeline(): void {
+    refuseChangeSetSteps(this);
+    const graph = new PipelineGraph(this, { selfMutation: false, publishTemplate: false, prepareStep: false });
+    const repositoryRoot = resolve(this.props.repositoryRoot ?? '.');
+    const assemblyDir = (this.node.root as Stage).outdir;
+    const yaml = renderPipeline({
+      pipeline: this,
+      graph,
+      role: this.props.role,
+      stageSettings: this.stageSettings,
+      outputFile: this.outputFile,
+      assemblyDir,
+      deployBranch: this.props.deployBranch,
+      cdkCliVersion: this.props.cdkCliVersion ?? cdkCliVersion(repositoryRoot, this),
+      cdkAssetsVersion: this.props.cdkAssetsVersion ?? cdkAssetsVersion(repositoryRoot),
+      jobSettings: this.props.jobSettings ?? {},
+      credentials: this.props.credentials ?? GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE,
+    });
+    writeFileSync(join(repositoryRoot, this.outputFile), yaml);
+    // The check job compares the committed file with this copy, which travels in the cloud assembly.
+    writeFileSync(join(assemblyDir, PIPELINE_FILE_COPY), yaml);
+  }
+}

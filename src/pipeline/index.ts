@@ -1,0 +1,4 @@
+export * from './gitlab-ci-pipeline';
+export * from './job-settings';
+export * from './pipeline-role';
+export * from './shell-step';

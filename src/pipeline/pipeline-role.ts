@@ -1,0 +1,81 @@
+import { IConstruct } from 'constructs';
+import { CiJobRole } from '../private/ci-job-yaml';
+import { fail, show } from '../private/errors';
+import { DEFAULT_SESSION_SECONDS, validateRegion } from '../private/rules/aws';
+import { GITLAB_COM } from '../private/rules/iam-limits';
+import { isLiteral } from '../private/tokens';
+import { GitLabRunnerRole } from '../role';
+
+/** An IAM role ARN: partition, 12-digit account, optional path, name (IAM's characters). */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+
+/**
+ * Options for `GitLabPipelineRole.fromRoleArn()`.
+ */
+export interface GitLabPipelineRoleArnOptions {
+  /**
+   * The audience (`aud`) the role's trust policy expects, which the jobs request in `id_tokens`.
+   *
+   * @default 'https://gitlab.com'
+   */
+  readonly audience?: string;
+
+  /**
+   * The AWS region the jobs' AWS clients use for STS (`AWS_REGION`). The CDK CLI deploys each stack to
+   * its own region whatever this is.
+   *
+   * @default - none: the AWS clients' default
+   */
+  readonly region?: string;
+}
+
+/**
+ * The IAM role the jobs of a `GitLabCiPipeline` assume through the OIDC exchange: a `GitLabRunnerRole` of
+ * the app, or any role by its ARN. The pipeline file holds the ARN as a literal.
+ */
+export class GitLabPipelineRole {
+  /**
+   * A role of this app. Its ARN is written into the pipeline file, so the role needs a literal `roleName`
+   * and its stack a literal account and region. The job prints what the role's trust policy expects when
+   * the exchange fails, and the explain command finds the role by its construct path.
+   *
+   * Deploy the role's stack before the pipeline's first run (it is how the pipeline gets in), and give it
+   * `allowCdkDeployments()` for every account and region the pipeline deploys to.
+   * @param role the role
+   */
+  public static fromRole(role: GitLabRunnerRole): GitLabPipelineRole {
+    return new GitLabPipelineRole(() => role._literalCiJobRole());
+  }
+
+  /**
+   * A role by its ARN: one made by another app or by hand. Its trust policy must admit the pipeline's jobs
+   * (the `sub` of the deploy branch, for example) and it must be allowed to
+   * assume the CDK bootstrap roles of the target environments.
+   * @param roleArn the role's ARN, a literal
+   * @param options the audience its trust policy expects, and the region for STS
+   */
+  public static fromRoleArn(roleArn: string, options: GitLabPipelineRoleArnOptions = {}): GitLabPipelineRole {
+    const audience = options.audience ?? GITLAB_COM;
+    return new GitLabPipelineRole((scope) => {
+      if (!isLiteral(roleArn) || !ROLE_ARN.test(roleArn)) {
+        fail(`GitLabPipelineRole.fromRoleArn needs the literal ARN of an IAM role (arn:<partition>:iam::<account>:role/<name>), got: ${show(roleArn)}`, scope);
+      }
+      if (!isLiteral(audience) || audience.length === 0) fail(`GitLabPipelineRole.fromRoleArn needs a literal, non-empty audience, got: ${show(audience)}`, scope);
+      if (options.region !== undefined) {
+        if (!isLiteral(options.region)) fail(`GitLabPipelineRole.fromRoleArn needs a literal region, got: ${show(options.region)}`, scope);
+        validateRegion(options.region, 'region', scope);
+      }
+      return { roleArn, audience, region: options.region, maxSessionSeconds: DEFAULT_SESSION_SECONDS };
+    });
+  }
+
+  private constructor(private readonly resolveRole: (scope: IConstruct) => CiJobRole) {}
+
+  /**
+   * The role as the pipeline's jobs use it, checked where the pipeline is built.
+   * @internal
+   */
+  public _jobRole(scope: IConstruct): CiJobRole {
+    return this.resolveRole(scope);
+  }
+}

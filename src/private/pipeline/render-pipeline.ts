@@ -1,0 +1,450 @@
+// The pipeline graph of CDK Pipelines as GitLab jobs: one job per graph node (an asset node once per role
+// that publishes it), `needs:` from the graph's dependencies, and the pipeline file's YAML.
+import { posix, relative, sep } from 'path';
+import { pipelines } from 'aws-cdk-lib';
+import { isGraph, PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
+import { reducedPredecessors } from './needs';
+import { refuseUnsupportedStep } from './unsupported';
+import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateVariable, validateVersion } from './validate';
+import { YamlValue, yamlBlock } from './yaml-block';
+import { GitLabCiCredentials } from '../../ci-job';
+import { GitLabJobSettings, GitLabStageSettings } from '../../pipeline/job-settings';
+import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
+import { GitLabShellStep } from '../../pipeline/shell-step';
+import { renderCiJob } from '../ci-job-yaml';
+import { fail, show } from '../errors';
+import { validateJobName } from '../rules/gitlab-ci';
+import { shellQuote } from '../shell';
+
+/** The copy of the pipeline file in the cloud assembly, which the check job compares with the committed one. */
+export const PIPELINE_FILE_COPY = 'gitlab-ci-pipeline.yml';
+/** GitLab refuses a job with more than 50 `needs:` (ci_max_needs on GitLab.com and by default). */
+const MAX_NEEDS = 50;
+/** GitLab passes at most 20 variables from one dotenv report (by default, and on GitLab.com). */
+const MAX_DOTENV_VARIABLES = 20;
+/** The check job's name, in the Build stage beside the synth job. */
+const CHECK_JOB = 'Build-CheckPipelineFile';
+
+/** A node of the pipeline graph (aws-cdk-lib exports the graph's class, not the name of its node type). */
+type AGraphNode = ReturnType<PipelineGraph['graph']['allLeaves']>['nodes'][number];
+
+export interface PipelineInput {
+  readonly pipeline: pipelines.PipelineBase;
+  readonly graph: PipelineGraph;
+  readonly role: GitLabPipelineRole;
+  readonly stageSettings: ReadonlyMap<pipelines.StageDeployment, GitLabStageSettings>;
+  readonly outputFile: string;
+  /** The cloud assembly's folder at synth, against which asset manifests are made relative. */
+  readonly assemblyDir: string;
+  readonly deployBranch?: string;
+  readonly cdkCliVersion: string;
+  readonly cdkAssetsVersion: string;
+  readonly jobSettings: GitLabJobSettings;
+  readonly credentials: GitLabCiCredentials;
+}
+
+/** One job, before its `needs:` are reduced. */
+interface Job {
+  readonly name: string;
+  readonly stage: string;
+  /** The jobs it waits for: the graph's dependencies. */
+  readonly after: Set<string>;
+  /** The jobs whose artifacts it downloads (the cloud assembly, step outputs, stack outputs). */
+  readonly artifactsFrom: Set<string>;
+  /** Whether it runs on the deploy branch only. */
+  readonly deployOnly: boolean;
+  readonly manual?: boolean;
+  /** The role whose hidden job it extends, for AWS credentials. */
+  readonly role?: GitLabPipelineRole;
+  /** The stage the role was given for, which names its hidden job. */
+  readonly roleStage?: string;
+  /** The assets it publishes (their selectors), for an asset job. */
+  readonly publishes?: readonly string[];
+  readonly environment?: { readonly [key: string]: YamlValue | undefined };
+  readonly resourceGroup?: string;
+  readonly variables: { readonly [name: string]: string };
+  readonly script: readonly string[];
+  readonly artifacts?: { readonly [key: string]: YamlValue | undefined };
+  readonly settings: GitLabJobSettings;
+}
+
+/** The pipeline file for the graph. */
+export function renderPipeline(input: PipelineInput): string {
+  return new PipelineRenderer(input).render();
+}
+
+class PipelineRenderer {
+  private readonly pipeline: pipelines.PipelineBase;
+  private readonly jobs: Job[] = [];
+  private readonly jobsOfNode = new Map<AGraphNode, Job[]>();
+  private readonly jobOfStep = new Map<pipelines.Step, Job>();
+  private readonly deployJobOfStack = new Map<pipelines.StackDeployment, Job>();
+  private readonly stageOfStack = new Map<pipelines.StackDeployment, pipelines.StageDeployment>();
+  private readonly hiddenJobs = new Map<GitLabPipelineRole, string>();
+  /** Where the synth job leaves the cloud assembly, relative to the repository's root. */
+  private readonly cdkOut: string;
+
+  constructor(private readonly input: PipelineInput) {
+    this.pipeline = input.pipeline;
+    if (input.deployBranch !== undefined) validateDeployBranch(input.deployBranch, this.pipeline);
+    validateVersion(input.cdkCliVersion, 'cdkCliVersion', this.pipeline);
+    validateVersion(input.cdkAssetsVersion, 'cdkAssetsVersion', this.pipeline);
+    validateJobSettings(input.jobSettings, this.pipeline);
+    for (const wave of this.pipeline.waves) {
+      for (const stage of wave.stages) {
+        for (const stack of stage.stacks) this.stageOfStack.set(stack, stage);
+        const settings = input.stageSettings.get(stage);
+        validateEnvironment(settings?.environment ?? {}, this.environmentName(stage), this.pipeline);
+        validateJobSettings(settings?.jobSettings ?? {}, this.pipeline);
+      }
+    }
+    const synth = this.pipeline.synth;
+    const location = synth instanceof pipelines.ShellStep
+      ? synth.outputs.find((output) => output.fileSet === input.graph.cloudAssemblyFileSet)
+      : undefined;
+    this.cdkOut = location ? posix.normalize(location.directory) : 'cdk.out';
+  }
+
+  public render(): string {
+    const { graph } = this.input;
+    for (const node of graph.graph.sortedLeaves().flat()) this.addNode(node);
+    const order = this.jobs.map((job) => job.name);
+    const reduced = reducedPredecessors(order, new Map(this.jobs.map((job) => [job.name, job.after])));
+    const stages = graph.graph.sortedChildren().flat().map((child) => child.id);
+
+    const jobs = this.jobs.map((job) => yamlBlock({ [job.name]: this.jobYaml(job, reduced.get(job.name)!) }).join('\n') + '\n');
+    const roleJobs = [...this.hiddenJobs].map(([role, name]) =>
+      renderCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline));
+    return [
+      '# Generated at synth by cdk-gitlab-oidc\'s GitLabCiPipeline from the CDK app: do not edit it by hand.',
+      `# Change the app and run \`cdk synth\`; the ${CHECK_JOB} job fails when this file is not what the app generates.`,
+      ...yamlBlock({ stages }),
+      '',
+      ...roleJobs,
+      ...jobs,
+    ].join('\n');
+  }
+
+  private addNode(node: AGraphNode): void {
+    const data = node.data;
+    switch (data?.type) {
+      case 'step':
+        refuseUnsupportedStep(data.step, this.pipeline);
+        if (this.input.graph.isSynthNode(node)) this.addSynthJobs(node, data.step as pipelines.ShellStep);
+        else this.addStepJob(node, data.step);
+        break;
+      case 'publish-assets':
+        this.addAssetJobs(node, data.assets);
+        break;
+      case 'execute':
+        this.addDeployJob(node, data.stack, data.captureOutputs);
+        break;
+      default:
+        fail(`GitLabCiPipeline cannot render the pipeline graph's node ${show(node.uniqueId)} of type ${show(data?.type)}`, this.pipeline);
+    }
+  }
+
+  private addSynthJobs(node: AGraphNode, step: pipelines.ShellStep): void {
+    const synth = this.add(node, {
+      name: node.uniqueId,
+      deployOnly: false,
+      role: step instanceof GitLabShellStep && step.awsCredentials ? this.input.role : undefined,
+      variables: this.stepVariables(step),
+      script: this.stepScript(step),
+      artifacts: { paths: step.outputs.map((output) => posix.normalize(output.directory)) },
+      settings: this.settings(undefined, step),
+    });
+    this.jobOfStep.set(step, synth);
+    const copy = posix.join(this.cdkOut, PIPELINE_FILE_COPY);
+    const file = this.input.outputFile;
+    this.jobs.push(this.job({
+      name: CHECK_JOB,
+      stage: synth.stage,
+      after: [synth.name],
+      artifactsFrom: [synth.name],
+      deployOnly: false,
+      variables: {},
+      script: [
+        `diff -u ${shellQuote(file)} ${shellQuote(copy)} >&2 || { echo ${shellQuote(`cdk-gitlab-oidc: ${file} is not the pipeline the app generates ` +
+          '(the differences are above): run `cdk synth` and commit the file')} >&2; exit 1; }`,
+      ],
+      settings: this.settings(undefined, step),
+    }));
+  }
+
+  private addStepJob(node: AGraphNode, step: pipelines.Step): void {
+    const stage = this.stageOf(node);
+    const settings = stage ? this.input.stageSettings.get(stage) : undefined;
+    // A step after a stack deployment of its stage verifies it; any other prepares for it.
+    const deploysFirst = this.leafDependencies(node).some((dep) => dep.data?.type === 'execute' && this.stageOfStack.get(dep.data.stack) === stage);
+    const action = deploysFirst ? 'verify' : 'prepare';
+    const environment = stage ? this.environment(stage, action) : undefined;
+    if (step instanceof pipelines.ManualApprovalStep) {
+      const comment = step.comment ?? `Approve to continue: ${step.id}`;
+      validateLiteral(comment, `ManualApprovalStep ${show(step.id)} comment`, this.pipeline);
+      this.add(node, {
+        name: node.uniqueId,
+        deployOnly: true,
+        manual: true,
+        environment,
+        variables: {},
+        script: [`printf '%s\\n' ${shellQuote(comment)}`],
+        settings: this.settings(settings, undefined),
+      });
+      return;
+    }
+    const shell = step as pipelines.ShellStep;
+    const job = this.add(node, {
+      name: node.uniqueId,
+      deployOnly: true,
+      role: shell instanceof GitLabShellStep && shell.awsCredentials ? settings?.role ?? this.input.role : undefined,
+      roleStage: stage?.stageName,
+      environment,
+      variables: this.stepVariables(shell),
+      script: this.stepScript(shell),
+      artifacts: shell.outputs.length > 0 ? { paths: shell.outputs.map((output) => posix.normalize(output.directory)) } : undefined,
+      settings: this.settings(settings, shell),
+    });
+    this.jobOfStep.set(step, job);
+  }
+
+  private addAssetJobs(node: AGraphNode, assets: readonly pipelines.StackAsset[]): void {
+    // Each asset is published with the role of the stage it is published for: a stage with a role of its
+    // own (production) publishes into its account with that role, not with the pipeline's.
+    const byRole = new Map<GitLabPipelineRole, { stage?: pipelines.StageDeployment; assets: pipelines.StackAsset[] }>();
+    for (const asset of assets) {
+      const stage = this.stageOfAsset(asset);
+      const role = (stage && this.input.stageSettings.get(stage)?.role) ?? this.input.role;
+      const group = byRole.get(role) ?? { stage: role === this.input.role ? undefined : stage, assets: [] };
+      group.assets.push(asset);
+      byRole.set(role, group);
+    }
+    const publish = `npx --yes --package=cdk-assets@${this.input.cdkAssetsVersion} -- cdk-assets`;
+    for (const [role, group] of byRole) {
+      const manifestPath = (asset: pipelines.StackAsset) => posix.join(this.cdkOut, relative(this.input.assemblyDir, asset.assetManifestPath).split(sep).join('/'));
+      this.add(node, {
+        name: group.stage ? `${node.uniqueId}-${group.stage.stageName}` : node.uniqueId,
+        deployOnly: true,
+        role,
+        roleStage: group.stage?.stageName,
+        publishes: group.assets.map((asset) => asset.assetSelector),
+        variables: {},
+        script: group.assets.map((asset) => `${publish} --path ${shellQuote(manifestPath(asset))} --verbose publish ${shellQuote(asset.assetSelector)}`),
+        settings: this.settings(group.stage ? this.input.stageSettings.get(group.stage) : undefined, undefined),
+        artifactsFromSynth: true,
+      });
+    }
+  }
+
+  private addDeployJob(node: AGraphNode, stack: pipelines.StackDeployment, captureOutputs: boolean): void {
+    const stage = this.stageOfStack.get(stack)!;
+    const settings = this.input.stageSettings.get(stage);
+    if (/[*?[\]{}!]/.test(stack.constructPath)) {
+      fail(`GitLabCiPipeline selects each stack for \`cdk deploy\` by its path, a pattern: the path must not contain * ? [ ] { } or !, got: ${show(stack.constructPath)}`,
+        this.pipeline);
+    }
+    const outputs = this.input.graph.queries.stackOutputsReferenced(stack);
+    if (outputs.length > MAX_DOTENV_VARIABLES) {
+      fail(`GitLab passes at most ${MAX_DOTENV_VARIABLES} variables from a job to the jobs after it (a dotenv report): stack ${show(stack.stackName)} ` +
+        `has too many outputs that steps read, got: ${outputs.length}`, this.pipeline);
+    }
+    const outputsFile = `cdk-outputs-${stack.stackArtifactId}.json`;
+    const dotenv = `cdk-outputs-${stack.stackArtifactId}.env`;
+    const cdk = `npx --yes --package=aws-cdk@${this.input.cdkCliVersion} -- cdk`;
+    const deploy = `${cdk} deploy --app ${shellQuote(this.cdkOut)} --exclusively --require-approval never --progress events`;
+    const script = captureOutputs
+      ? [
+        `${deploy} --outputs-file ${shellQuote(outputsFile)} ${shellQuote(stack.constructPath)}`,
+        `node -e ${shellQuote(OUTPUTS_TO_DOTENV)} ${shellQuote(outputsFile)} ${shellQuote(stack.stackName)} ` +
+          `${outputs.map((output) => shellQuote(`${output}=${outputVariable(stack, output)}`)).join(' ')} > ${shellQuote(dotenv)}`,
+      ]
+      : [`${deploy} ${shellQuote(stack.constructPath)}`];
+    const environmentName = this.environmentName(stage);
+    const job = this.add(node, {
+      name: node.uniqueId,
+      deployOnly: true,
+      role: settings?.role ?? this.input.role,
+      roleStage: stage.stageName,
+      environment: this.environment(stage, 'start'),
+      // One deployment of a stack at a time, across pipelines; the stage's other stacks still deploy in parallel.
+      resourceGroup: `${environmentName}/${node.parentGraph!.id}`,
+      variables: {},
+      script,
+      artifacts: captureOutputs ? { reports: { dotenv } } : undefined,
+      settings: this.settings(settings, undefined),
+      artifactsFromSynth: true,
+    });
+    this.deployJobOfStack.set(stack, job);
+  }
+
+  /** Adds a job for `node`: its stage, and what it waits for, from the graph. */
+  private add(node: AGraphNode, options: Omit<JobSpec, 'stage' | 'after' | 'artifactsFrom'> & { readonly artifactsFromSynth?: boolean }): Job {
+    const { artifactsFromSynth, ...spec } = options;
+    // A stack's deployment waits for the asset jobs that publish its assets, not for those of other stages' roles.
+    const stack = node.data?.type === 'execute' ? node.data.stack : undefined;
+    const waitsFor = (job: Job) => !stack || !job.publishes || stack.assets.some((asset) => job.publishes!.includes(asset.assetSelector));
+    const after = this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name));
+    const artifactsFrom = artifactsFromSynth ? [this.jobOfStep.get(this.pipeline.synth as pipelines.Step)!.name] : [];
+    // Nothing that touches AWS starts before the pipeline file is checked.
+    if (after.includes(this.jobOfStep.get(this.pipeline.synth as pipelines.Step)?.name ?? '')) after.push(CHECK_JOB);
+    const step = node.data?.type === 'step' ? node.data.step : undefined;
+    if (step instanceof pipelines.ShellStep) this.addStepInputs(step, artifactsFrom, after);
+    const job = this.job({ ...spec, stage: node.rootPath()[1].id, after, artifactsFrom });
+    this.jobs.push(job);
+    this.jobsOfNode.set(node, [...this.jobsOfNode.get(node) ?? [], job]);
+    return job;
+  }
+
+  private job(spec: JobSpec): Job {
+    validateJobName(spec.name, this.pipeline);
+    if (this.jobs.some((job) => job.name === spec.name)) fail(`GitLabCiPipeline would write two jobs named ${show(spec.name)}: rename a step or stage`, this.pipeline);
+    return { ...spec, after: new Set(spec.after), artifactsFrom: new Set(spec.artifactsFrom) };
+  }
+
+  /** The jobs whose files or outputs a shell step reads: the producers of its inputs and of its stack outputs. */
+  private addStepInputs(step: pipelines.ShellStep, artifactsFrom: string[], after: string[]): void {
+    for (const input of step.inputs) {
+      const producer = this.jobOfStep.get(input.fileSet.producer);
+      if (!producer) fail(`GitLabCiPipeline found no job that produces the input ${show(input.directory)} of step ${show(step.id)}`, this.pipeline);
+      artifactsFrom.push(producer.name);
+      if (!after.includes(producer.name)) after.push(producer.name);
+    }
+    for (const reference of Object.values(step.envFromCfnOutputs)) {
+      const producer = this.deployJobOfStack.get(this.input.graph.queries.producingStack(reference))!;
+      artifactsFrom.push(producer.name);
+    }
+  }
+
+  /** A shell step's commands, after the lines that put its inputs and stack outputs where it expects them. */
+  private stepScript(step: pipelines.ShellStep): string[] {
+    const lines: string[] = [];
+    for (const input of step.inputs) {
+      // GitLab restores artifacts where they were made: copy them where the step expects them, if elsewhere.
+      const producer = input.fileSet.producer;
+      const made = producer instanceof pipelines.ShellStep ? producer.outputs.find((output) => output.fileSet === input.fileSet) : undefined;
+      const from = made ? posix.normalize(made.directory) : undefined;
+      const to = posix.normalize(input.directory);
+      if (from !== undefined && from !== to) lines.push(`mkdir -p ${shellQuote(to)} && cp -R ${shellQuote(from)}/. ${shellQuote(to)}/`);
+    }
+    for (const [name, reference] of Object.entries(step.envFromCfnOutputs)) {
+      validateVariable(name, '', `ShellStep ${show(step.id)} envFromCfnOutputs`, this.pipeline);
+      const stack = this.input.graph.queries.producingStack(reference);
+      lines.push(`export ${name}="$${outputVariable(stack, reference.outputName)}"`);
+    }
+    const commands = [...step.installCommands, ...step.commands];
+    commands.forEach((command, i) => validateLiteral(command, `ShellStep ${show(step.id)} command ${i}`, this.pipeline));
+    if (lines.length + commands.length === 0) fail(`ShellStep ${show(step.id)} has no commands: a GitLab job needs at least one, got: []`, this.pipeline);
+    return [...lines, ...commands];
+  }
+
+  private stepVariables(step: pipelines.ShellStep): { [name: string]: string } {
+    for (const [name, value] of Object.entries(step.env)) validateVariable(name, value, `ShellStep ${show(step.id)} env`, this.pipeline);
+    return { ...step.env };
+  }
+
+  /** The stage a node deploys or runs for: the stage whose stacks are in the node's nearest enclosing group. */
+  private stageOf(node: AGraphNode): pipelines.StageDeployment | undefined {
+    for (let group = node.parentGraph; group; group = group.parentGraph) {
+      if (group.data?.type === 'stack-group') return this.stageOfStack.get(group.data.stack);
+      for (const child of group.nodes) {
+        if (child.data?.type === 'stack-group') return this.stageOfStack.get(child.data.stack);
+      }
+    }
+    return undefined;
+  }
+
+  private stageOfAsset(asset: pipelines.StackAsset): pipelines.StageDeployment | undefined {
+    for (const [stack, stage] of this.stageOfStack) {
+      if (stack.assets.some((a) => a.assetSelector === asset.assetSelector && a.assetManifestPath === asset.assetManifestPath)) return stage;
+    }
+    return undefined;
+  }
+
+  /** The graph's leaves a node waits for: its dependencies and its groups', each group as its leaves. */
+  private leafDependencies(node: AGraphNode): AGraphNode[] {
+    return node.allDeps.flatMap((dep) => isGraph(dep) ? dep.allLeaves().nodes : [dep]);
+  }
+
+  private environmentName(stage: pipelines.StageDeployment): string {
+    return this.input.stageSettings.get(stage)?.environment?.name ?? stage.stageName;
+  }
+
+  private environment(stage: pipelines.StageDeployment, action: string): { [key: string]: YamlValue | undefined } {
+    const environment = this.input.stageSettings.get(stage)?.environment;
+    return { name: this.environmentName(stage), action, url: environment?.url, deployment_tier: environment?.deploymentTier?.value };
+  }
+
+  /** The pipeline's settings, under the stage's, under the step's. */
+  private settings(stage: GitLabStageSettings | undefined, step: pipelines.Step | undefined): GitLabJobSettings {
+    const stepSettings = step instanceof GitLabShellStep ? step.jobSettings ?? {} : {};
+    validateJobSettings(stepSettings, this.pipeline);
+    const layers = [this.input.jobSettings, stage?.jobSettings ?? {}, stepSettings];
+    const last = <K extends keyof GitLabJobSettings>(key: K) => layers.map((layer) => layer[key]).filter((v) => v !== undefined).pop();
+    return {
+      image: last('image'),
+      tags: last('tags'),
+      cache: last('cache'),
+      variables: Object.assign({}, ...layers.map((layer) => layer.variables)),
+      rawKeys: Object.assign({}, ...layers.map((layer) => layer.rawKeys)),
+    };
+  }
+
+  private hiddenJob(role: GitLabPipelineRole, stage: string | undefined): string {
+    let name = this.hiddenJobs.get(role);
+    if (!name) {
+      name = role === this.input.role || stage === undefined ? '.aws-oidc' : `.aws-oidc-${stage}`;
+      this.hiddenJobs.set(role, name);
+    }
+    return name;
+  }
+
+  private jobYaml(job: Job, predecessors: readonly string[]): { [key: string]: YamlValue | undefined } {
+    const needs = [...new Set([...predecessors, ...job.artifactsFrom])];
+    if (needs.length > MAX_NEEDS) {
+      fail(`GitLab lets a job wait for at most ${MAX_NEEDS} jobs (needs:): job ${show(job.name)} would wait for ${needs.length}; ` +
+        'split the stage or wave before it into smaller ones', this.pipeline);
+    }
+    const rule = this.input.deployBranch === undefined ? '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' : `$CI_COMMIT_BRANCH == "${this.input.deployBranch}"`;
+    const { settings } = job;
+    const variables = { ...settings.variables, ...job.variables };
+    return {
+      stage: job.stage,
+      extends: job.role ? this.hiddenJob(job.role, job.roleStage) : undefined,
+      image: settings.image,
+      tags: settings.tags,
+      needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name) })),
+      rules: job.deployOnly ? [{ if: rule, when: job.manual ? 'manual' : undefined }] : undefined,
+      // A manual job that must run before the jobs after it: a blocking approval.
+      allow_failure: job.manual ? false : undefined,
+      environment: job.environment,
+      resource_group: job.resourceGroup,
+      variables: Object.keys(variables).length > 0 ? variables : undefined,
+      script: job.script,
+      artifacts: job.artifacts,
+      cache: settings.cache ? { key: settings.cache.key, paths: settings.cache.paths, policy: settings.cache.policy } : undefined,
+      ...settings.rawKeys,
+    };
+  }
+}
+
+type JobSpec = Omit<Job, 'after' | 'artifactsFrom'> & { readonly after: string[]; readonly artifactsFrom: string[] };
+
+/** The dotenv variable that carries a stack output to the steps that read it. */
+function outputVariable(stack: pipelines.StackDeployment, outputName: string): string {
+  return `CDK_OUTPUT_${stack.stackArtifactId}_${outputName}`.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+// Writes the stack outputs that steps read from `cdk deploy --outputs-file` as a dotenv report:
+// arguments are the outputs file, the stack's name, then OutputKey=VARIABLE pairs. GitLab's dotenv
+// reports hold one line per variable, so an output with a line break stops the job.
+const OUTPUTS_TO_DOTENV = [
+  'const [file, stack, ...pairs] = process.argv.slice(1);',
+  'const outputs = JSON.parse(require("fs").readFileSync(file, "utf8"))[stack] || {};',
+  'for (const pair of pairs) {',
+  ' const [key, name] = pair.split("=");',
+  ' const value = outputs[key];',
+  ' if (value === undefined) { console.error(`cdk-gitlab-oidc: stack ${stack} has no output ${key}`); process.exit(1); }',
+  ' if (/[\\r\\n]/.test(String(value))) { console.error(`cdk-gitlab-oidc: output ${key} of stack ${stack} has a line break, which a dotenv report cannot hold`); process.exit(1); }',
+  ' console.log(`${name}=${value}`);',
+  '}',
+].join(' ');

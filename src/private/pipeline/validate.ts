@@ -1,0 +1,145 @@
+// The rules for the values a pipeline file holds: every one a literal GitLab reads as it stands.
+import { isAbsolute, normalize } from 'path';
+import { IConstruct } from 'constructs';
+import { GitLabEnvironment, GitLabJobSettings } from '../../pipeline/job-settings';
+import { fail, show } from '../errors';
+import { refNameProblem } from '../rules/git-refs';
+import { holdsNoToken, isLiteral } from '../tokens';
+import { yamlProblem } from '../yaml';
+
+/** An exact npm version (no range), as the jobs pin it. */
+const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+/** GitLab's environment names, literal ones: no `$`, `{` or `}` (variables). */
+const ENVIRONMENT_NAME = /^[A-Za-z0-9 _./-]+$/;
+/** The tiers `environment:deployment_tier` takes. */
+const DEPLOYMENT_TIERS = ['production', 'staging', 'testing', 'development', 'other'];
+/** A CI/CD variable name. */
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables the OIDC exchange or GitLab sets, which a job must not replace. */
+const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'GITLAB_'];
+
+/**
+ * Job keywords the pipeline writes itself, each with what to use instead. Any other key may be given
+ * through `rawKeys`.
+ */
+const OWNED_KEYS: Record<string, string> = {
+  script: 'the step\'s commands',
+  before_script: 'the step\'s installCommands (before_script runs the OIDC exchange)',
+  after_script: 'the step\'s commands (after_script removes the ID token)',
+  id_tokens: 'the pipeline\'s role',
+  needs: 'the pipeline\'s graph (step dependencies)',
+  dependencies: 'the pipeline\'s graph (step inputs)',
+  extends: 'awsCredentials of a GitLabShellStep',
+  stage: 'the pipeline\'s waves and stages',
+  rules: 'the pipeline\'s deployBranch',
+  only: 'the pipeline\'s deployBranch',
+  except: 'the pipeline\'s deployBranch',
+  when: 'a ManualApprovalStep',
+  environment: 'the stage\'s environment setting',
+  resource_group: 'the stage\'s environment setting (each stack deploys in a resource group of its own)',
+  artifacts: 'the step\'s outputs (primaryOutputDirectory)',
+  image: 'jobSettings.image',
+  tags: 'jobSettings.tags',
+  variables: 'jobSettings.variables or the step\'s env',
+  cache: 'jobSettings.cache',
+  trigger: 'a ShellStep',
+  inherit: 'the pipeline\'s jobSettings',
+};
+
+/** A literal string that YAML can hold: `what` names it in the message. */
+export function validateLiteral(value: string, what: string, scope: IConstruct): void {
+  if (!isLiteral(value)) {
+    fail(`${what} holds a deploy-time value, but a pipeline file holds literals only (GitLab reads it before anything is deployed), got: ${show(value)}`, scope);
+  }
+  const problem = yamlProblem(value);
+  if (problem) fail(`${what} ${problem}, got: ${show(value)}`, scope);
+}
+
+/** The pipeline file's path: relative, inside the repository, with a YAML extension. */
+export function validateOutputFile(outputFile: string, scope: IConstruct): void {
+  validateLiteral(outputFile, 'outputFile', scope);
+  const path = normalize(outputFile);
+  if (isAbsolute(outputFile) || path === '..' || path.startsWith('../') || !/\.ya?ml$/.test(path) || /[\s'"\\$`]/.test(outputFile)) {
+    fail('outputFile must be a path inside the repository, relative to its root, ending in .yml or .yaml, with no white space, quotes, "\\", "$" ' +
+      `or "\`", got: ${show(outputFile)}`, scope);
+  }
+}
+
+/** An exact version of an npm package the jobs run. */
+export function validateVersion(version: string, what: string, scope: IConstruct): void {
+  validateLiteral(version, what, scope);
+  if (!EXACT_VERSION.test(version)) fail(`${what} must be an exact version such as "2.1100.0" (the jobs pin it), got: ${show(version)}`, scope);
+}
+
+/** The branch that deploys, as a string of a GitLab rules expression. */
+export function validateDeployBranch(branch: string, scope: IConstruct): void {
+  validateLiteral(branch, 'deployBranch', scope);
+  const problem = refNameProblem(branch);
+  if (problem) fail(`deployBranch name ${problem}, got: ${show(branch)}`, scope);
+  // A rules expression's string has no escapes: it ends at the next quote. Git refs never hold "*".
+  if (/["*]/.test(branch)) fail(`deployBranch must not contain '"' or '*' (a GitLab rules expression cannot hold them), got: ${show(branch)}`, scope);
+}
+
+/** A stage's GitLab environment. */
+export function validateEnvironment(environment: GitLabEnvironment, name: string, scope: IConstruct): void {
+  validateLiteral(name, 'environment name', scope);
+  if (!ENVIRONMENT_NAME.test(name) || name.startsWith('/') || name.endsWith('/') || name.length > 255) {
+    fail('environment name must be 1 to 255 letters, digits, spaces and "-", "_", "/", ".", not starting or ending with "/" (GitLab\'s rule), ' +
+      `got: ${show(name)}`, scope);
+  }
+  const tier = environment.deploymentTier?.value;
+  if (tier !== undefined && !DEPLOYMENT_TIERS.includes(tier)) {
+    fail(`environment deploymentTier must be one of GitLab's tiers (${DEPLOYMENT_TIERS.join(', ')}), got: ${show(tier)}`, scope);
+  }
+  if (environment.url !== undefined) {
+    validateLiteral(environment.url, 'environment url', scope);
+    if (!/^https?:\/\/[^\s]+$/.test(environment.url)) fail(`environment url must be an http:// or https:// URL, got: ${show(environment.url)}`, scope);
+  }
+}
+
+/** A CI/CD variable a job sets: `what` names where it comes from. */
+export function validateVariable(name: string, value: string, what: string, scope: IConstruct): void {
+  validateLiteral(name, `${what} name`, scope);
+  if (!VARIABLE_NAME.test(name)) fail(`${what} name must be letters, digits and "_", not starting with a digit, got: ${show(name)}`, scope);
+  const prefix = RESERVED_VARIABLE_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
+  if (prefix) fail(`${what} name must not start with ${prefix}: the OIDC exchange and GitLab set those, got: ${show(name)}`, scope);
+  validateLiteral(value, `${what} ${name}`, scope);
+}
+
+/** A job's settings: literals only, and no key the pipeline writes itself. */
+export function validateJobSettings(settings: GitLabJobSettings, scope: IConstruct): void {
+  if (settings.image !== undefined) validateLiteral(settings.image, 'jobSettings.image', scope);
+  for (const tag of settings.tags ?? []) validateLiteral(tag, 'jobSettings.tags', scope);
+  for (const [name, value] of Object.entries(settings.variables ?? {})) validateVariable(name, value, 'jobSettings.variables', scope);
+  if (settings.cache) {
+    if (settings.cache.key !== undefined) validateLiteral(settings.cache.key, 'jobSettings.cache.key', scope);
+    for (const path of settings.cache.paths) validateLiteral(path, 'jobSettings.cache.paths', scope);
+  }
+  for (const [key, value] of Object.entries(settings.rawKeys ?? {})) {
+    const instead = OWNED_KEYS[key];
+    if (instead) fail(`jobSettings.rawKeys must not set "${key}": the pipeline writes it; use ${instead} instead, got: ${show(key)}`, scope);
+    if (!holdsNoToken(value) || !isPlainData(value)) {
+      fail(`jobSettings.rawKeys.${key} must be a literal: strings, numbers, booleans, and lists and maps of them, got: ${describe(value)}`, scope);
+    }
+  }
+}
+
+/** JSON-like data whose strings YAML can hold. */
+function isPlainData(value: unknown): boolean {
+  if (typeof value === 'string') return yamlProblem(value) === undefined;
+  if (typeof value === 'boolean' || value === null) return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isPlainData);
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.entries(value as object).every(([key, item]) => yamlProblem(key) === undefined && isPlainData(item));
+  }
+  return false;
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
