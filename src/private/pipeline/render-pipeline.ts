@@ -5,7 +5,7 @@ import { pipelines } from 'aws-cdk-lib';
 import { isGraph, PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { reducedPredecessors } from './needs';
 import { refuseUnsupportedStep } from './unsupported';
-import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateVariable, validateVersion } from './validate';
+import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateLiteralList, validateVariable, validateVersion } from './validate';
 import { YamlValue, yamlBlock } from './yaml-block';
 import { GitLabCiCredentials } from '../../ci-job';
 import { GitLabJobSettings, GitLabStageSettings } from '../../pipeline/job-settings';
@@ -168,7 +168,8 @@ class PipelineRenderer {
         `diff -u ${shellQuote(file)} ${shellQuote(copy)} >&2 || { echo ${shellQuote(`cdk-gitlab-oidc: ${file} is not the pipeline the app generates ` +
           '(the differences are above): run `cdk synth` and commit the file')} >&2; exit 1; }`,
       ],
-      settings: this.settings(undefined, step),
+      // The pipeline's settings: the synth step's own (its cache, say) are for synthesizing.
+      settings: this.settings(undefined, undefined),
     }));
   }
 
@@ -331,8 +332,9 @@ class PipelineRenderer {
       const stack = this.input.graph.queries.producingStack(reference);
       lines.push(`export ${name}="$${outputVariable(stack, reference.outputName)}"`);
     }
+    validateLiteralList(step.installCommands, `ShellStep ${show(step.id)} installCommands`, this.pipeline);
+    validateLiteralList(step.commands, `ShellStep ${show(step.id)} commands`, this.pipeline);
     const commands = [...step.installCommands, ...step.commands];
-    commands.forEach((command, i) => validateLiteral(command, `ShellStep ${show(step.id)} command ${i}`, this.pipeline));
     if (lines.length + commands.length === 0) fail(`ShellStep ${show(step.id)} has no commands: a GitLab job needs at least one, got: []`, this.pipeline);
     return [...lines, ...commands];
   }

@@ -4,7 +4,7 @@ import { IConstruct } from 'constructs';
 import { GitLabEnvironment, GitLabJobSettings } from '../../pipeline/job-settings';
 import { fail, show } from '../errors';
 import { refNameProblem } from '../rules/git-refs';
-import { holdsNoToken, isLiteral } from '../tokens';
+import { holdsNoToken, isListToken, isLiteral } from '../tokens';
 import { yamlProblem } from '../yaml';
 
 /** An exact npm version (no range), as the jobs pin it. */
@@ -53,6 +53,14 @@ export function validateLiteral(value: string, what: string, scope: IConstruct):
   }
   const problem = yamlProblem(value);
   if (problem) fail(`${what} ${problem}, got: ${show(value)}`, scope);
+}
+
+/** A list written in the app (no deploy-time list), each element a literal `validateLiteral` accepts. */
+export function validateLiteralList(list: readonly string[], what: string, scope: IConstruct): void {
+  if (isListToken(list)) {
+    fail(`${what} is a deploy-time list, but a pipeline file holds literals only (GitLab reads it before anything is deployed), got: ${show(list)}`, scope);
+  }
+  list.forEach((item, i) => validateLiteral(item, `${what}[${i}]`, scope));
 }
 
 /** The pipeline file's path: relative, inside the repository, with a YAML extension. */
@@ -109,11 +117,11 @@ export function validateVariable(name: string, value: string, what: string, scop
 /** A job's settings: literals only, and no key the pipeline writes itself. */
 export function validateJobSettings(settings: GitLabJobSettings, scope: IConstruct): void {
   if (settings.image !== undefined) validateLiteral(settings.image, 'jobSettings.image', scope);
-  for (const tag of settings.tags ?? []) validateLiteral(tag, 'jobSettings.tags', scope);
+  if (settings.tags) validateLiteralList(settings.tags, 'jobSettings.tags', scope);
   for (const [name, value] of Object.entries(settings.variables ?? {})) validateVariable(name, value, 'jobSettings.variables', scope);
   if (settings.cache) {
     if (settings.cache.key !== undefined) validateLiteral(settings.cache.key, 'jobSettings.cache.key', scope);
-    for (const path of settings.cache.paths) validateLiteral(path, 'jobSettings.cache.paths', scope);
+    validateLiteralList(settings.cache.paths, 'jobSettings.cache.paths', scope);
   }
   for (const [key, value] of Object.entries(settings.rawKeys ?? {})) {
     const instead = OWNED_KEYS[key];

@@ -1,0 +1,139 @@
+// GitLabCiPipeline: the pipeline file a CDK Pipelines app writes, its jobs, and the inputs it refuses.
+import { execFileSync } from 'child_process';
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { parse } from 'yaml';
+import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, twoStageApp } from './support/apps';
+import { gitLabCiValidator } from '../support/gitlab-ci';
+
+/** The document as Ruby's Psych (GitLab's YAML parser, YAML 1.1) reads it. */
+function psych(yaml: string): any {
+  return JSON.parse(execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'print JSON.generate(YAML.safe_load($stdin.read, aliases: false))'], { input: yaml, encoding: 'utf8' }));
+}
+
+describe('the two-stage app', () => {
+  const built = twoStageApp();
+  const doc = parse(built.yaml);
+
+  test('the whole pipeline file (snapshot)', () => {
+    expect(built.yaml).toMatchSnapshot();
+  });
+
+  test('is valid under GitLab\'s CI schema, and Psych (GitLab\'s parser) reads what the yaml package reads', () => {
+    const validate = gitLabCiValidator();
+    expect(validate(doc) ? [] : validate.errors).toEqual([]);
+    expect(psych(built.yaml)).toEqual(doc);
+  });
+
+  test('is written at synth, and its copy travels in the cloud assembly for the check job', () => {
+    expect(readFileSync(join(built.assemblyDir, 'gitlab-ci-pipeline.yml'), 'utf8')).toEqual(built.yaml);
+    expect(doc['Build-CheckPipelineFile']).toEqual({
+      stage: 'Build',
+      image: 'public.ecr.aws/sam/build-nodejs20.x:latest',
+      tags: ['aws'],
+      needs: [{ job: 'Build-Synth', artifacts: true }],
+      script: ["diff -u '.gitlab-ci.yml' 'cdk.out/gitlab-ci-pipeline.yml' >&2 || { echo 'cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates " +
+        "(the differences are above): run `cdk synth` and commit the file' >&2; exit 1; }"],
+    });
+  });
+
+  test('the synth job runs on every branch, without AWS credentials, and keeps the cloud assembly', () => {
+    expect(doc['Build-Synth']).toEqual({
+      stage: 'Build',
+      image: 'public.ecr.aws/sam/build-nodejs20.x:latest',
+      tags: ['aws'],
+      needs: [],
+      script: ['npm ci', 'npx cdk synth'],
+      artifacts: { paths: ['cdk.out'] },
+      cache: { key: 'npm', paths: ['.npm/'] },
+    });
+  });
+
+  test('stages follow the graph: Build, Assets, then each wave', () => {
+    expect(doc.stages).toEqual(['Build', 'Assets', 'Beta', 'Prod']);
+  });
+
+  test('each stack deploys with the pinned CDK CLI from the cloud assembly, alone, with no approval prompt, in its environment and resource group', () => {
+    expect(doc['Beta-Database-Deploy']).toMatchObject({
+      stage: 'Beta',
+      extends: '.aws-oidc',
+      needs: [{ job: 'Beta-Lint', artifacts: false }, { job: 'Build-Synth', artifacts: true }],
+      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
+      environment: { name: 'Beta', action: 'start' },
+      resource_group: 'Beta/Database',
+      script: [`npx --yes --package=aws-cdk@${CDK_CLI_VERSION} -- cdk deploy --app 'cdk.out' --exclusively --require-approval never --progress events 'Beta/Database'`],
+    });
+  });
+
+  test('a stack waits for the stacks it depends on and for its assets', () => {
+    expect(doc['Beta-Site-Deploy'].needs).toEqual([
+      { job: 'Assets-FileAsset1', artifacts: false },
+      { job: 'Beta-Database-Deploy', artifacts: false },
+      { job: 'Build-Synth', artifacts: true },
+    ]);
+  });
+
+  test('an asset is published with cdk-assets, once per role: the production role publishes into production', () => {
+    const publish = (manifest: string, account: string, region: string) => expect.stringMatching(new RegExp(
+      `^npx --yes --package=cdk-assets@${CDK_ASSETS_VERSION} -- cdk-assets --path 'cdk\\.out/assembly-${manifest}\\.assets\\.json' --verbose publish '[0-9a-f]{64}:${account}-${region}'$`));
+    expect(doc['Assets-FileAsset1']).toMatchObject({ extends: '.aws-oidc', script: [publish('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')] });
+    expect(doc['Assets-FileAsset1-Prod-eu-west-1']).toMatchObject({
+      extends: '.aws-oidc-Prod-eu-west-1',
+      script: [publish('Prod-eu-west-1/Prodeuwest1Site[0-9A-F]{8}', '333333333333', 'eu-west-1'), publish('Prod-us-east-1/Produseast1Site[0-9A-F]{8}', '333333333333', 'us-east-1')],
+    });
+    expect(doc['Prod-Prod-eu-west-1-Site-Deploy'].needs.map((n: any) => n.job)).toContain('Assets-FileAsset1-Prod-eu-west-1');
+    expect(doc['Prod-Prod-eu-west-1-Site-Deploy'].needs.map((n: any) => n.job)).not.toContain('Assets-FileAsset1');
+  });
+
+  test('one hidden OIDC job per role, with the role\'s literal ARN, which the AWS jobs extend', () => {
+    expect(doc['.aws-oidc'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-deploy');
+    expect(doc['.aws-oidc-Prod-eu-west-1'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-production');
+    expect(doc['.aws-oidc'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'https://gitlab.com' } });
+    const extended = Object.entries(doc).filter(([, job]: [string, any]) => job?.extends).map(([name, job]: [string, any]) => `${name} ${job.extends}`);
+    expect(extended.sort()).toEqual([
+      'Assets-FileAsset1 .aws-oidc',
+      'Assets-FileAsset1-Prod-eu-west-1 .aws-oidc-Prod-eu-west-1',
+      'Beta-Database-Deploy .aws-oidc',
+      'Beta-Site-Deploy .aws-oidc',
+      'Prod-Prod-eu-west-1-Database-Deploy .aws-oidc-Prod-eu-west-1',
+      'Prod-Prod-eu-west-1-Site-Deploy .aws-oidc-Prod-eu-west-1',
+      'Prod-Prod-us-east-1-Database-Deploy .aws-oidc-Prod-eu-west-1',
+      'Prod-Prod-us-east-1-Site-Deploy .aws-oidc-Prod-eu-west-1',
+    ]);
+  });
+
+  test('a stack output reaches a post step through a dotenv report, never through the YAML', () => {
+    expect(doc['Beta-Site-Deploy'].artifacts).toEqual({ reports: { dotenv: expect.stringMatching(/^cdk-outputs-BetaSite[0-9A-F]{8}\.env$/) } });
+    expect(doc['Beta-Site-Deploy'].script[1]).toMatch(/^node -e '.*' 'cdk-outputs-BetaSite[0-9A-F]{8}\.json' 'Beta-Site' 'SiteUrl=CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl' > /);
+    expect(doc['Beta-SmokeTest']).toMatchObject({
+      needs: [{ job: 'Beta-Site-Deploy', artifacts: true }],
+      environment: { name: 'Beta', action: 'verify' },
+      script: [expect.stringMatching(/^export SITE_URL="\$CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl"$/), 'curl --fail "$SITE_URL"'],
+    });
+    expect(doc['Beta-SmokeTest'].extends).toBeUndefined();
+  });
+
+  test('the manual approval blocks the production wave, in the production environment', () => {
+    expect(doc['Prod-PromoteToProd']).toMatchObject({
+      needs: [{ job: 'Beta-SmokeTest', artifacts: false }],
+      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }],
+      allow_failure: false,
+      script: ["printf '%s\\n' 'Deploy to production?'"],
+    });
+    expect(doc['Prod-Prod-eu-west-1-Database-Deploy'].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }]);
+    expect(doc['Prod-Prod-us-east-1-Database-Deploy'].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }]);
+    expect(doc['Prod-Prod-us-east-1-Database-Deploy'].environment).toEqual({ name: 'production', action: 'start', url: 'https://prod.example.com', deployment_tier: 'production' });
+  });
+
+  test('no file is left in the repository but the pipeline file (the cloud assembly is the app\'s outdir)', () => {
+    expect(existsSync(join(built.root, '.gitlab-ci.yml'))).toBe(true);
+  });
+});
+
+describe('settings', () => {
+  test('the check job takes the pipeline\'s settings, not the synth step\'s', () => {
+    const doc = parse(twoStageApp().yaml);
+    expect(doc['Build-CheckPipelineFile'].cache).toBeUndefined();
+    expect(doc['Build-Synth'].cache).toEqual({ key: 'npm', paths: ['.npm/'] });
+  });
+});

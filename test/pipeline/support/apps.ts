@@ -1,0 +1,125 @@
+// Apps with a GitLabCiPipeline, synthesized into a fresh folder that stands for the repository's root.
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, CfnOutput, Stack, Stage, StageProps, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  GitLabCiPipeline, GitLabCiPipelineProps, GitLabDeploymentTier, GitLabOidcProvider, GitLabPipelineRole, GitLabRunnerRole, GitLabShellStep,
+  GitLabSubject,
+} from '../../../src';
+
+export const PIPELINE_ACCOUNT = '111111111111';
+export const BETA_ACCOUNT = '222222222222';
+export const PROD_ACCOUNT = '333333333333';
+export const REGION = 'eu-west-1';
+/** Pinned in the tests, so no snapshot follows the installed CLI. */
+export const CDK_CLI_VERSION = '2.1100.0';
+export const CDK_ASSETS_VERSION = '4.7.3';
+export const SITE = join(__dirname, '..', '..', 'fixtures', 'pipeline-site');
+
+/** A stage of the app: a database stack, and a site stack with a file asset that depends on it. */
+export class ServiceStage extends Stage {
+  public readonly siteUrl: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: StageProps) {
+    super(scope, id, props);
+    const database = new Stack(this, 'Database');
+    const site = new Stack(this, 'Site');
+    site.addDependency(database);
+    new s3assets.Asset(site, 'Content', { path: SITE });
+    this.siteUrl = new CfnOutput(site, 'SiteUrl', { value: `https://${id.toLowerCase()}.example.com` });
+  }
+}
+
+export interface PipelineApp {
+  readonly app: App;
+  readonly pipeline: GitLabCiPipeline;
+  /** The repository's root: the pipeline file is written here. */
+  readonly root: string;
+  /** The cloud assembly's folder. */
+  readonly assemblyDir: string;
+  /** The pipeline file's text, as written at synth. */
+  readonly yaml: string;
+}
+
+/** A fresh app whose repository root and cloud assembly are in a new temporary folder. */
+export function newApp(): { app: App; root: string } {
+  const root = mkdtempSync(join(tmpdir(), 'gitlab-pipeline-'));
+  return { app: new App({ outdir: join(root, 'cdk.out') }), root };
+}
+
+/** The roles the example deploys with: one for the pipeline (main), one for production (main, protected). */
+export function oidcRoles(app: App) {
+  const stack = new Stack(app, 'GitLabOidc', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
+  const provider = new GitLabOidcProvider(stack, 'GitLab');
+  const main = GitLabSubject.project('mygroup/myproject').branch('main');
+  const deploy = new GitLabRunnerRole(stack, 'DeployRole', { provider, roleName: 'gitlab-deploy', subjects: [main] });
+  deploy.allowCdkDeployments({ accounts: [PIPELINE_ACCOUNT, BETA_ACCOUNT] });
+  const production = new GitLabRunnerRole(stack, 'ProductionRole', {
+    provider, roleName: 'gitlab-production', subjects: [main], claimConditions: { refProtected: true },
+  });
+  production.allowCdkDeployments({ accounts: [PROD_ACCOUNT], regions: [REGION, 'us-east-1'] });
+  return { deploy, production };
+}
+
+/**
+ * The two-stage app of the snapshot: Beta (a stack dependency, a file asset, a pre step and a post step that
+ * reads a stack output), then a Prod wave of two regions behind a manual approval, with a role of its own.
+ */
+export function twoStageApp(props: Partial<GitLabCiPipelineProps> = {}, synthCommands = ['npm ci', 'npx cdk synth']): PipelineApp {
+  const { app, root } = newApp();
+  const roles = oidcRoles(app);
+  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+    synth: new GitLabShellStep('Synth', { commands: synthCommands, jobSettings: { cache: { key: 'npm', paths: ['.npm/'] } } }),
+    role: GitLabPipelineRole.fromRole(roles.deploy),
+    repositoryRoot: root,
+    cdkCliVersion: CDK_CLI_VERSION,
+    cdkAssetsVersion: CDK_ASSETS_VERSION,
+    jobSettings: { image: 'public.ecr.aws/sam/build-nodejs20.x:latest', tags: ['aws'] },
+    ...props,
+  });
+  const beta = new ServiceStage(app, 'Beta', { env: { account: BETA_ACCOUNT, region: REGION } });
+  pipeline.addStage(beta, {
+    pre: [new pipelines.ShellStep('Lint', { commands: ['npm run lint'] })],
+    post: [new pipelines.ShellStep('SmokeTest', { envFromCfnOutputs: { SITE_URL: beta.siteUrl }, commands: ['curl --fail "$SITE_URL"'] })],
+  });
+  const prod = pipeline.addWave('Prod', { pre: [new pipelines.ManualApprovalStep('PromoteToProd', { comment: 'Deploy to production?' })] });
+  const productionSettings = {
+    role: GitLabPipelineRole.fromRole(roles.production),
+    environment: { name: 'production', deploymentTier: GitLabDeploymentTier.PRODUCTION, url: 'https://prod.example.com' },
+  };
+  for (const region of [REGION, 'us-east-1']) {
+    pipeline.configureStage(prod.addStage(new ServiceStage(app, `Prod-${region}`, { env: { account: PROD_ACCOUNT, region } })), productionSettings);
+  }
+  return synthesized(app, pipeline, root);
+}
+
+/** Synthesizes the app and reads the pipeline file back. */
+export function synthesized(app: App, pipeline: GitLabCiPipeline, root: string): PipelineApp {
+  const assembly = app.synth();
+  return { app, pipeline, root, assemblyDir: assembly.directory, yaml: readFileSync(join(root, pipeline.outputFile), 'utf8') };
+}
+
+/** The pipeline's role by ARN, for apps that need no role stack. */
+export const ROLE = GitLabPipelineRole.fromRoleArn(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/gitlab-deploy`, { region: REGION });
+
+/** An app with one stage of one stack; `configure` adds to it before synth. */
+export function oneStageApp(
+  props: Partial<GitLabCiPipelineProps> = {},
+  configure: (pipeline: GitLabCiPipeline, app: App, stage: Stage) => void = (pipeline, _app, stage) => { pipeline.addStage(stage); },
+): PipelineApp {
+  const { app, root } = newApp();
+  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+    synth: new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
+    role: ROLE,
+    repositoryRoot: root,
+    cdkCliVersion: CDK_CLI_VERSION,
+    cdkAssetsVersion: CDK_ASSETS_VERSION,
+    ...props,
+  });
+  const stage = new Stage(app, 'Beta', { env: { account: BETA_ACCOUNT, region: REGION } });
+  new Stack(stage, 'Api');
+  configure(pipeline, app, stage);
+  return synthesized(app, pipeline, root);
+}
