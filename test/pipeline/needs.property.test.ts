@@ -2,11 +2,11 @@
 // Pipelines' graph orders its nodes: every job waits for what its node waits for, nothing else (but the
 // check of the pipeline file), so the critical path is the graph's longest chain plus that check.
 // Seeded and reproducible: FC_SEED and FC_RUNS override the defaults.
-import * as fc from 'fast-check';
 import { CfnOutput, Stack, Stage, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
+import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { graphOrder, needsOrder } from './support/graph';
 import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, REGION, ROLE, SITE, newApp, synthesized } from './support/apps';
+import { graphOrder, needsOrder } from './support/graph';
 import { GitLabCiPipeline, GitLabPipelineRole } from '../../src';
 import { gitLabCiValidator } from '../support/gitlab-ci';
 
@@ -40,7 +40,10 @@ function build(shape: WaveShape[]) {
   const { app, root } = newApp();
   const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
     synth: new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
-    role: ROLE, repositoryRoot: root, cdkCliVersion: CDK_CLI_VERSION, cdkAssetsVersion: CDK_ASSETS_VERSION,
+    role: ROLE,
+    repositoryRoot: root,
+    cdkCliVersion: CDK_CLI_VERSION,
+    cdkAssetsVersion: CDK_ASSETS_VERSION,
   });
   const shell = (id: string) => new pipelines.ShellStep(id, { commands: ['true'] });
   shape.forEach((waveShapeI, w) => {

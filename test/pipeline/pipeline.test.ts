@@ -33,7 +33,7 @@ describe('the two-stage app', () => {
       tags: ['aws'],
       needs: [{ job: 'Build-Synth', artifacts: true }],
       script: ["diff -u '.gitlab-ci.yml' 'cdk.out/gitlab-ci-pipeline.yml' >&2 || { echo 'cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates " +
-        "(the differences are above): run `cdk synth` and commit the file' >&2; exit 1; }"],
+        "(the differences are above): run \"cdk synth\" and commit the file' >&2; exit 1; }"],
     });
   });
 
@@ -86,8 +86,8 @@ describe('the two-stage app', () => {
   });
 
   test('one hidden OIDC job per role, with the role\'s literal ARN, which the AWS jobs extend', () => {
-    expect(doc['.aws-oidc'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-deploy');
-    expect(doc['.aws-oidc-Prod-eu-west-1'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-production');
+    expect(doc['.aws-oidc'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-deploy');
+    expect(doc['.aws-oidc-Prod-eu-west-1'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-production');
     expect(doc['.aws-oidc'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'https://gitlab.com' } });
     const extended = Object.entries(doc).filter(([, job]: [string, any]) => job?.extends).map(([name, job]: [string, any]) => `${name} ${job.extends}`);
     expect(extended.sort()).toEqual([
@@ -136,4 +136,13 @@ describe('settings', () => {
     expect(doc['Build-CheckPipelineFile'].cache).toBeUndefined();
     expect(doc['Build-Synth'].cache).toEqual({ key: 'npm', paths: ['.npm/'] });
   });
+});
+
+test('the lines the pipeline writes itself hold no backtick: some tools echo each command inside double quotes before they run it', () => {
+  const doc = parse(twoStageApp().yaml);
+  const own = Object.entries(doc).filter(([name]) => name !== 'stages')
+    .flatMap(([, job]: [string, any]) => [...job.before_script ?? [], ...job.after_script ?? [], ...job.script ?? []])
+    .filter((line: string) => !['npm ci', 'npx cdk synth', 'npm run lint', 'curl --fail "$SITE_URL"'].includes(line));
+  expect(own.length).toBeGreaterThan(20);
+  expect(own.filter((line: string) => line.includes('`'))).toEqual([]);
 });

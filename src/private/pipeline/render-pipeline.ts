@@ -166,7 +166,7 @@ class PipelineRenderer {
       variables: {},
       script: [
         `diff -u ${shellQuote(file)} ${shellQuote(copy)} >&2 || { echo ${shellQuote(`cdk-gitlab-oidc: ${file} is not the pipeline the app generates ` +
-          '(the differences are above): run `cdk synth` and commit the file')} >&2; exit 1; }`,
+          '(the differences are above): run "cdk synth" and commit the file')} >&2; exit 1; }`,
       ],
       // The pipeline's settings: the synth step's own (its cache, say) are for synthesizing.
       settings: this.settings(undefined, undefined),
@@ -438,15 +438,16 @@ function outputVariable(stack: pipelines.StackDeployment, outputName: string): s
 
 // Writes the stack outputs that steps read from `cdk deploy --outputs-file` as a dotenv report:
 // arguments are the outputs file, the stack's name, then OutputKey=VARIABLE pairs. GitLab's dotenv
-// reports hold one line per variable, so an output with a line break stops the job.
+// reports hold one line per variable, so an output with a line break stops the job. No backtick and
+// no "$": some tools echo a command inside double quotes before they run it.
 const OUTPUTS_TO_DOTENV = [
   'const [file, stack, ...pairs] = process.argv.slice(1);',
   'const outputs = JSON.parse(require("fs").readFileSync(file, "utf8"))[stack] || {};',
   'for (const pair of pairs) {',
   ' const [key, name] = pair.split("=");',
   ' const value = outputs[key];',
-  ' if (value === undefined) { console.error(`cdk-gitlab-oidc: stack ${stack} has no output ${key}`); process.exit(1); }',
-  ' if (/[\\r\\n]/.test(String(value))) { console.error(`cdk-gitlab-oidc: output ${key} of stack ${stack} has a line break, which a dotenv report cannot hold`); process.exit(1); }',
-  ' console.log(`${name}=${value}`);',
+  ' if (value === undefined) { console.error("cdk-gitlab-oidc: stack " + stack + " has no output " + key); process.exit(1); }',
+  ' if (/[\\r\\n]/.test(String(value))) { console.error("cdk-gitlab-oidc: output " + key + " of stack " + stack + " has a line break, which a dotenv report cannot hold"); process.exit(1); }',
+  ' console.log(name + "=" + value);',
   '}',
 ].join(' ');

@@ -8,8 +8,10 @@ import {
   GitLabCiPipeline, GitLabCiPipelineProps, GitLabDeploymentTier, GitLabOidcProvider, GitLabPipelineRole, GitLabRunnerRole, GitLabShellStep,
   GitLabSubject,
 } from '../../../src';
+import { ACCOUNT } from '../../security/support/sts';
 
-export const PIPELINE_ACCOUNT = '111111111111';
+// The loopback STS's account, where the pipeline's roles live.
+export const PIPELINE_ACCOUNT = ACCOUNT;
 export const BETA_ACCOUNT = '222222222222';
 export const PROD_ACCOUNT = '333333333333';
 export const REGION = 'eu-west-1';

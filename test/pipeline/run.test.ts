@@ -1,0 +1,144 @@
+// The generated pipeline, run for real: gitlab-ci-local's shell executor runs every job as a GitLab runner
+// would, each AWS job exchanges its ID token for the role's credentials with the loopback STS, and the
+// stand-in CDK CLI and cdk-assets record what each job asked them to do, with the identity they ran as.
+import { Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
+import { LoopbackSts } from '../job/loopback-sts';
+import { twoStageApp, PipelineApp, PIPELINE_ACCOUNT } from './support/apps';
+import { runPipeline, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
+import { FixtureIssuer, gitLabClaims } from '../security/support/issuer';
+import { EmulatedAccount } from '../security/support/sts';
+
+let issuer: FixtureIssuer;
+let sts: LoopbackSts;
+let built: PipelineApp;
+
+beforeAll(async () => {
+  issuer = await FixtureIssuer.start('https://gitlab.com');
+  // No image: the shell executor runs each job on this machine.
+  built = twoStageApp({ jobSettings: { tags: ['aws'] } }, ['rm -rf cdk.out', `cp -R ${SYNTHESIZED_ASSEMBLY} cdk.out`]);
+  const roles = Template.fromJSON(built.app.synth().getStackByName('GitLabOidc').template);
+  sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(roles.toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl }));
+});
+
+afterAll(async () => {
+  await sts?.close();
+  await issuer?.close();
+});
+
+async function token(): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return issuer.sign(gitLabClaims('https://gitlab.com', { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main', aud: 'https://gitlab.com' }, now));
+}
+
+const RUN_MS = 300_000;
+const STS_ARN = (role: string) => new RegExp(`^arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/${role}/gitlab-\\d+-\\d+$`);
+
+async function run(options: Partial<Parameters<typeof runPipeline>[0]> & { env?: Record<string, string> } = {}) {
+  return runPipeline({
+    yaml: built.yaml,
+    assemblyDir: built.assemblyDir,
+    variables: { GITLAB_OIDC_TOKEN: await token() },
+    manual: ['Prod-PromoteToProd'],
+    ...options,
+    // Each stand-in call lasts long enough for jobs that run at once to overlap.
+    env: { AWS_ENDPOINT_URL_STS: sts.url, STANDIN_SLEEP_MS: '1500', ...options.env },
+  });
+}
+
+describe('the two-stage app\'s pipeline, run whole', () => {
+  let result: Awaited<ReturnType<typeof run>>;
+  beforeAll(async () => {
+    result = await run();
+  }, RUN_MS);
+  const call = (target: string) => {
+    const found = result.calls.filter((c) => c.target === target);
+    expect([target, found.length]).toEqual([target, 1]);
+    return found[0];
+  };
+
+  test('every job passes, the approval given', () => {
+    expect(result.exitCode).toBe(0);
+    for (const job of Object.keys(parse(built.yaml)).filter((name) => !name.startsWith('.') && name !== 'stages')) {
+      expect(result.output).toMatch(new RegExp(`PASS\\s+${job}\\s`));
+    }
+  });
+
+  test('each stack deploys once, with the pinned CDK CLI, as the role of its stage', () => {
+    const deploys = result.calls.filter((c) => c.tool === 'cdk').map((c) => [c.target, c.package, c.identity.replace(/\/gitlab-\d+-\d+$/, '')]);
+    const role = (name: string) => `arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/${name}`;
+    expect(deploys.sort()).toEqual([
+      ['Beta/Database', 'aws-cdk@2.1100.0', role('gitlab-deploy')],
+      ['Beta/Site', 'aws-cdk@2.1100.0', role('gitlab-deploy')],
+      ['Prod-eu-west-1/Database', 'aws-cdk@2.1100.0', role('gitlab-production')],
+      ['Prod-eu-west-1/Site', 'aws-cdk@2.1100.0', role('gitlab-production')],
+      ['Prod-us-east-1/Database', 'aws-cdk@2.1100.0', role('gitlab-production')],
+      ['Prod-us-east-1/Site', 'aws-cdk@2.1100.0', role('gitlab-production')],
+    ]);
+  });
+
+  test('each asset is published once per destination, with cdk-assets, as the role of the stage it is for', () => {
+    const published = result.calls.filter((c) => c.tool === 'cdk-assets');
+    expect(published.map((c) => [c.target.split(':')[1], c.job, c.package]).sort()).toEqual([
+      ['222222222222-eu-west-1', 'Assets-FileAsset1', 'cdk-assets@4.7.3'],
+      ['333333333333-eu-west-1', 'Assets-FileAsset1-Prod-eu-west-1', 'cdk-assets@4.7.3'],
+      ['333333333333-us-east-1', 'Assets-FileAsset1-Prod-eu-west-1', 'cdk-assets@4.7.3'],
+    ]);
+    expect(published.find((c) => c.job === 'Assets-FileAsset1')!.identity).toMatch(STS_ARN('gitlab-deploy'));
+    expect(published.find((c) => c.job !== 'Assets-FileAsset1')!.identity).toMatch(STS_ARN('gitlab-production'));
+  });
+
+  test('order: assets and dependencies before a stack, Beta and its smoke test before the approval, the approval before production', () => {
+    const before = (first: string, second: string) => expect([first, second, call(first).end <= call(second).start]).toEqual([first, second, true]);
+    before('Beta/Database', 'Beta/Site');
+    for (const c of result.calls.filter((x) => x.tool === 'cdk-assets')) {
+      const region = c.target.endsWith('us-east-1') ? 'us-east-1' : 'eu-west-1';
+      before(c.target, c.target.includes('222222222222') ? 'Beta/Site' : `Prod-${region}/Site`);
+    }
+    before('Beta/Site', 'https://beta.example.com');
+    for (const stack of ['Prod-eu-west-1/Database', 'Prod-us-east-1/Database']) before('https://beta.example.com', stack);
+    for (const region of ['eu-west-1', 'us-east-1']) before(`Prod-${region}/Database`, `Prod-${region}/Site`);
+    // The approval job ran, and it is what the production deployments waited for.
+    expect(result.output).toMatch(/Prod-PromoteToProd\s+> Deploy to production\?/);
+  });
+
+  // gitlab-ci-local starts jobs in rounds (each round once the last has ended), where GitLab starts each job
+  // as soon as its needs have ended: jobs that are ready together run together in both.
+  test('parallel: what the graph runs at once runs at once (the asset jobs of both roles; the two production regions)', () => {
+    const overlap = (a: string, b: string) => expect([a, b, call(a).start < call(b).end && call(b).start < call(a).end]).toEqual([a, b, true]);
+    const assets = result.calls.filter((c) => c.tool === 'cdk-assets');
+    overlap(assets.find((c) => c.job === 'Assets-FileAsset1')!.target, assets.find((c) => c.job !== 'Assets-FileAsset1')!.target);
+    overlap('Prod-eu-west-1/Database', 'Prod-us-east-1/Database');
+    overlap('Prod-eu-west-1/Site', 'Prod-us-east-1/Site');
+  });
+
+  test('a stack output reaches the smoke test through the dotenv report', () => {
+    expect(call('https://beta.example.com')).toMatchObject({ job: 'Beta-SmokeTest', args: ['--fail', 'https://beta.example.com'] });
+  });
+});
+
+test('a failed deployment stops every job after it; jobs that do not wait for it still run', async () => {
+  const result = await run({ env: { STANDIN_FAIL: 'Beta/Database' } });
+  expect(result.exitCode).not.toBe(0);
+  expect(result.output).toMatch(/FAIL\s+Beta-Database-Deploy/);
+  const targets = result.calls.map((c) => c.target);
+  expect(targets).toContain('Beta/Database');
+  for (const after of ['Beta/Site', 'https://beta.example.com', 'Prod-eu-west-1/Database', 'Prod-us-east-1/Database']) expect(targets).not.toContain(after);
+  // The asset jobs wait only for the check of the pipeline file.
+  expect(result.calls.filter((c) => c.tool === 'cdk-assets')).toHaveLength(3);
+}, RUN_MS);
+
+test('the approval blocks: without it, nothing after it may run', async () => {
+  const result = await run({ manual: [] });
+  expect(result.output).toContain('Prod-PromoteToProd is when:manual, its needed by Prod-Prod-eu-west-1-Database-Deploy, and not specified in --manual');
+  expect(result.calls.filter((c) => c.target.startsWith('Prod-'))).toEqual([]);
+}, RUN_MS);
+
+test('a pipeline file edited by hand fails the check, and nothing is published or deployed', async () => {
+  const result = await run({ tamper: (yaml) => yaml.replace('  resource_group: "Beta/Site"\n', '') });
+  expect(result.exitCode).not.toBe(0);
+  expect(result.output).toMatch(/FAIL\s+Build-CheckPipelineFile/);
+  expect(result.output).toContain('cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates (the differences are above)');
+  expect(result.output).toMatch(/^Build-CheckPipelineFile\s+> \+  resource_group: "Beta\/Site"$/m);
+  expect(result.calls).toEqual([]);
+}, RUN_MS);
