@@ -30,7 +30,7 @@ export function graphOrder(pipeline: GitLabCiPipeline): GraphOrder {
 }
 
 /** Jobs and what they wait for, as `needs:` say. */
-export function needsOrder(doc: Record<string, any>): { direct: Map<string, Set<string>>; ancestors: Map<string, Set<string>>; longestChain: number } {
+export function needsOrder(doc: Record<string, any>): Omit<GraphOrder, 'nodes'> {
   const jobs = Object.keys(doc).filter((name) => !name.startsWith('.') && name !== 'stages');
   const direct = new Map(jobs.map((name) => [name, new Set<string>((doc[name].needs ?? []).map((need: { job: string }) => need.job))]));
   return { direct, ...closure(topological(jobs, direct), direct) };
