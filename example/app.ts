@@ -1,7 +1,33 @@
-// The example app. Synthesize it with `npx projen synth:example` (cdk synth in this folder).
-import { App } from 'aws-cdk-lib';
+// The example app. Synthesize it with `npx projen synth:example` (cdk synth in this folder): it writes the
+// role stack's template and this folder's .gitlab-ci.yml, the pipeline that deploys the app from GitLab.
+import { App, pipelines } from 'aws-cdk-lib';
+import { ServiceStage } from './service-stage';
 import { GitLabDeployStack } from './stack';
+import { GitLabCiPipeline, GitLabDeploymentTier, GitLabPipelineRole } from '../src';
 
 const app = new App();
 new GitLabDeployStack(app, 'GitLabOidcExample');
+
+// The pipeline: synthesize, check the committed pipeline file, publish assets, deploy Beta, smoke-test it,
+// then deploy Prod after an approval, with a role that only the protected main branch can assume.
+const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+  synth: new pipelines.ShellStep('Synth', { commands: ['npm ci', 'npx cdk synth'] }),
+  role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-deploy', { region: 'eu-west-1' }),
+  // This example lives in a folder of the library's repository; an app at its repository's root leaves this out.
+  repositoryRoot: __dirname,
+  // Node.js and the AWS CLI, which the jobs need.
+  jobSettings: { image: 'public.ecr.aws/sam/build-nodejs20.x:latest' },
+});
+
+const beta = new ServiceStage(app, 'Beta', { env: { account: '222222222222', region: 'eu-west-1' } });
+pipeline.addStage(beta, {
+  post: [new pipelines.ShellStep('SmokeTest', { envFromCfnOutputs: { SITE_URL: beta.siteUrl }, commands: ['curl --fail --silent "$SITE_URL"'] })],
+});
+
+pipeline.addStageWithGitLabOptions(new ServiceStage(app, 'Prod', { env: { account: '333333333333', region: 'eu-west-1' } }), {
+  pre: [new pipelines.ManualApprovalStep('PromoteToProd', { comment: 'Deploy to production?' })],
+  role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-production', { region: 'eu-west-1' }),
+  environment: { name: 'production', deploymentTier: GitLabDeploymentTier.PRODUCTION, url: 'https://prod.example.com' },
+});
+
 app.synth();

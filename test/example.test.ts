@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
+import { gitLabCiValidator } from './support/gitlab-ci';
 
 const exampleDir = join(__dirname, '..', 'example');
 let outdir: string;
@@ -54,4 +56,26 @@ test('the example lets the role deploy CDK apps and outputs the role ARN and its
   const job = JSON.stringify(template.findOutputs('GitLabCiJob').GitLabCiJob.Value);
   expect(job).toContain('id_tokens');
   expect(job).toContain('aud: \\"https://gitlab.com\\"');
+});
+
+describe('the example\'s pipeline', () => {
+  const committed = () => readFileSync(join(exampleDir, '.gitlab-ci.yml'), 'utf8');
+
+  test('cdk synth writes the pipeline file the repository holds (CI fails when synth changes a tracked file)', () => {
+    expect(readFileSync(join(outdir, 'gitlab-ci-pipeline.yml'), 'utf8')).toEqual(committed());
+  });
+
+  test('the file is valid under GitLab\'s CI schema, and deploys Beta, then Prod after the approval', () => {
+    const doc = parse(committed());
+    const validate = gitLabCiValidator();
+    expect(validate(doc) ? [] : validate.errors).toEqual([]);
+    expect(doc.stages).toEqual(['Build', 'Assets', 'Beta', 'Prod']);
+    expect(doc['Prod-PromoteToProd']).toMatchObject({ allow_failure: false, rules: [{ when: 'manual' }] });
+    expect(doc['Prod-Storage-Deploy'].needs.map((need: { job: string }) => need.job)).toContain('Prod-PromoteToProd');
+    expect(doc['Prod-Storage-Deploy'].extends).toBe('.aws-oidc-Prod');
+    expect(doc['.aws-oidc-Prod'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-production');
+    // Pinned to the CDK CLI the app is synthesized with.
+    const cli = JSON.parse(readFileSync(require.resolve('aws-cdk/package.json'), 'utf8')).version;
+    expect(doc['Beta-Site-Deploy'].script[0]).toContain(`--package=aws-cdk@${cli} -- cdk deploy`);
+  });
 });

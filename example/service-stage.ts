@@ -1,0 +1,20 @@
+// The application the example pipeline deploys: a stage of two stacks, the site's content a file asset.
+import { CfnOutput, Stack, Stage, StageProps, aws_s3 as s3, aws_s3_assets as s3assets } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+export class ServiceStage extends Stage {
+  /** The site's URL, which the smoke test reads after the stage deploys. */
+  public readonly siteUrl: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: StageProps) {
+    super(scope, id, props);
+    const storage = new Stack(this, 'Storage');
+    const bucket = new s3.Bucket(storage, 'Logs', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
+
+    const site = new Stack(this, 'Site');
+    site.addDependency(storage);
+    const content = new s3assets.Asset(site, 'Content', { path: `${__dirname}/site` });
+    new CfnOutput(site, 'ContentUrl', { value: content.s3ObjectUrl });
+    this.siteUrl = new CfnOutput(site, 'SiteUrl', { value: `https://${id.toLowerCase()}.example.com/?logs=${bucket.bucketName}` });
+  }
+}
