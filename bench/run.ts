@@ -216,12 +216,39 @@ function packageBench(): string {
 }
 
 mkdirSync(join(root, 'test-reports'), { recursive: true });
+// 6. The pipeline engine: synth of a 10-stage x 5-stack app with a GitLabCiPipeline, against the same app
+// without one, interleaved in fresh processes; and the generated critical path against the graph's.
+function pipelineBench(): string {
+  const [stages, stacks] = smoke ? [2, 3] : [10, 5];
+  const samples: Record<'pipeline' | 'plain', { ms: number; jobs?: number; criticalPath?: number; graphChain?: number; graphNodes?: number }[]> = { pipeline: [], plain: [] };
+  for (let run = 0; run < runs; run++) {
+    for (const variant of ['plain', 'pipeline'] as const) {
+      const out = execFileSync(process.execPath, [join(__dirname, 'synth-pipeline.js'), variant, String(stages), String(stacks)], { cwd: root, encoding: 'utf8' });
+      samples[variant].push(JSON.parse(out));
+    }
+  }
+  const plain = median(samples.plain.map((s) => s.ms));
+  const withPipeline = median(samples.pipeline.map((s) => s.ms));
+  const shape = samples.pipeline[0];
+  return [
+    markdownTable(['app', 'samples', 'build + synth ms (median)', 'ratio'], [
+      [`${stages} stages x ${stacks} stacks, no pipeline`, fmt(runs), fmt(plain), '1.000'],
+      [`the same app with a GitLabCiPipeline (${shape.jobs} jobs)`, fmt(runs), fmt(withPipeline), fmt(withPipeline / plain, 3)],
+    ]),
+    '',
+    `Critical path: the longest chain of \`needs:\` in the generated file is ${shape.criticalPath} jobs; the pipeline graph's longest chain ` +
+      `is ${shape.graphChain} of its ${shape.graphNodes} nodes. The one job more is the check of the pipeline file, which every job after ` +
+      'the synth job waits for; nothing else is serialised.',
+  ].join('\n');
+}
+
 const cdkVersion = readJson(require.resolve('aws-cdk-lib/package.json')).version;
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${platform()} ${release()}, aws-cdk-lib ${cdkVersion}`;
 const synth = synthBench();
 const packing = packingBench();
 const weight = packageBench();
 const planning = planningBench();
+const pipelineEngine = pipelineBench();
 const report = `# Benchmarks
 
 Produced by \`npx projen bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}${smoke ? ' (smoke run: tiny sizes, one sample)' : ''}.
@@ -268,7 +295,17 @@ conditions of their own. Median of ${smoke ? 1 : 30} in-process runs per size, s
 after one warm-up round. Candidates for covering a subject come from a prefix index (only a subject whose text
 before its first wildcard starts another's can cover it), so the work grows about linearly.
 
-${planning}`;
+${planning}
+## 6. The pipeline engine
+
+What \`GitLabCiPipeline\` adds to an app's synth: an app of stages of stacks (in each stage, stack *k* depends on
+stack *(k - 1) / 2*, a binary tree; the first has a file asset; each stage has a post step), synthesized in fresh
+processes with a \`GitLabCiPipeline\` over its stages and without one, interleaved (no pipeline, pipeline, ...).
+Both synthesize every stage's stacks; the pipeline also builds the pipeline graph, renders every job and writes the
+file and its copy.
+
+${pipelineEngine}
+`;
 
 // A smoke run proves the benchmark works; only a full run replaces the published figures.
 writeFileSync(smoke ? join(root, 'test-reports', 'bench-smoke.md') : join(root, 'BENCHMARKS.md'), report);
