@@ -1,5 +1,5 @@
-import { writeFileSync } from 'fs';
-import { join, resolve } from 'path';
+import { mkdirSync, writeFileSync } from 'fs';
+import { dirname, join, resolve } from 'path';
 import { Stage, pipelines } from 'aws-cdk-lib';
 import { PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { Construct } from 'constructs';
@@ -23,7 +23,8 @@ export interface GitLabCiPipelineProps extends pipelines.PipelineBaseProps {
 
   /**
    * The pipeline file, relative to `repositoryRoot`: `.gitlab-ci.yml`, or a file the root
-   * `.gitlab-ci.yml` includes (`include: local`). Written at every synth.
+   * `.gitlab-ci.yml` includes (`include: local`). Written at every synth. It defines `stages:`; a root file
+   * that includes it and defines its own must list the pipeline's stages too (the root's keys win).
    *
    * @default '.gitlab-ci.yml'
    */
@@ -152,7 +153,9 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
       jobSettings: this.props.jobSettings ?? {},
       credentials: this.props.credentials ?? GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE,
     });
-    writeFileSync(join(repositoryRoot, this.outputFile), yaml);
+    const file = join(repositoryRoot, this.outputFile);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, yaml);
     // The check job compares the committed file with this copy, which travels in the cloud assembly.
     writeFileSync(join(assemblyDir, PIPELINE_FILE_COPY), yaml);
   }

@@ -14,7 +14,9 @@ export interface GitLabShellStepProps extends pipelines.ShellStepProps {
 
   /**
    * Whether the job gets AWS credentials: the stage's role (or the pipeline's) through the OIDC exchange.
-   * A plain `ShellStep` gets none, so a step that only tests a URL never holds a token.
+   * A plain `ShellStep` gets none, so a step that only tests a URL never holds a token. On the synth step
+   * (context lookups), the synth job of every pipeline exchanges its token, so the role must trust every
+   * branch that runs pipelines; committing `cdk.context.json` avoids that.
    *
    * @default false
    */

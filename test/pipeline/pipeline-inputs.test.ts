@@ -1,5 +1,5 @@
 // GitLabCiPipeline's inputs: what each setting writes, and every value it refuses, literal or deploy-time.
-import { mkdirSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, CfnParameter, Fn, Stack, Stage, pipelines } from 'aws-cdk-lib';
 import { parse } from 'yaml';
@@ -48,6 +48,12 @@ describe('settings', () => {
     expect(doc['.aws-oidc-Beta'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::222222222222:role/beta');
     // No job extends the pipeline's role, so its hidden job is not written.
     expect(doc['.aws-oidc']).toBeUndefined();
+  });
+
+  test('a file the root .gitlab-ci.yml includes: written in its folder, and that is the file the check compares', () => {
+    const built = oneStageApp({ outputFile: 'ci/cdk-pipeline.yml' });
+    expect(readFileSync(join(built.root, 'ci', 'cdk-pipeline.yml'), 'utf8')).toEqual(built.yaml);
+    expect(parse(built.yaml)['Build-CheckPipelineFile'].script[0]).toMatch(/^diff -u 'ci\/cdk-pipeline.yml' 'cdk.out\/gitlab-ci-pipeline.yml' >&2 \|\| /);
   });
 
   test('credentials: the assume-role CLI exchange', () => {
