@@ -1,13 +1,10 @@
 // Runs a generated .gitlab-ci.yml job with gitlab-ci-local (a GitLab CI runner emulator) on its shell
 // executor, the way a GitLab runner would: before_script and script in one shell, after_script in
 // another. The emulator mints no ID tokens, so the test passes the token as the id_tokens variable.
-import { execFile } from 'child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { delimiter, join } from 'path';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { inEmulatorProject, runEmulator } from '../support/emulator';
 
-const ROOT = join(__dirname, '..', '..');
-const EMULATOR = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
 const AWS_CLI_DIR = join(__dirname, 'bin');
 /** Each job run is bounded in time. */
 const JOB_TIMEOUT_MS = 60_000;
@@ -33,49 +30,15 @@ export interface JobRunOptions {
 
 /** Runs `job` of the pipeline `yaml` in a fresh git project and returns how it ended. */
 export async function runJob(yaml: string, options: JobRunOptions): Promise<JobRun> {
-  const root = mkdtempSync(join(tmpdir(), 'gitlab-job-'));
-  try {
-    const project = join(root, 'project');
-    const home = join(root, 'home');
-    const temp = join(root, 'tmp');
-    for (const dir of [project, home, temp]) mkdirSync(dir);
-    writeFileSync(join(project, '.gitlab-ci.yml'), yaml);
-    const git = (...args: string[]) => run('git', args, { cwd: project, env: { HOME: home, PATH: process.env.PATH! } });
-    await git('init', '-q', '-b', 'main');
-    await git('remote', 'add', 'origin', 'https://gitlab.com/mygroup/myproject.git');
-    await git('add', '.gitlab-ci.yml');
-    await git('-c', 'user.name=ci', '-c', 'user.email=ci@example.com', 'commit', '-qm', 'pipeline');
-
-    const args = ['--shell-executor-no-image', '--no-color', '--json-schema-validation'];
-    for (const [name, value] of Object.entries(options.variables ?? {})) args.push('--variable', `${name}=${value}`);
-    args.push(options.job);
-    const env = {
-      PATH: [AWS_CLI_DIR, process.env.PATH].join(delimiter),
-      HOME: home,
-      TMPDIR: temp,
-      NODE_PATH: join(ROOT, 'node_modules'),
-      // The SDK warns on every start that its 2027 releases will need Node 22.
-      NODE_NO_WARNINGS: '1',
-      ...options.env,
-    };
-    const result = await run(EMULATOR, args, { cwd: project, env });
+  return inEmulatorProject((dirs) => writeFileSync(join(dirs.project, '.gitlab-ci.yml'), yaml), async (dirs) => {
+    const result = await runEmulator(dirs, {
+      args: [options.job], variables: options.variables, path: [AWS_CLI_DIR], env: options.env, timeoutMs: JOB_TIMEOUT_MS,
+    });
     return {
       exitCode: result.exitCode,
       output: result.output,
-      filesHoldingSecret: options.secret ? filesHolding(root, options.secret) : [],
+      filesHoldingSecret: options.secret ? filesHolding(dirs.root, options.secret) : [],
     };
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<{ exitCode: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { ...options, timeout: JOB_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && (error as { killed?: boolean }).killed) return reject(new Error(`${command} timed out after ${JOB_TIMEOUT_MS} ms:\n${stdout}${stderr}`));
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ exitCode: error ? (error.code as number) : 0, output: `${stdout}${stderr}` });
-    });
   });
 }
 

@@ -5,9 +5,9 @@
 import { CfnOutput, Stack, Stage, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, REGION, ROLE, SITE, newApp, synthesized } from './support/apps';
+import { REGION, SITE, newApp, newPipeline, synthesized } from './support/apps';
 import { graphOrder, needsOrder } from './support/graph';
-import { GitLabCiPipeline, GitLabPipelineRole } from '../../src';
+import { GitLabPipelineRole } from '../../src';
 import { gitLabCiValidator } from '../support/gitlab-ci';
 
 const SEED = Number(process.env.FC_SEED ?? 20261126);
@@ -38,13 +38,7 @@ const appShape = fc.array(waveShape, { minLength: 1, maxLength: 3 });
 /** Builds and synthesizes an app of the given shape. */
 function build(shape: WaveShape[]) {
   const { app, root } = newApp();
-  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
-    synth: new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
-    role: ROLE,
-    repositoryRoot: root,
-    cdkCliVersion: CDK_CLI_VERSION,
-    cdkAssetsVersion: CDK_ASSETS_VERSION,
-  });
+  const pipeline = newPipeline(app, root);
   const shell = (id: string) => new pipelines.ShellStep(id, { commands: ['true'] });
   shape.forEach((waveShapeI, w) => {
     const wave = pipeline.addWave(`W${w}`, {

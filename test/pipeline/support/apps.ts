@@ -112,7 +112,16 @@ export function oneStageApp(
   configure: (pipeline: GitLabCiPipeline, app: App, stage: Stage) => void = (pipeline, _app, stage) => { pipeline.addStage(stage); },
 ): PipelineApp {
   const { app, root } = newApp();
-  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+  const pipeline = newPipeline(app, root, props);
+  const stage = new Stage(app, 'Beta', { env: { account: BETA_ACCOUNT, region: REGION } });
+  new Stack(stage, 'Api');
+  configure(pipeline, app, stage);
+  return synthesized(app, pipeline, root);
+}
+
+/** A pipeline in `app` with the role by ARN, the pinned versions, and the repository root `root`. */
+export function newPipeline(app: App, root: string, props: Partial<GitLabCiPipelineProps> = {}): GitLabCiPipeline {
+  return new GitLabCiPipeline(app, 'Pipeline', {
     synth: new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
     role: ROLE,
     repositoryRoot: root,
@@ -120,8 +129,4 @@ export function oneStageApp(
     cdkAssetsVersion: CDK_ASSETS_VERSION,
     ...props,
   });
-  const stage = new Stage(app, 'Beta', { env: { account: BETA_ACCOUNT, region: REGION } });
-  new Stack(stage, 'Api');
-  configure(pipeline, app, stage);
-  return synthesized(app, pipeline, root);
 }
