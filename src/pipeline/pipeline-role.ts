@@ -49,8 +49,8 @@ export class GitLabPipelineRole {
 
   /**
    * A role by its ARN: one made by another app or by hand. Its trust policy must admit the pipeline's jobs
-   * (the `sub` of the deploy branch, for example) and it must be allowed to
-   * assume the CDK bootstrap roles of the target environments.
+   * (the `sub` of the deploy branch, for example), and it must be allowed to assume the CDK bootstrap roles
+   * of the target environments.
    * @param roleArn the role's ARN, a literal
    * @param options the audience its trust policy expects, and the region for STS
    */
