@@ -9,12 +9,13 @@ export class ServiceStage extends Stage {
   constructor(scope: Construct, id: string, props: StageProps) {
     super(scope, id, props);
     const storage = new Stack(this, 'Storage');
-    const bucket = new s3.Bucket(storage, 'Logs', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
+    new s3.Bucket(storage, 'Logs', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
 
+    // Deployed after the storage stack (a construct dependency between stacks is a stack dependency).
     const site = new Stack(this, 'Site');
-    site.addDependency(storage);
+    site.node.addDependency(storage);
     const content = new s3assets.Asset(site, 'Content', { path: `${__dirname}/site` });
     new CfnOutput(site, 'ContentUrl', { value: content.s3ObjectUrl });
-    this.siteUrl = new CfnOutput(site, 'SiteUrl', { value: `https://${id.toLowerCase()}.example.com/?logs=${bucket.bucketName}` });
+    this.siteUrl = new CfnOutput(site, 'SiteUrl', { value: `https://${id.toLowerCase()}.example.com` });
   }
 }

@@ -16,7 +16,9 @@ describe('the two-stage app', () => {
   const doc = parse(built.yaml);
 
   test('the whole pipeline file (snapshot)', () => {
-    expect(built.yaml).toMatchSnapshot();
+    // aws-cdk-lib 2.2xx and later add a hash to each asset destination's ID (222222222222-eu-west-1-61886c44);
+    // the snapshot holds the IDs without it, so it is the same on every version the library supports.
+    expect(built.yaml.replace(/(:\d{12}-[a-z]{2}(?:-[a-z]+)+-\d+)-[0-9a-f]{8}'/g, "$1'")).toMatchSnapshot();
   });
 
   test('is valid under GitLab\'s CI schema, and Psych (GitLab\'s parser) reads what the yaml package reads', () => {
@@ -75,7 +77,7 @@ describe('the two-stage app', () => {
 
   test('an asset is published with cdk-assets, once per role: the production role publishes into production', () => {
     const publish = (manifest: string, account: string, region: string) => expect.stringMatching(new RegExp(
-      `^npx --yes --package=cdk-assets@${CDK_ASSETS_VERSION} -- cdk-assets --path 'cdk\\.out/assembly-${manifest}\\.assets\\.json' --verbose publish '[0-9a-f]{64}:${account}-${region}'$`));
+      `^npx --yes --package=cdk-assets@${CDK_ASSETS_VERSION} -- cdk-assets --path 'cdk\\.out/assembly-${manifest}\\.assets\\.json' --verbose publish '[0-9a-f]{64}:${account}-${region}(-[0-9a-f]{8})?'$`));
     expect(doc['Assets-FileAsset1']).toMatchObject({ extends: '.aws-oidc', script: [publish('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')] });
     expect(doc['Assets-FileAsset1-Prod-eu-west-1']).toMatchObject({
       extends: '.aws-oidc-Prod-eu-west-1',
