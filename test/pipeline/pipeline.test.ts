@@ -12,22 +12,28 @@ function psych(yaml: string): any {
 }
 
 describe('the two-stage app', () => {
-  const built = twoStageApp();
-  const doc = parse(built.yaml);
+  // Built inside each test, so mutation runs attribute the code each test reaches to that test.
+  const build = () => {
+    const built = twoStageApp();
+    return { built, doc: parse(built.yaml) };
+  };
 
   test('the whole pipeline file (snapshot)', () => {
+    const { built, doc } = build();
     // aws-cdk-lib 2.2xx and later add a hash to each asset destination's ID (222222222222-eu-west-1-61886c44);
     // the snapshot holds the IDs without it, so it is the same on every version the library supports.
     expect(built.yaml.replace(/(:\d{12}-[a-z]{2}(?:-[a-z]+)+-\d+)-[0-9a-f]{8}'/g, "$1'")).toMatchSnapshot();
   });
 
   test('is valid under GitLab\'s CI schema, and Psych (GitLab\'s parser) reads what the yaml package reads', () => {
+    const { built, doc } = build();
     const validate = gitLabCiValidator();
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
     expect(psych(built.yaml)).toEqual(doc);
   });
 
   test('is written at synth, and its copy travels in the cloud assembly for the check job', () => {
+    const { built, doc } = build();
     expect(readFileSync(join(built.assemblyDir, 'gitlab-ci-pipeline.yml'), 'utf8')).toEqual(built.yaml);
     expect(doc['Build-CheckPipelineFile']).toEqual({
       stage: 'Build',
@@ -40,6 +46,7 @@ describe('the two-stage app', () => {
   });
 
   test('the synth job runs on every branch, without AWS credentials, and keeps the cloud assembly', () => {
+    const { built, doc } = build();
     expect(doc['Build-Synth']).toEqual({
       stage: 'Build',
       image: 'public.ecr.aws/sam/build-nodejs20.x:latest',
@@ -52,10 +59,12 @@ describe('the two-stage app', () => {
   });
 
   test('stages follow the graph: Build, Assets, then each wave', () => {
+    const { built, doc } = build();
     expect(doc.stages).toEqual(['Build', 'Assets', 'Beta', 'Prod']);
   });
 
   test('each stack deploys with the pinned CDK CLI from the cloud assembly, alone, with no approval prompt, in its environment and resource group', () => {
+    const { built, doc } = build();
     expect(doc['Beta-Database-Deploy']).toMatchObject({
       stage: 'Beta',
       extends: '.aws-oidc',
@@ -68,6 +77,7 @@ describe('the two-stage app', () => {
   });
 
   test('a stack waits for the stacks it depends on and for its assets', () => {
+    const { built, doc } = build();
     expect(doc['Beta-Site-Deploy'].needs).toEqual([
       { job: 'Assets-FileAsset1', artifacts: false },
       { job: 'Beta-Database-Deploy', artifacts: false },
@@ -76,6 +86,7 @@ describe('the two-stage app', () => {
   });
 
   test('an asset is published with cdk-assets, once per role: the production role publishes into production', () => {
+    const { built, doc } = build();
     const publish = (manifest: string, account: string, region: string) => expect.stringMatching(new RegExp(
       `^npx --yes --package=cdk-assets@${CDK_ASSETS_VERSION} -- cdk-assets --path 'cdk\\.out/assembly-${manifest}\\.assets\\.json' --verbose publish '[0-9a-f]{64}:${account}-${region}(-[0-9a-f]{8})?'$`));
     expect(doc['Assets-FileAsset1']).toMatchObject({ extends: '.aws-oidc', script: [publish('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')] });
@@ -88,6 +99,7 @@ describe('the two-stage app', () => {
   });
 
   test('one hidden OIDC job per role, with the role\'s literal ARN, which the AWS jobs extend', () => {
+    const { built, doc } = build();
     expect(doc['.aws-oidc'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-deploy');
     expect(doc['.aws-oidc-Prod-eu-west-1'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-production');
     expect(doc['.aws-oidc'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'https://gitlab.com' } });
@@ -105,6 +117,7 @@ describe('the two-stage app', () => {
   });
 
   test('a stack output reaches a post step through a dotenv report, never through the YAML', () => {
+    const { built, doc } = build();
     expect(doc['Beta-Site-Deploy'].artifacts).toEqual({ reports: { dotenv: expect.stringMatching(/^cdk-outputs-BetaSite[0-9A-F]{8}\.env$/) } });
     expect(doc['Beta-Site-Deploy'].script[1]).toMatch(/^node -e '.*' 'cdk-outputs-BetaSite[0-9A-F]{8}\.json' 'Beta-Site' 'SiteUrl=CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl' > /);
     expect(doc['Beta-SmokeTest']).toMatchObject({
@@ -116,6 +129,7 @@ describe('the two-stage app', () => {
   });
 
   test('the manual approval blocks the production wave, in the production environment', () => {
+    const { built, doc } = build();
     expect(doc['Prod-PromoteToProd']).toMatchObject({
       needs: [{ job: 'Beta-SmokeTest', artifacts: false }],
       rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }],
@@ -128,6 +142,7 @@ describe('the two-stage app', () => {
   });
 
   test('no file is left in the repository but the pipeline file (the cloud assembly is the app\'s outdir)', () => {
+    const { built, doc } = build();
     expect(existsSync(join(built.root, '.gitlab-ci.yml'))).toBe(true);
   });
 });
