@@ -54,10 +54,8 @@ interface Job {
   /** Whether it runs on the deploy branch only. */
   readonly deployOnly: boolean;
   readonly manual?: boolean;
-  /** The role whose hidden job it extends, for AWS credentials. */
-  readonly role?: GitLabPipelineRole;
-  /** The stage the role was given for, which names its hidden job. */
-  readonly roleStage?: string;
+  /** The hidden job of the role it assumes, which it extends for AWS credentials. */
+  readonly extends?: string;
   /** The assets it publishes (their selectors), for an asset job. */
   readonly publishes?: readonly string[];
   readonly environment?: { readonly [key: string]: YamlValue | undefined };
@@ -80,7 +78,10 @@ class PipelineRenderer {
   private readonly jobOfStep = new Map<pipelines.Step, Job>();
   private readonly deployJobOfStack = new Map<pipelines.StackDeployment, Job>();
   private readonly stageOfStack = new Map<pipelines.StackDeployment, pipelines.StageDeployment>();
+  /** Each asset's stage, by its manifest and selector. */
+  private readonly stageOfAsset = new Map<string, pipelines.StageDeployment>();
   private readonly hiddenJobs = new Map<GitLabPipelineRole, string>();
+  private synthJob?: Job;
   /** Where the synth job leaves the cloud assembly, relative to the repository's root. */
   private readonly cdkOut: string;
 
@@ -92,17 +93,16 @@ class PipelineRenderer {
     validateJobSettings(input.jobSettings, this.pipeline);
     for (const wave of this.pipeline.waves) {
       for (const stage of wave.stages) {
-        for (const stack of stage.stacks) this.stageOfStack.set(stack, stage);
+        for (const stack of stage.stacks) {
+          this.stageOfStack.set(stack, stage);
+          for (const asset of stack.assets) this.stageOfAsset.set(assetKey(asset), stage);
+        }
         const settings = input.stageSettings.get(stage);
         validateEnvironment(settings?.environment ?? {}, this.environmentName(stage), this.pipeline);
         validateJobSettings(settings?.jobSettings ?? {}, this.pipeline);
       }
     }
-    const synth = this.pipeline.synth;
-    const location = synth instanceof pipelines.ShellStep
-      ? synth.outputs.find((output) => output.fileSet === input.graph.cloudAssemblyFileSet)
-      : undefined;
-    this.cdkOut = location ? posix.normalize(location.directory) : 'cdk.out';
+    this.cdkOut = outputDirectory(this.pipeline.synth as pipelines.Step, input.graph.cloudAssemblyFileSet) ?? 'cdk.out';
   }
 
   public render(): string {
@@ -151,10 +151,11 @@ class PipelineRenderer {
       role: step instanceof GitLabShellStep && step.awsCredentials ? this.input.role : undefined,
       variables: this.stepVariables(step),
       script: this.stepScript(step),
-      artifacts: { paths: step.outputs.map((output) => posix.normalize(output.directory)) },
+      artifacts: { paths: outputDirectories(step) },
       settings: this.settings(undefined, step),
     });
     this.jobOfStep.set(step, synth);
+    this.synthJob = synth;
     const copy = posix.join(this.cdkOut, PIPELINE_FILE_COPY);
     const file = this.input.outputFile;
     this.jobs.push(this.job({
@@ -203,7 +204,7 @@ class PipelineRenderer {
       environment,
       variables: this.stepVariables(shell),
       script: this.stepScript(shell),
-      artifacts: shell.outputs.length > 0 ? { paths: shell.outputs.map((output) => posix.normalize(output.directory)) } : undefined,
+      artifacts: shell.outputs.length > 0 ? { paths: outputDirectories(shell) } : undefined,
       settings: this.settings(settings, shell),
     });
     this.jobOfStep.set(step, job);
@@ -214,7 +215,7 @@ class PipelineRenderer {
     // own (production) publishes into its account with that role, not with the pipeline's.
     const byRole = new Map<GitLabPipelineRole, { stage?: pipelines.StageDeployment; assets: pipelines.StackAsset[] }>();
     for (const asset of assets) {
-      const stage = this.stageOfAsset(asset);
+      const stage = this.stageOfAsset.get(assetKey(asset));
       const role = (stage && this.input.stageSettings.get(stage)?.role) ?? this.input.role;
       const group = byRole.get(role) ?? { stage: role === this.input.role ? undefined : stage, assets: [] };
       group.assets.push(asset);
@@ -278,19 +279,27 @@ class PipelineRenderer {
     this.deployJobOfStack.set(stack, job);
   }
 
-  /** Adds a job for `node`: its stage, and what it waits for, from the graph. */
-  private add(node: AGraphNode, options: Omit<JobSpec, 'stage' | 'after' | 'artifactsFrom'> & { readonly artifactsFromSynth?: boolean }): Job {
-    const { artifactsFromSynth, ...spec } = options;
+  /**
+   * Adds a job for `node`: its stage, what it waits for (from the graph) and the hidden job of the role it
+   * assumes, if any (`roleStage` names a stage role's hidden job).
+   */
+  private add(node: AGraphNode, options: Omit<JobSpec, 'stage' | 'after' | 'artifactsFrom' | 'extends'> & {
+    readonly role?: GitLabPipelineRole;
+    readonly roleStage?: string;
+    readonly artifactsFromSynth?: boolean;
+  }): Job {
+    const { role, roleStage, artifactsFromSynth, ...spec } = options;
     // A stack's deployment waits for the asset jobs that publish its assets, not for those of other stages' roles.
     const stack = node.data?.type === 'execute' ? node.data.stack : undefined;
     const waitsFor = (job: Job) => !stack || !job.publishes || stack.assets.some((asset) => job.publishes!.includes(asset.assetSelector));
     const after = this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name));
-    const artifactsFrom = artifactsFromSynth ? [this.jobOfStep.get(this.pipeline.synth as pipelines.Step)!.name] : [];
+    const synth = this.synthJob;
+    const artifactsFrom = artifactsFromSynth ? [synth!.name] : [];
     // Nothing that touches AWS starts before the pipeline file is checked.
-    if (after.includes(this.jobOfStep.get(this.pipeline.synth as pipelines.Step)?.name ?? '')) after.push(CHECK_JOB);
+    if (synth && after.includes(synth.name)) after.push(CHECK_JOB);
     const step = node.data?.type === 'step' ? node.data.step : undefined;
     if (step instanceof pipelines.ShellStep) this.addStepInputs(step, artifactsFrom, after);
-    const job = this.job({ ...spec, stage: node.rootPath()[1].id, after, artifactsFrom });
+    const job = this.job({ ...spec, stage: node.rootPath()[1].id, after, artifactsFrom, extends: role && this.hiddenJob(role, roleStage) });
     this.jobs.push(job);
     this.jobsOfNode.set(node, [...this.jobsOfNode.get(node) ?? [], job]);
     return job;
@@ -321,9 +330,7 @@ class PipelineRenderer {
     const lines: string[] = [];
     for (const input of step.inputs) {
       // GitLab restores artifacts where they were made: copy them where the step expects them, if elsewhere.
-      const producer = input.fileSet.producer;
-      const made = producer instanceof pipelines.ShellStep ? producer.outputs.find((output) => output.fileSet === input.fileSet) : undefined;
-      const from = made ? posix.normalize(made.directory) : undefined;
+      const from = outputDirectory(input.fileSet.producer, input.fileSet);
       const to = posix.normalize(input.directory);
       if (from !== undefined && from !== to) lines.push(`mkdir -p ${shellQuote(to)} && cp -R ${shellQuote(from)}/. ${shellQuote(to)}/`);
     }
@@ -351,13 +358,6 @@ class PipelineRenderer {
       for (const child of group.nodes) {
         if (child.data?.type === 'stack-group') return this.stageOfStack.get(child.data.stack);
       }
-    }
-    return undefined;
-  }
-
-  private stageOfAsset(asset: pipelines.StackAsset): pipelines.StageDeployment | undefined {
-    for (const [stack, stage] of this.stageOfStack) {
-      if (stack.assets.some((a) => a.assetSelector === asset.assetSelector && a.assetManifestPath === asset.assetManifestPath)) return stage;
     }
     return undefined;
   }
@@ -411,7 +411,7 @@ class PipelineRenderer {
     const variables = { ...settings.variables, ...job.variables };
     return {
       stage: job.stage,
-      extends: job.role ? this.hiddenJob(job.role, job.roleStage) : undefined,
+      extends: job.extends,
       image: settings.image,
       tags: settings.tags,
       needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name) })),
@@ -430,6 +430,22 @@ class PipelineRenderer {
 }
 
 type JobSpec = Omit<Job, 'after' | 'artifactsFrom'> & { readonly after: string[]; readonly artifactsFrom: string[] };
+
+/** An asset publication's key: the same asset and destination may be in the manifests of several stages. */
+function assetKey(asset: pipelines.StackAsset): string {
+  return `${asset.assetManifestPath}\n${asset.assetSelector}`;
+}
+
+/** Where a step leaves a file set, relative to the repository's root, if it is a step that leaves files. */
+function outputDirectory(step: pipelines.Step, fileSet: pipelines.FileSet): string | undefined {
+  const location = step instanceof pipelines.ShellStep ? step.outputs.find((output) => output.fileSet === fileSet) : undefined;
+  return location && posix.normalize(location.directory);
+}
+
+/** The folders a shell step's job keeps as artifacts. */
+function outputDirectories(step: pipelines.ShellStep): string[] {
+  return step.outputs.map((output) => posix.normalize(output.directory));
+}
 
 /** The dotenv variable that carries a stack output to the steps that read it. */
 function outputVariable(stack: pipelines.StackDeployment, outputName: string): string {

@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { GitLabEnvironment, GitLabJobSettings } from '../../pipeline/job-settings';
 import { fail, show } from '../errors';
 import { refNameProblem } from '../rules/git-refs';
+import { CI_VARIABLE_NAME } from '../rules/gitlab-ci';
 import { holdsNoToken, isListToken, isLiteral } from '../tokens';
 import { yamlProblem } from '../yaml';
 
@@ -13,8 +14,6 @@ const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9 _./-]+$/;
 /** The tiers `environment:deployment_tier` takes. */
 const DEPLOYMENT_TIERS = ['production', 'staging', 'testing', 'development', 'other'];
-/** A CI/CD variable name. */
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Variables the OIDC exchange or GitLab sets, which a job must not replace. */
 const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'GITLAB_'];
 
@@ -108,7 +107,7 @@ export function validateEnvironment(environment: GitLabEnvironment, name: string
 /** A CI/CD variable a job sets: `what` names where it comes from. */
 export function validateVariable(name: string, value: string, what: string, scope: IConstruct): void {
   validateLiteral(name, `${what} name`, scope);
-  if (!VARIABLE_NAME.test(name)) fail(`${what} name must be letters, digits and "_", not starting with a digit, got: ${show(name)}`, scope);
+  if (!CI_VARIABLE_NAME.test(name)) fail(`${what} name must be letters, digits and "_", not starting with a digit, got: ${show(name)}`, scope);
   const prefix = RESERVED_VARIABLE_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
   if (prefix) fail(`${what} name must not start with ${prefix}: the OIDC exchange and GitLab set those, got: ${show(name)}`, scope);
   validateLiteral(value, `${what} ${name}`, scope);

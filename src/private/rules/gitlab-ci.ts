@@ -30,6 +30,9 @@ const RESERVED_VARIABLES = [
   'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'PYTHONPATH', 'PYTHONHOME',
 ];
 
+/** A CI/CD variable's name as GitLab accepts it: letters, digits and "_", not starting with a digit. */
+export const CI_VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** A job name GitLab accepts as a job (not a global keyword), known at synth time. */
 export function validateJobName(jobName: string, scope: IConstruct): void {
   if (!isLiteral(jobName)) fail(`jobName must be a literal: it is a key of the YAML document, got: ${show(jobName)}`, scope);
@@ -45,7 +48,7 @@ export function validateJobName(jobName: string, scope: IConstruct): void {
 
 /** A CI/CD variable name that nothing else in the job, GitLab, the runner or the AWS clients uses. */
 export function validateTokenVariable(name: string, scope: IConstruct): void {
-  if (!isLiteral(name) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+  if (!isLiteral(name) || !CI_VARIABLE_NAME.test(name)) {
     fail(`tokenVariable must be a CI/CD variable name (letters, digits and "_", not starting with a digit), got: ${show(name)}`, scope);
   }
   const upper = name.toUpperCase();

@@ -72,12 +72,9 @@ export function oidcRoles(app: App) {
 export function twoStageApp(props: Partial<GitLabCiPipelineProps> = {}, synthCommands = ['npm ci', 'npx cdk synth']): PipelineApp {
   const { app, root } = newApp();
   const roles = oidcRoles(app);
-  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+  const pipeline = newPipeline(app, root, {
     synth: new GitLabShellStep('Synth', { commands: synthCommands, jobSettings: { cache: { key: 'npm', paths: ['.npm/'] } } }),
     role: GitLabPipelineRole.fromRole(roles.deploy),
-    repositoryRoot: root,
-    cdkCliVersion: CDK_CLI_VERSION,
-    cdkAssetsVersion: CDK_ASSETS_VERSION,
     jobSettings: { image: 'public.ecr.aws/sam/build-nodejs20.x:latest', tags: ['aws'] },
     ...props,
   });
