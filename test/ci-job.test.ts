@@ -2,12 +2,15 @@
 // test/fixtures), read back verbatim by YAML 1.1 parsers (Ruby's Psych, which GitLab uses, and the yaml
 // package), and closed to deploy-time values that could change their structure. The real-client runs
 // are in test/job.
-import { execFileSync } from 'child_process';
 import { App, Aws, CfnOutput, CfnParameter, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
-import { GITLAB_CI_SCHEMA, gitLabCiValidator, resolvedJob } from './support/gitlab-ci';
+import { GITLAB_CI_SCHEMA, gitLabCiValidator, psych, resolvedJob } from './support/gitlab-ci';
+import { PROCESS_TEST_MS } from './support/timeouts';
+
+// Tests read the jobs back with Ruby's Psych, a process each.
+jest.setTimeout(PROCESS_TEST_MS);
 
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/deploy';
 const validate = gitLabCiValidator();
@@ -27,11 +30,6 @@ function newRole(props: { url?: string; audience?: string; maxSessionHours?: num
 /** The job text with the role ARN token resolved to a literal, as a CfnOutput would show it after deploy. */
 function jobYaml(stack: Stack, role: GitLabRunnerRole, options?: GitLabCiJobOptions): string {
   return resolvedJob(stack, role.gitLabCiJob(options), ROLE_ARN, { 'AWS::Region': 'eu-central-1' });
-}
-
-/** The document as Ruby's Psych (GitLab's YAML parser, YAML 1.1) reads it. */
-function psych(yaml: string): unknown {
-  return JSON.parse(execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'print JSON.generate(YAML.safe_load($stdin.read))'], { input: yaml, encoding: 'utf8' }));
 }
 
 describe('gitLabCiJob', () => {

@@ -6,6 +6,7 @@ import { join } from 'path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { gitLabCiValidator } from './support/gitlab-ci';
+import { CDK_SYNTH_MS, CDK_SYNTH_TEST_MS } from './support/timeouts';
 
 const exampleDir = join(__dirname, '..', 'example');
 let outdir: string;
@@ -17,9 +18,10 @@ beforeAll(() => {
     cwd: exampleDir,
     stdio: 'pipe',
     env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_CLI_NOTICES: 'false' },
+    timeout: CDK_SYNTH_MS,
   });
   template = Template.fromJSON(JSON.parse(readFileSync(join(outdir, 'GitLabOidcExample.template.json'), 'utf8')));
-}, 120_000);
+}, CDK_SYNTH_TEST_MS);
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 

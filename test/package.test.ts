@@ -3,12 +3,16 @@
 import { execFileSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
+import { PROCESS_MS, PROCESS_TEST_MS } from './support/timeouts';
+
+// npm pack runs as a process.
+jest.setTimeout(PROCESS_TEST_MS);
 
 const root = join(__dirname, '..');
 
 function packedFiles(): string[] {
   if (!existsSync(join(root, '.jsii'))) throw new Error('no .jsii: run `npx projen compile` (or the build) before this test');
-  const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const output = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: PROCESS_MS });
   return JSON.parse(output)[0].files.map((f: { path: string }) => f.path).sort();
 }
 

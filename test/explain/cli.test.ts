@@ -8,6 +8,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { runExplain } from '../../src/cli/explain-command';
 import { builtCommand } from '../support/built-command';
+import { PROCESS_MS, PROCESS_TEST_MS } from '../support/timeouts';
+
+// Each test runs the built command as a process beside the source.
+jest.setTimeout(PROCESS_TEST_MS);
 
 const ALLOWED_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
 const SIGNATURE = 'c2lnbmF0dXJlLW5ldmVyLXByaW50ZWQ';
@@ -66,7 +70,7 @@ function explain(args: string[], env: Record<string, string> = {}) {
   source.status = runExplain(args, { stdout: (t) => source.stdout += t, stderr: (t) => source.stderr += t, env, cwd: dir });
   if (process.env.CLI_TESTS_SOURCE_ONLY) return source;
   const run = spawnSync(process.execPath, [builtCommand(), 'explain', ...args], {
-    cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH!, ...env }, timeout: 30_000,
+    cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH!, ...env }, timeout: PROCESS_MS,
   });
   const built = { status: run.status, stdout: run.stdout, stderr: run.stderr };
   expect(source).toEqual(built);
@@ -151,7 +155,7 @@ test.each<[string, string[], RegExp]>([
   ['--help', ['--help'], 0, /^Usage: cdk-gitlab-oidc <command>\n\nCommands:\n {2}explain {3}why a GitLab job's ID token/, /^$/],
   ['an unknown command', ['explian'], 2, /^$/, /^cdk-gitlab-oidc: unknown command "explian"\nUsage:/],
 ])('the command itself: %s', (_case, args, status, stdout, stderr) => {
-  const run = spawnSync(process.execPath, [builtCommand(), ...args], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(process.execPath, [builtCommand(), ...args], { cwd: dir, encoding: 'utf8', timeout: PROCESS_MS });
   expect(run.status).toBe(status);
   expect(run.stdout).toMatch(stdout);
   expect(run.stderr).toMatch(stderr);

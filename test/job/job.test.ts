@@ -17,6 +17,10 @@ import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer
 import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
 import { builtCommand } from '../support/built-command';
 import { resolvedJob } from '../support/gitlab-ci';
+import { EMULATOR_JOB_TEST_MS, PROCESS_MS } from '../support/timeouts';
+
+// Each test runs a job in gitlab-ci-local.
+jest.setTimeout(EMULATOR_JOB_TEST_MS);
 
 const ROLE_NAME = 'gitlab-deploy';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
@@ -84,7 +88,7 @@ function explainAsPrinted(command: string) {
   const bin = mkdtempSync(join(tmpdir(), 'explain-bin-'));
   // `npx` stands for the installed package's command.
   writeFileSync(join(bin, 'npx'), `#!/bin/sh\nshift\nexec "${process.execPath}" "${builtCommand()}" "$@"\n`, { mode: 0o755 });
-  return spawnSync('/bin/sh', ['-c', command], { cwd: app, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` }, timeout: 30_000 });
+  return spawnSync('/bin/sh', ['-c', command], { cwd: app, encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` }, timeout: PROCESS_MS });
 }
 
 const MODES: [string, GitLabCiCredentials][] = [

@@ -4,10 +4,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { inEmulatorProject, runEmulator } from '../support/emulator';
+import { EMULATOR_JOB_MS } from '../support/timeouts';
 
 const AWS_CLI_DIR = join(__dirname, 'bin');
-/** Each job run is bounded in time. */
-const JOB_TIMEOUT_MS = 60_000;
 
 export interface JobRun {
   readonly exitCode: number;
@@ -32,7 +31,7 @@ export interface JobRunOptions {
 export async function runJob(yaml: string, options: JobRunOptions): Promise<JobRun> {
   return inEmulatorProject((dirs) => writeFileSync(join(dirs.project, '.gitlab-ci.yml'), yaml), async (dirs) => {
     const result = await runEmulator(dirs, {
-      args: [options.job], variables: options.variables, path: [AWS_CLI_DIR], env: options.env, timeoutMs: JOB_TIMEOUT_MS,
+      args: [options.job], variables: options.variables, path: [AWS_CLI_DIR], env: options.env, timeoutMs: EMULATOR_JOB_MS,
     });
     return {
       exitCode: result.exitCode,

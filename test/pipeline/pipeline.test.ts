@@ -1,15 +1,13 @@
 // GitLabCiPipeline: the pipeline file a CDK Pipelines app writes, its jobs, and the inputs it refuses.
-import { execFileSync } from 'child_process';
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, twoStageApp } from './support/apps';
-import { gitLabCiValidator } from '../support/gitlab-ci';
+import { gitLabCiValidator, psych } from '../support/gitlab-ci';
+import { PROCESS_TEST_MS } from '../support/timeouts';
 
-/** The document as Ruby's Psych (GitLab's YAML parser, YAML 1.1) reads it. */
-function psych(yaml: string): any {
-  return JSON.parse(execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'print JSON.generate(YAML.safe_load($stdin.read, aliases: false))'], { input: yaml, encoding: 'utf8' }));
-}
+// Tests read the file back with Ruby's Psych, a process each.
+jest.setTimeout(PROCESS_TEST_MS);
 
 describe('the two-stage app', () => {
   // Built inside each test, so mutation runs attribute the code each test reaches to that test.

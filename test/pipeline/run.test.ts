@@ -8,6 +8,10 @@ import { twoStageApp, PipelineApp, PIPELINE_ACCOUNT } from './support/apps';
 import { runPipeline, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
 import { FixtureIssuer, gitLabClaims } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
+import { EMULATOR_PIPELINE_TEST_MS } from '../support/timeouts';
+
+// Each test (or its describe's hook) runs the whole pipeline in gitlab-ci-local.
+jest.setTimeout(EMULATOR_PIPELINE_TEST_MS);
 
 let issuer: FixtureIssuer;
 let sts: LoopbackSts;
@@ -31,7 +35,6 @@ async function token(): Promise<string> {
   return issuer.sign(gitLabClaims('https://gitlab.com', { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main', aud: 'https://gitlab.com' }, now));
 }
 
-const RUN_MS = 300_000;
 const STS_ARN = (role: string) => new RegExp(`^arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/${role}/gitlab-\\d+-\\d+$`);
 
 async function run(options: Partial<Parameters<typeof runPipeline>[0]> & { env?: Record<string, string> } = {}) {
@@ -50,7 +53,7 @@ describe('the two-stage app\'s pipeline, run whole', () => {
   let result: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
     result = await run();
-  }, RUN_MS);
+  });
   const call = (target: string) => {
     const found = result.calls.filter((c) => c.target === target);
     expect([target, found.length]).toEqual([target, 1]);
@@ -127,13 +130,13 @@ test('a failed deployment stops every job after it; jobs that do not wait for it
   for (const after of ['Beta/Site', 'https://beta.example.com', 'Prod-eu-west-1/Database', 'Prod-us-east-1/Database']) expect(targets).not.toContain(after);
   // The asset jobs wait only for the check of the pipeline file.
   expect(result.calls.filter((c) => c.tool === 'cdk-assets')).toHaveLength(3);
-}, RUN_MS);
+});
 
 test('the approval blocks: without it, nothing after it may run', async () => {
   const result = await run({ manual: [] });
   expect(result.output).toContain('Prod-PromoteToProd is when:manual, its needed by Prod-Prod-eu-west-1-Database-Deploy, and not specified in --manual');
   expect(result.calls.filter((c) => c.target.startsWith('Prod-'))).toEqual([]);
-}, RUN_MS);
+});
 
 test('a pipeline file edited by hand fails the check, and nothing is published or deployed', async () => {
   const result = await run({ tamper: (yaml) => yaml.replace('  resource_group: "Beta/Site"\n', '') });
@@ -142,4 +145,4 @@ test('a pipeline file edited by hand fails the check, and nothing is published o
   expect(result.output).toContain('cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates (the differences are above)');
   expect(result.output).toMatch(/^Build-CheckPipelineFile\s+> \+  resource_group: "Beta\/Site"$/m);
   expect(result.calls).toEqual([]);
-}, RUN_MS);
+});

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { FixtureIssuer, gitLabClaims, JobSpec, Signing } from './support/issuer';
 import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { markdownTable } from '../support/markdown';
+import { ISSUER_START_TEST_MS } from '../support/timeouts';
 import { ACCOUNT, EmulatedAccount } from './support/sts';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 
@@ -112,7 +113,7 @@ describe('attack matrix', () => {
     loopback = Object.fromEntries(Object.values(issuers).map((i) => [i.issuer, i.loopbackUrl]));
     // The seed's provider URL "https://gitlab.com/" would be looked up at the same host.
     loopback[`${GITLAB}/`] = issuers[GITLAB].loopbackUrl;
-  });
+  }, ISSUER_START_TEST_MS);
 
   /**
    * The account after deploying one setup, built inside the test that uses it, so that mutation testing

@@ -10,6 +10,7 @@ import { admits, jobArb, SubjectSpec, subjectSpecArb, toSubject } from './suppor
 import { ACCOUNT, EmulatedAccount } from './support/sts';
 import { count, emptyCounts, recordVerdicts } from './support/verdicts';
 import { GitLabOidcProvider, GitLabRunnerRole } from '../../src';
+import { ISSUER_START_TEST_MS } from '../support/timeouts';
 
 const SEED = Number(process.env.FC_SEED ?? 20261125);
 const ROLES = Number(process.env.FC_RUNS ?? 1000);
@@ -71,7 +72,7 @@ beforeAll(async () => {
     issuers[url] = await FixtureIssuer.start(url);
     loopback[url] = issuers[url].loopbackUrl;
   }
-});
+}, ISSUER_START_TEST_MS);
 
 afterAll(() => Promise.all(Object.values(issuers).map((i) => i.close())));
 

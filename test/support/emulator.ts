@@ -4,6 +4,7 @@ import { execFile } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { delimiter, join } from 'path';
+import { PROCESS_MS } from './timeouts';
 
 const ROOT = join(__dirname, '..', '..');
 const EMULATOR = join(ROOT, 'node_modules', '.bin', 'gitlab-ci-local');
@@ -26,7 +27,7 @@ export async function inEmulatorProject<T>(prepare: (dirs: EmulatorDirs) => void
     const dirs = { root, project: join(root, 'project'), home: join(root, 'home'), temp: join(root, 'tmp') };
     for (const dir of [dirs.project, dirs.home, dirs.temp]) mkdirSync(dir);
     prepare(dirs);
-    const git = (...args: string[]) => runCommand('git', args, { cwd: dirs.project, env: { HOME: dirs.home, PATH: process.env.PATH! } }, 30_000);
+    const git = (...args: string[]) => runCommand('git', args, { cwd: dirs.project, env: { HOME: dirs.home, PATH: process.env.PATH! } }, PROCESS_MS);
     await git('init', '-q', '-b', 'main');
     await git('remote', 'add', 'origin', 'https://gitlab.com/mygroup/myproject.git');
     await git('add', '.');

@@ -1,10 +1,12 @@
 // GitLab's CI/CD schema (a fixture copied from gitlab-org/gitlab: see fixtures/gitlab-ci-schema/SOURCE.md)
 // and the generated job text as it reads after deploy.
+import { execFileSync } from 'child_process';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Stack } from 'aws-cdk-lib';
+import { PROCESS_MS } from './timeouts';
 
 /** The schema, read from the repository's own fixture. */
 export const GITLAB_CI_SCHEMA = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'gitlab-ci-schema', 'ci.json'), 'utf8'));
@@ -30,4 +32,11 @@ export function resolvedJob(stack: Stack, job: string, roleArn: string, pseudo: 
     if (part.Ref && pseudo[part.Ref] !== undefined) return pseudo[part.Ref];
     throw new Error(`unexpected deploy-time value in the job: ${JSON.stringify(part)}`);
   }).join(separator);
+}
+
+/** The document as Ruby's Psych (GitLab's YAML parser, YAML 1.1) reads it; aliases refused, as generated files have none. */
+export function psych(yaml: string): any {
+  return JSON.parse(execFileSync('ruby', ['-ryaml', '-rjson', '-e', 'print JSON.generate(YAML.safe_load($stdin.read, aliases: false))'], {
+    input: yaml, encoding: 'utf8', timeout: PROCESS_MS,
+  }));
 }

@@ -5,11 +5,10 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { EmulatorDirs, inEmulatorProject, runEmulator } from '../../support/emulator';
+import { EMULATOR_PIPELINE_MS } from '../../support/timeouts';
 
 const STAND_INS = join(__dirname, '..', 'bin');
 const AWS_CLI_DIR = join(__dirname, '..', '..', 'job', 'bin');
-/** A whole pipeline run is bounded in time. */
-const RUN_TIMEOUT_MS = 240_000;
 /** Where the synth job finds the assembly it copies to cdk.out. */
 export const SYNTHESIZED_ASSEMBLY = 'synthesized-assembly';
 
@@ -60,7 +59,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       variables: options.variables,
       path: [STAND_INS, AWS_CLI_DIR],
       env: { STANDIN_LOG: log, ...options.env },
-      timeoutMs: RUN_TIMEOUT_MS,
+      timeoutMs: EMULATOR_PIPELINE_MS,
     });
     const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ToolCall) : [];
     return { exitCode: result.exitCode, output: result.output, calls };
