@@ -1,8 +1,8 @@
-import { Annotations, ArnFormat, RemovalPolicy, Resource, Stack, aws_iam as iam } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Lazy, RemovalPolicy, Resource, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { fail, show } from './private/errors';
 import { validateAccount } from './private/rules/aws';
-import { GITLAB_COM, issuerConditionKeyPrefix, validateAudiences, validateThumbprints } from './private/rules/iam-limits';
+import { GITLAB_COM, MAX_AUDIENCES, issuerConditionKeyPrefix, validateAudience, validateAudiences, validateThumbprints } from './private/rules/iam-limits';
 import { isListToken, isLiteral } from './private/tokens';
 
 /** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
@@ -192,7 +192,8 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     const thumbprints = props.thumbprints ? [...props.thumbprints] : undefined;
     validateThumbprints(thumbprints ?? [], scope);
 
-    super(scope, id, { url, clientIds: audiences });
+    // The client ID list is read at synth, so audiences added later (addAudience) are in it.
+    super(scope, id, { url, clientIds: isListToken(audiences) ? audiences : Lazy.list({ produce: () => [...audiences] }) });
     // aws-cdk-lib measures each thumbprint at synth time, which a token or a deploy-time list would fail:
     // the list, validated above, goes straight to the resource.
     // Stryker disable next-line ConditionalExpression: writing no list renders no list
@@ -202,11 +203,32 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
     this.conditionKeyPrefix = prefix;
     this.audiences = audiences;
     this.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
+    this.node.addValidation({ validate: () => this.audienceCountProblems() });
 
     if (thumbprints && (isListToken(thumbprints) || thumbprints.length > 0) && url === GITLAB_COM) {
       Annotations.of(this).addWarningV2('cdk-gitlab-oidc:thumbprintsIgnored',
         'thumbprints are ignored for https://gitlab.com: IAM validates its certificate against its trusted CA library.');
     }
+  }
+
+  /**
+   * Adds an audience (client ID) the provider accepts, if it does not list it yet. A `GitLabRunnerRole`
+   * of this provider whose `audience` the provider lacks adds it this way, so that each role can have an
+   * audience of its own (a job's token then opens no other role).
+   * @param audience the audience: a literal of 1 to 255 characters, no white space, `*`, `?` or `${`
+   */
+  public addAudience(audience: string): void {
+    validateAudience(audience, this);
+    if (isListToken(this.audiences)) {
+      fail(`cannot add audience ${show(audience)}: the provider's audiences are a deploy-time list; list every audience there`, this);
+    }
+    if (!this.audiences.includes(audience)) this.audiences.push(audience);
+  }
+
+  private audienceCountProblems(): string[] {
+    // Stryker disable next-line ConditionalExpression: a deploy-time list was counted as one at construction
+    if (isListToken(this.audiences) || this.audiences.length <= MAX_AUDIENCES) return [];
+    return [`GitLab OIDC provider accepts at most ${MAX_AUDIENCES} audiences (IAM limit), got: ${this.audiences.length} (${this.audiences.join(', ')})`];
   }
 }
 

@@ -17,9 +17,21 @@ import { validateOutputFile } from '../private/pipeline/validate';
 export interface GitLabCiPipelineProps extends pipelines.PipelineBaseProps {
   /**
    * The role the jobs that publish assets and deploy assume, through GitLab's OIDC ID token. Stages may
-   * use roles of their own (`GitLabStageSettings.role`).
+   * use roles of their own (`GitLabStageSettings.role`). Each role the pipeline uses needs an audience of
+   * its own (no job's token then opens another stage's role), and on gitlab.com a trust that admits
+   * protected branches only.
    */
   readonly role: GitLabPipelineRole;
+
+  /**
+   * The role of the synth job, for a synth step that is a `GitLabShellStep` with `awsCredentials` (context
+   * lookups). The synth job runs in the pipelines of every branch and merge request, so this role must
+   * trust them all: give it read-only permissions (the CDK lookup role) and an audience of its own. It must
+   * not be a role that publishes or deploys.
+   *
+   * @default - none: the synth job gets no AWS credentials
+   */
+  readonly synthRole?: GitLabPipelineRole;
 
   /**
    * The pipeline file, relative to `repositoryRoot`: `.gitlab-ci.yml`, or a file the root
@@ -144,6 +156,7 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
       pipeline: this,
       graph,
       role: this.props.role,
+      synthRole: this.props.synthRole,
       stageSettings: this.stageSettings,
       outputFile: this.outputFile,
       assemblyDir,

@@ -74,10 +74,12 @@ export interface GitLabJobSettings {
   readonly cache?: GitLabJobCache;
 
   /**
-   * Job keywords the pipeline does not model, written as they are (an escape hatch): `timeout`, `retry`,
-   * `interruptible`, `services`, `hooks`... Values are literals: strings, numbers, booleans, lists and
-   * maps of them. Keys the pipeline writes itself (`script`, `needs`, `rules`, `environment`,
-   * `id_tokens`, ...) are refused, with the setting to use instead.
+   * Job keywords the pipeline does not model, written as they are: `timeout`, `retry`, `interruptible`,
+   * `services`, `hooks`, `coverage` and `secrets`, and no other. Values are literals: strings, numbers,
+   * booleans, lists and maps of them, with no `<<` key. Keys the pipeline writes itself (`script`,
+   * `needs`, `rules`, `environment`, `id_tokens`, ...) are refused with the setting to use instead, and
+   * keys that would switch a gate off or reorder jobs (`allow_failure`, `when`, `start_in`, `parallel`,
+   * ...) with the reason: the check, the approvals and a failed deployment stay blocking.
    *
    * @default - none
    */

@@ -10,11 +10,28 @@ import { GitLabRunnerRole } from '../role';
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 /**
+ * Options for `GitLabPipelineRole.fromRole()`.
+ */
+export interface GitLabPipelineRoleOptions {
+  /**
+   * Lets the pipeline use a role whose trust admits jobs of unprotected branches. On gitlab.com the
+   * pipeline refuses such a role by default: a Developer's push to any unprotected branch named like the
+   * deploy branch, or a fork's merge request run in the project, could then obtain its credentials. Require
+   * `claimConditions: { refProtected: true }` on the role instead; opt out only for a role that deploys
+   * nothing of value (a sandbox account).
+   *
+   * @default false
+   */
+  readonly allowUnprotectedRefs?: boolean;
+}
+
+/**
  * Options for `GitLabPipelineRole.fromRoleArn()`.
  */
 export interface GitLabPipelineRoleArnOptions {
   /**
-   * The audience (`aud`) the role's trust policy expects, which the jobs request in `id_tokens`.
+   * The audience (`aud`) the role's trust policy expects, which the jobs request in `id_tokens`. Each role
+   * a pipeline uses needs an audience of its own, so that one stage's token opens no other stage's role.
    *
    * @default 'https://gitlab.com'
    */
@@ -41,10 +58,15 @@ export class GitLabPipelineRole {
    *
    * Deploy the role's stack before the pipeline's first run (it is how the pipeline gets in), and give it
    * `allowCdkDeployments()` for every account and region the pipeline deploys to.
+   *
+   * The pipeline judges the role's trust policy at synth with the package's evaluator: it must admit the
+   * jobs the pipeline gives it (their branch, audience and environment tier) and, on gitlab.com, only from
+   * protected branches (unless `allowUnprotectedRefs`).
    * @param role the role
+   * @param options whether the role may admit unprotected branches
    */
-  public static fromRole(role: GitLabRunnerRole): GitLabPipelineRole {
-    return new GitLabPipelineRole(() => role._literalCiJobRole());
+  public static fromRole(role: GitLabRunnerRole, options: GitLabPipelineRoleOptions = {}): GitLabPipelineRole {
+    return new GitLabPipelineRole(() => role._literalCiJobRole(), role, options.allowUnprotectedRefs ?? false);
   }
 
   /**
@@ -69,7 +91,22 @@ export class GitLabPipelineRole {
     });
   }
 
-  private constructor(private readonly resolveRole: (scope: IConstruct) => CiJobRole) {}
+  /**
+   * The app's role, whose trust the pipeline judges; undefined for a role known by ARN.
+   * @internal
+   */
+  public readonly _runnerRole?: GitLabRunnerRole;
+
+  /**
+   * Whether the role may admit unprotected branches.
+   * @internal
+   */
+  public readonly _allowUnprotectedRefs: boolean;
+
+  private constructor(private readonly resolveRole: (scope: IConstruct) => CiJobRole, runnerRole?: GitLabRunnerRole, allowUnprotectedRefs = false) {
+    this._runnerRole = runnerRole;
+    this._allowUnprotectedRefs = allowUnprotectedRefs;
+  }
 
   /**
    * The role as the pipeline's jobs use it, checked where the pipeline is built.

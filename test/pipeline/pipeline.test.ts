@@ -56,9 +56,9 @@ describe('the two-stage app', () => {
     });
   });
 
-  test('stages follow the graph: Build, Assets, then each wave', () => {
-    const { built, doc } = build();
-    expect(doc.stages).toEqual(['Build', 'Assets', 'Beta', 'Prod']);
+  test('stages follow the graph: Build, then each wave (each stage publishes its own assets)', () => {
+    const { doc } = build();
+    expect(doc.stages).toEqual(['Build', 'Beta', 'Prod']);
   });
 
   test('each stack deploys with the pinned CDK CLI from the cloud assembly, alone, with no approval prompt, in its environment and resource group', () => {
@@ -77,34 +77,44 @@ describe('the two-stage app', () => {
   test('a stack waits for the stacks it depends on and for its assets', () => {
     const { built, doc } = build();
     expect(doc['Beta-Site-Deploy'].needs).toEqual([
-      { job: 'Assets-FileAsset1', artifacts: false },
+      { job: 'Assets-FileAsset1-Beta', artifacts: false },
       { job: 'Beta-Database-Deploy', artifacts: false },
       { job: 'Build-Synth', artifacts: true },
     ]);
   });
 
-  test('an asset is published with cdk-assets, once per role: the production role publishes into production', () => {
-    const { built, doc } = build();
+  test('each stage publishes its assets with cdk-assets, with its role, in its environment, after its approval', () => {
+    const { doc } = build();
     const publish = (manifest: string, account: string, region: string) => expect.stringMatching(new RegExp(
       `^npx --yes --package=cdk-assets@${CDK_ASSETS_VERSION} -- cdk-assets --path 'cdk\\.out/assembly-${manifest}\\.assets\\.json' --verbose publish '[0-9a-f]{64}:${account}-${region}(-[0-9a-f]{8})?'$`));
-    expect(doc['Assets-FileAsset1']).toMatchObject({ extends: '.aws-oidc', script: [publish('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')] });
-    expect(doc['Assets-FileAsset1-Prod-eu-west-1']).toMatchObject({
-      extends: '.aws-oidc-Prod-eu-west-1',
-      script: [publish('Prod-eu-west-1/Prodeuwest1Site[0-9A-F]{8}', '333333333333', 'eu-west-1'), publish('Prod-us-east-1/Produseast1Site[0-9A-F]{8}', '333333333333', 'us-east-1')],
+    expect(doc['Assets-FileAsset1-Beta']).toMatchObject({
+      stage: 'Beta', extends: '.aws-oidc', environment: { name: 'Beta', action: 'prepare' },
+      script: [publish('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')],
     });
-    expect(doc['Prod-Prod-eu-west-1-Site-Deploy'].needs.map((n: any) => n.job)).toContain('Assets-FileAsset1-Prod-eu-west-1');
-    expect(doc['Prod-Prod-eu-west-1-Site-Deploy'].needs.map((n: any) => n.job)).not.toContain('Assets-FileAsset1');
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      expect(doc[`Assets-FileAsset1-Prod-${region}`]).toMatchObject({
+        stage: 'Prod',
+        extends: '.aws-oidc-Prod-eu-west-1',
+        environment: { name: 'production', action: 'prepare', deployment_tier: 'production' },
+        needs: [{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }],
+        script: [publish(`Prod-${region}/Prod${region.replace(/-/g, '')}Site[0-9A-F]{8}`, '333333333333', region)],
+      });
+      expect(doc[`Prod-Prod-${region}-Site-Deploy`].needs.map((n: any) => n.job)).toContain(`Assets-FileAsset1-Prod-${region}`);
+    }
+    expect(Object.keys(doc).filter((job) => job.startsWith('Assets-'))).toHaveLength(3);
   });
 
   test('one hidden OIDC job per role, with the role\'s literal ARN, which the AWS jobs extend', () => {
     const { built, doc } = build();
     expect(doc['.aws-oidc'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-deploy');
     expect(doc['.aws-oidc-Prod-eu-west-1'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-production');
-    expect(doc['.aws-oidc'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'https://gitlab.com' } });
+    expect(doc['.aws-oidc'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'gitlab-deploy' } });
+    expect(doc['.aws-oidc-Prod-eu-west-1'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'gitlab-production' } });
     const extended = Object.entries(doc).filter(([, job]: [string, any]) => job?.extends).map(([name, job]: [string, any]) => `${name} ${job.extends}`);
     expect(extended.sort()).toEqual([
-      'Assets-FileAsset1 .aws-oidc',
+      'Assets-FileAsset1-Beta .aws-oidc',
       'Assets-FileAsset1-Prod-eu-west-1 .aws-oidc-Prod-eu-west-1',
+      'Assets-FileAsset1-Prod-us-east-1 .aws-oidc-Prod-eu-west-1',
       'Beta-Database-Deploy .aws-oidc',
       'Beta-Site-Deploy .aws-oidc',
       'Prod-Prod-eu-west-1-Database-Deploy .aws-oidc-Prod-eu-west-1',

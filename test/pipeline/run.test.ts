@@ -4,9 +4,9 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { LoopbackSts } from '../job/loopback-sts';
-import { twoStageApp, PipelineApp, PIPELINE_ACCOUNT } from './support/apps';
+import { DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PRODUCTION_AUDIENCE, twoStageApp, PipelineApp } from './support/apps';
 import { runPipeline, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
-import { FixtureIssuer, gitLabClaims } from '../security/support/issuer';
+import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
 import { EMULATOR_PIPELINE_TEST_MS } from '../support/timeouts';
 
@@ -30,9 +30,15 @@ afterAll(async () => {
   await issuer?.close();
 });
 
-async function token(): Promise<string> {
+/** The ID token GitLab gives a job of protected main that requests `aud`. */
+async function token(aud: string, job: Partial<JobSpec> = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return issuer.sign(gitLabClaims('https://gitlab.com', { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main', aud: 'https://gitlab.com' }, now));
+  return issuer.sign(gitLabClaims('https://gitlab.com', { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main', aud, refProtected: true, ...job }, now));
+}
+
+/** Each environment's jobs get the token of their stage's role: what GitLab's id_tokens give them. */
+async function stageTokens(): Promise<Record<string, string>> {
+  return { Beta: await token(DEPLOY_AUDIENCE), production: await token(PRODUCTION_AUDIENCE, { deploymentTier: 'production' }) };
 }
 
 const STS_ARN = (role: string) => new RegExp(`^arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/${role}/gitlab-\\d+-\\d+$`);
@@ -41,7 +47,7 @@ async function run(options: Partial<Parameters<typeof runPipeline>[0]> & { env?:
   return runPipeline({
     yaml: built.yaml,
     assemblyDir: built.assemblyDir,
-    variables: { GITLAB_OIDC_TOKEN: await token() },
+    environmentTokens: await stageTokens(),
     manual: ['Prod-PromoteToProd'],
     ...options,
     // Each stand-in call lasts long enough for jobs that run at once to overlap.
@@ -80,19 +86,19 @@ describe('the two-stage app\'s pipeline, run whole', () => {
     ]);
   });
 
-  test('each asset is published once per destination, with cdk-assets, as the role of the stage it is for', () => {
+  test('each asset is published once per destination, with cdk-assets, by its stage\'s job, as its stage\'s role', () => {
     const published = result.calls.filter((c) => c.tool === 'cdk-assets');
     // Newer aws-cdk-lib releases add a hash to each destination's ID.
     expect(published.map((c) => [c.target.split(':')[1].replace(/-[0-9a-f]{8}$/, ''), c.job, c.package]).sort()).toEqual([
-      ['222222222222-eu-west-1', 'Assets-FileAsset1', 'cdk-assets@4.7.3'],
+      ['222222222222-eu-west-1', 'Assets-FileAsset1-Beta', 'cdk-assets@4.7.3'],
       ['333333333333-eu-west-1', 'Assets-FileAsset1-Prod-eu-west-1', 'cdk-assets@4.7.3'],
-      ['333333333333-us-east-1', 'Assets-FileAsset1-Prod-eu-west-1', 'cdk-assets@4.7.3'],
+      ['333333333333-us-east-1', 'Assets-FileAsset1-Prod-us-east-1', 'cdk-assets@4.7.3'],
     ]);
-    expect(published.find((c) => c.job === 'Assets-FileAsset1')!.identity).toMatch(STS_ARN('gitlab-deploy'));
-    expect(published.find((c) => c.job !== 'Assets-FileAsset1')!.identity).toMatch(STS_ARN('gitlab-production'));
+    expect(published.find((c) => c.job === 'Assets-FileAsset1-Beta')!.identity).toMatch(STS_ARN('gitlab-deploy'));
+    for (const c of published.filter((p) => p.job !== 'Assets-FileAsset1-Beta')) expect(c.identity).toMatch(STS_ARN('gitlab-production'));
   });
 
-  test('order: assets and dependencies before a stack, Beta and its smoke test before the approval, the approval before production', () => {
+  test('order: assets and dependencies before a stack, Beta and its smoke test before the approval, the approval before production (its assets included)', () => {
     const before = (first: string, second: string) => expect([first, second, call(first).end <= call(second).start]).toEqual([first, second, true]);
     before('Beta/Database', 'Beta/Site');
     for (const c of result.calls.filter((x) => x.tool === 'cdk-assets')) {
@@ -101,6 +107,8 @@ describe('the two-stage app\'s pipeline, run whole', () => {
     }
     before('Beta/Site', 'https://beta.example.com');
     for (const stack of ['Prod-eu-west-1/Database', 'Prod-us-east-1/Database']) before('https://beta.example.com', stack);
+    // Production's credentials are first handed out after the approval, which comes after Beta's smoke test.
+    for (const c of result.calls.filter((x) => x.tool === 'cdk-assets' && x.target.includes('333333333333'))) before('https://beta.example.com', c.target);
     for (const region of ['eu-west-1', 'us-east-1']) before(`Prod-${region}/Database`, `Prod-${region}/Site`);
     // The approval job ran, and it is what the production deployments waited for.
     expect(result.output).toMatch(/Prod-PromoteToProd\s+> Deploy to production\?/);
@@ -108,10 +116,10 @@ describe('the two-stage app\'s pipeline, run whole', () => {
 
   // gitlab-ci-local starts jobs in rounds (each round once the last has ended), where GitLab starts each job
   // as soon as its needs have ended: jobs that are ready together run together in both.
-  test('parallel: what the graph runs at once runs at once (the asset jobs of both roles; the two production regions)', () => {
+  test('parallel: what the graph runs at once runs at once (the two production regions, their assets included)', () => {
     const overlap = (a: string, b: string) => expect([a, b, call(a).start < call(b).end && call(b).start < call(a).end]).toEqual([a, b, true]);
-    const assets = result.calls.filter((c) => c.tool === 'cdk-assets');
-    overlap(assets.find((c) => c.job === 'Assets-FileAsset1')!.target, assets.find((c) => c.job !== 'Assets-FileAsset1')!.target);
+    const assets = result.calls.filter((c) => c.tool === 'cdk-assets' && c.target.includes('333333333333'));
+    overlap(assets[0].target, assets[1].target);
     overlap('Prod-eu-west-1/Database', 'Prod-us-east-1/Database');
     overlap('Prod-eu-west-1/Site', 'Prod-us-east-1/Site');
   });
@@ -128,13 +136,13 @@ test('a failed deployment stops every job after it; jobs that do not wait for it
   const targets = result.calls.map((c) => c.target);
   expect(targets).toContain('Beta/Database');
   for (const after of ['Beta/Site', 'https://beta.example.com', 'Prod-eu-west-1/Database', 'Prod-us-east-1/Database']) expect(targets).not.toContain(after);
-  // The asset jobs wait only for the check of the pipeline file.
-  expect(result.calls.filter((c) => c.tool === 'cdk-assets')).toHaveLength(3);
+  // Beta's asset job waits only for the check of the pipeline file; production's wait for the approval, after Beta.
+  expect(result.calls.filter((c) => c.tool === 'cdk-assets').map((c) => c.job)).toEqual(['Assets-FileAsset1-Beta']);
 });
 
 test('the approval blocks: without it, nothing after it may run', async () => {
   const result = await run({ manual: [] });
-  expect(result.output).toContain('Prod-PromoteToProd is when:manual, its needed by Prod-Prod-eu-west-1-Database-Deploy, and not specified in --manual');
+  expect(result.output).toMatch(/Prod-PromoteToProd is when:manual, its needed by \S+, and not specified in --manual/);
   expect(result.calls.filter((c) => c.target.startsWith('Prod-'))).toEqual([]);
 });
 
@@ -145,4 +153,27 @@ test('a pipeline file edited by hand fails the check, and nothing is published o
   expect(result.output).toContain('cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates (the differences are above)');
   expect(result.output).toMatch(/^Build-CheckPipelineFile\s+> \+  resource_group: "Beta\/Site"$/m);
   expect(result.calls).toEqual([]);
+});
+
+describe('attacks on the pipeline run whole: a token opens its own stage\'s role and no other', () => {
+  test('code in a Beta job that hands Beta\'s token to production\'s jobs gets nothing: every production job stops at the exchange', async () => {
+    const beta = await token(DEPLOY_AUDIENCE);
+    const result = await run({ environmentTokens: { Beta: beta, production: beta } });
+    expect(result.exitCode).not.toBe(0);
+    // Beta deploys as before; nothing is published or deployed into production.
+    expect(result.calls.filter((c) => c.target.startsWith('Beta/')).map((c) => c.identity)).toEqual([expect.stringMatching(STS_ARN('gitlab-deploy')), expect.stringMatching(STS_ARN('gitlab-deploy'))]);
+    expect(result.calls.filter((c) => c.job.startsWith('Prod-') || c.job.includes('-Prod-'))).toEqual([]);
+    expect(result.output).toMatch(/FAIL\s+Assets-FileAsset1-Prod-eu-west-1/);
+    expect(result.output).toContain('was not exchanged for credentials of role arn:aws:iam::111122223333:role/gitlab-production');
+  });
+
+  test('a job of an unprotected branch named main (a fork\'s merge request, a Developer\'s push) gets nothing from either role', async () => {
+    const unprotected = { refProtected: false };
+    const result = await run({
+      environmentTokens: { Beta: await token(DEPLOY_AUDIENCE, unprotected), production: await token(PRODUCTION_AUDIENCE, { ...unprotected, deploymentTier: 'production' }) },
+    });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.calls).toEqual([]);
+    expect(result.output).toContain('was not exchanged for credentials of role arn:aws:iam::111122223333:role/gitlab-deploy');
+  });
 });

@@ -4,6 +4,7 @@ import { posix, relative, sep } from 'path';
 import { pipelines } from 'aws-cdk-lib';
 import { isGraph, PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { reducedPredecessors } from './needs';
+import { checkPipelineRoles, RoleUse } from './pipeline-roles';
 import { refuseUnsupportedStep } from './unsupported';
 import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateLiteralList, validateVariable, validateVersion } from './validate';
 import { YamlValue, yamlBlock } from './yaml-block';
@@ -32,6 +33,7 @@ export interface PipelineInput {
   readonly pipeline: pipelines.PipelineBase;
   readonly graph: PipelineGraph;
   readonly role: GitLabPipelineRole;
+  readonly synthRole?: GitLabPipelineRole;
   readonly stageSettings: ReadonlyMap<pipelines.StageDeployment, GitLabStageSettings>;
   readonly outputFile: string;
   /** The cloud assembly's folder at synth, against which asset manifests are made relative. */
@@ -58,6 +60,8 @@ interface Job {
   readonly extends?: string;
   /** The assets it publishes (their selectors), for an asset job. */
   readonly publishes?: readonly string[];
+  /** The stage it publishes them for, for an asset job. */
+  readonly assetStage?: pipelines.StageDeployment;
   readonly environment?: { readonly [key: string]: YamlValue | undefined };
   readonly resourceGroup?: string;
   readonly variables: { readonly [name: string]: string };
@@ -78,9 +82,11 @@ class PipelineRenderer {
   private readonly jobOfStep = new Map<pipelines.Step, Job>();
   private readonly deployJobOfStack = new Map<pipelines.StackDeployment, Job>();
   private readonly stageOfStack = new Map<pipelines.StackDeployment, pipelines.StageDeployment>();
-  /** Each asset's stage, by its manifest and selector. */
-  private readonly stageOfAsset = new Map<string, pipelines.StageDeployment>();
   private readonly hiddenJobs = new Map<GitLabPipelineRole, string>();
+  /** Each job that assumes a role: which role, and for which stage. */
+  private readonly roleUses: RoleUse[] = [];
+  /** The stages whose asset jobs are added (just before their first deployment). */
+  private readonly stagesWithAssetJobs = new Set<pipelines.StageDeployment>();
   private synthJob?: Job;
   /** Where the synth job leaves the cloud assembly, relative to the repository's root. */
   private readonly cdkOut: string;
@@ -95,7 +101,6 @@ class PipelineRenderer {
       for (const stage of wave.stages) {
         for (const stack of stage.stacks) {
           this.stageOfStack.set(stack, stage);
-          for (const asset of stack.assets) this.stageOfAsset.set(assetKey(asset), stage);
         }
         const settings = input.stageSettings.get(stage);
         validateEnvironment(settings?.environment ?? {}, this.environmentName(stage), this.pipeline);
@@ -108,9 +113,11 @@ class PipelineRenderer {
   public render(): string {
     const { graph } = this.input;
     for (const node of graph.graph.sortedLeaves().flat()) this.addNode(node);
+    checkPipelineRoles(this.roleUses, this.input.deployBranch, this.pipeline);
     const order = this.jobs.map((job) => job.name);
     const reduced = reducedPredecessors(order, new Map(this.jobs.map((job) => [job.name, job.after])));
-    const stages = graph.graph.sortedChildren().flat().map((child) => child.id);
+    // The graph's top-level groups, but those left without jobs (Assets: each stage publishes its own).
+    const stages = graph.graph.sortedChildren().flat().map((child) => child.id).filter((stage) => this.jobs.some((job) => job.stage === stage));
 
     const jobs = this.jobs.map((job) => yamlBlock({ [job.name]: this.jobYaml(job, reduced.get(job.name)!) }).join('\n') + '\n');
     const roleJobs = [...this.hiddenJobs].map(([role, name]) =>
@@ -127,6 +134,8 @@ class PipelineRenderer {
 
   private addNode(node: AGraphNode): void {
     const data = node.data;
+    const stage = data?.type === 'execute' ? this.stageOfStack.get(data.stack) : this.stageOf(node);
+    if (stage && this.leafDependencies(node).some((dep) => dep.data?.type === 'publish-assets')) this.addStageAssetJobs(stage, node);
     switch (data?.type) {
       case 'step':
         refuseUnsupportedStep(data.step, this.pipeline);
@@ -134,7 +143,7 @@ class PipelineRenderer {
         else this.addStepJob(node, data.step);
         break;
       case 'publish-assets':
-        this.addAssetJobs(node, data.assets);
+        // Each stage publishes the assets its stacks use, just before its first deployment (addStageAssetJobs).
         break;
       case 'execute':
         this.addDeployJob(node, data.stack, data.captureOutputs);
@@ -145,10 +154,24 @@ class PipelineRenderer {
   }
 
   private addSynthJobs(node: AGraphNode, step: pipelines.ShellStep): void {
+    const file = this.input.outputFile;
+    for (const directory of outputDirectories(step)) {
+      // GitLab restores the synth job's artifacts over the checkout: the check would compare the copy with itself.
+      if (isInside(posix.normalize(file), directory)) {
+        fail(`the synth step's output ${show(directory)} holds the pipeline file ${show(file)}: the check job would compare the copy the synth ` +
+          `job writes with itself, and pass every hand edit; give the synth step an output directory of its own (cdk.out), got: ${show(directory)}`, this.pipeline);
+      }
+    }
+    const credentials = step instanceof GitLabShellStep && step.awsCredentials;
+    if (credentials && !this.input.synthRole) {
+      fail('the synth step has awsCredentials, but the pipeline has no synthRole: the synth job runs for every branch and merge request, so it ' +
+        'needs a read-only role of its own (a deploy role that trusted every branch would let any branch deploy), got: synthRole undefined', this.pipeline);
+    }
     const synth = this.add(node, {
       name: node.uniqueId,
       deployOnly: false,
-      role: step instanceof GitLabShellStep && step.awsCredentials ? this.input.role : undefined,
+      role: credentials ? this.input.synthRole : undefined,
+      synth: true,
       variables: this.stepVariables(step),
       script: this.stepScript(step),
       artifacts: { paths: outputDirectories(step) },
@@ -157,7 +180,6 @@ class PipelineRenderer {
     this.jobOfStep.set(step, synth);
     this.synthJob = synth;
     const copy = posix.join(this.cdkOut, PIPELINE_FILE_COPY);
-    const file = this.input.outputFile;
     this.jobs.push(this.job({
       name: CHECK_JOB,
       stage: synth.stage,
@@ -196,11 +218,16 @@ class PipelineRenderer {
       return;
     }
     const shell = step as pipelines.ShellStep;
+    const credentials = shell instanceof GitLabShellStep && shell.awsCredentials;
+    if (credentials && !stage) {
+      fail(`step ${show(step.id)} has awsCredentials but belongs to no stage (a wave's pre or post step): a job with a stage's role runs in that ` +
+        'stage\'s environment, where protected environments gate it; add the step to a stage (addStage\'s pre or post)', this.pipeline);
+    }
     const job = this.add(node, {
       name: node.uniqueId,
       deployOnly: true,
-      role: shell instanceof GitLabShellStep && shell.awsCredentials ? settings?.role ?? this.input.role : undefined,
-      roleStage: stage?.stageName,
+      role: credentials ? settings?.role ?? this.input.role : undefined,
+      roleStage: stage,
       environment,
       variables: this.stepVariables(shell),
       script: this.stepScript(shell),
@@ -210,32 +237,61 @@ class PipelineRenderer {
     this.jobOfStep.set(step, job);
   }
 
-  private addAssetJobs(node: AGraphNode, assets: readonly pipelines.StackAsset[]): void {
-    // Each asset is published with the role of the stage it is published for: a stage with a role of its
-    // own (production) publishes into its account with that role, not with the pipeline's.
-    const byRole = new Map<GitLabPipelineRole, { stage?: pipelines.StageDeployment; assets: pipelines.StackAsset[] }>();
-    for (const asset of assets) {
-      const stage = this.stageOfAsset.get(assetKey(asset));
-      const role = (stage && this.input.stageSettings.get(stage)?.role) ?? this.input.role;
-      const group = byRole.get(role) ?? { stage: role === this.input.role ? undefined : stage, assets: [] };
-      group.assets.push(asset);
-      byRole.set(role, group);
-    }
+  /**
+   * The asset jobs of a stage, one per asset node its jobs wait for, added before the first of them: with the
+   * stage's role, in its environment and GitLab stage, after the approvals before all its deployments: production's credentials are never handed
+   * out before production's gate.
+   */
+  private addStageAssetJobs(stage: pipelines.StageDeployment, firstUser: AGraphNode): void {
+    if (this.stagesWithAssetJobs.has(stage)) return;
+    this.stagesWithAssetJobs.add(stage);
     const publish = `npx --yes --package=cdk-assets@${this.input.cdkAssetsVersion} -- cdk-assets`;
-    for (const [role, group] of byRole) {
-      const manifestPath = (asset: pipelines.StackAsset) => posix.join(this.cdkOut, relative(this.input.assemblyDir, asset.assetManifestPath).split(sep).join('/'));
+    const manifestPath = (asset: pipelines.StackAsset) => posix.join(this.cdkOut, relative(this.input.assemblyDir, asset.assetManifestPath).split(sep).join('/'));
+    const deployNodes = this.deployNodesOf(stage);
+    const assetNodes = [...new Set([firstUser, ...deployNodes].flatMap((node) => this.leafDependencies(node).filter((dep) => dep.data?.type === 'publish-assets')))];
+    const approvals = assetNodes.length > 0 ? this.approvalsBefore(deployNodes) : [];
+    for (const node of assetNodes) {
+      // The graph lists an asset and destination once for the whole pipeline: this stage's stacks name their own.
+      const selectors = new Set(node.data?.type === 'publish-assets' ? node.data.assets.map((asset) => asset.assetSelector) : []);
+      const assets = uniqueBy(stage.stacks.flatMap((stack) => stack.assets).filter((asset) => selectors.has(asset.assetSelector)), (asset) => asset.assetSelector);
       this.add(node, {
-        name: group.stage ? `${node.uniqueId}-${group.stage.stageName}` : node.uniqueId,
+        name: `${node.uniqueId}-${stage.stageName}`,
+        gitLabStage: firstUser.rootPath()[1].id,
+        waitsAlsoFor: approvals,
         deployOnly: true,
-        role,
-        roleStage: group.stage?.stageName,
-        publishes: group.assets.map((asset) => asset.assetSelector),
+        role: this.input.stageSettings.get(stage)?.role ?? this.input.role,
+        roleStage: stage,
+        environment: this.environment(stage, 'prepare'),
+        publishes: assets.map((asset) => asset.assetSelector),
+        assetStage: stage,
         variables: {},
-        script: group.assets.map((asset) => `${publish} --path ${shellQuote(manifestPath(asset))} --verbose publish ${shellQuote(asset.assetSelector)}`),
-        settings: this.settings(group.stage ? this.input.stageSettings.get(group.stage) : undefined, undefined),
+        script: assets.map((asset) => `${publish} --path ${shellQuote(manifestPath(asset))} --verbose publish ${shellQuote(asset.assetSelector)}`),
+        settings: this.settings(this.input.stageSettings.get(stage), undefined),
         artifactsFromSynth: true,
       });
     }
+  }
+
+  /** The graph's deployment nodes of a stage's stacks. */
+  private deployNodesOf(stage: pipelines.StageDeployment): AGraphNode[] {
+    return this.input.graph.graph.allLeaves().nodes.filter((node) => node.data?.type === 'execute' && this.stageOfStack.get(node.data.stack) === stage);
+  }
+
+  /** The jobs of the manual approvals that every one of the deployments waits for. */
+  private approvalsBefore(deployNodes: readonly AGraphNode[]): string[] {
+    const approvalsOf = (node: AGraphNode) => {
+      const found = new Set<AGraphNode>();
+      const visit = (n: AGraphNode) => this.leafDependencies(n).forEach((dep) => {
+        if (found.has(dep)) return;
+        found.add(dep);
+        visit(dep);
+      });
+      visit(node);
+      return [...found].filter((n) => n.data?.type === 'step' && n.data.step instanceof pipelines.ManualApprovalStep);
+    };
+    const [first, ...rest] = deployNodes.map(approvalsOf);
+    const common = (first ?? []).filter((approval) => rest.every((list) => list.includes(approval)));
+    return common.flatMap((approval) => (this.jobsOfNode.get(approval) ?? []).map((job) => job.name));
   }
 
   private addDeployJob(node: AGraphNode, stack: pipelines.StackDeployment, captureOutputs: boolean): void {
@@ -266,7 +322,7 @@ class PipelineRenderer {
       name: node.uniqueId,
       deployOnly: true,
       role: settings?.role ?? this.input.role,
-      roleStage: stage.stageName,
+      roleStage: stage,
       environment: this.environment(stage, 'start'),
       // One deployment of a stack at a time, across pipelines; the stage's other stacks still deploy in parallel.
       resourceGroup: `${environmentName}/${node.parentGraph!.id}`,
@@ -285,21 +341,34 @@ class PipelineRenderer {
    */
   private add(node: AGraphNode, options: Omit<JobSpec, 'stage' | 'after' | 'artifactsFrom' | 'extends'> & {
     readonly role?: GitLabPipelineRole;
-    readonly roleStage?: string;
+    /** The stage the job assumes the role for. */
+    readonly roleStage?: pipelines.StageDeployment;
+    /** Whether it is the synth job. */
+    readonly synth?: boolean;
     readonly artifactsFromSynth?: boolean;
+    /** The GitLab stage, where it is not the node's top-level group. */
+    readonly gitLabStage?: string;
+    /** Jobs it waits for besides the node's dependencies. */
+    readonly waitsAlsoFor?: readonly string[];
   }): Job {
-    const { role, roleStage, artifactsFromSynth, ...spec } = options;
+    const { role, roleStage, synth: isSynth, artifactsFromSynth, gitLabStage, waitsAlsoFor, ...spec } = options;
     // A stack's deployment waits for the asset jobs that publish its assets, not for those of other stages' roles.
     const stack = node.data?.type === 'execute' ? node.data.stack : undefined;
-    const waitsFor = (job: Job) => !stack || !job.publishes || stack.assets.some((asset) => job.publishes!.includes(asset.assetSelector));
-    const after = this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name));
+    const stage = stack ? this.stageOfStack.get(stack) : this.stageOf(node);
+    const waitsFor = (job: Job) => !job.assetStage
+      || (job.assetStage === stage && (!stack || stack.assets.some((asset) => job.publishes!.includes(asset.assetSelector))));
+    const after = [...this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name)), ...waitsAlsoFor ?? []];
     const synth = this.synthJob;
     const artifactsFrom = artifactsFromSynth ? [synth!.name] : [];
     // Nothing that touches AWS starts before the pipeline file is checked.
     if (synth && after.includes(synth.name)) after.push(CHECK_JOB);
     const step = node.data?.type === 'step' ? node.data.step : undefined;
     if (step instanceof pipelines.ShellStep) this.addStepInputs(step, artifactsFrom, after);
-    const job = this.job({ ...spec, stage: node.rootPath()[1].id, after, artifactsFrom, extends: role && this.hiddenJob(role, roleStage) });
+    const job = this.job({ ...spec, stage: gitLabStage ?? node.rootPath()[1].id, after, artifactsFrom, extends: role && this.hiddenJob(role, isSynth ? 'synth' : roleStage?.stageName) });
+    if (role) {
+      const tier = roleStage && this.input.stageSettings.get(roleStage)?.environment?.deploymentTier?.value;
+      this.roleUses.push({ role, job: job.name, stage: roleStage?.stageName, synth: isSynth ?? false, deploymentTier: tier });
+    }
     this.jobs.push(job);
     this.jobsOfNode.set(node, [...this.jobsOfNode.get(node) ?? [], job]);
     return job;
@@ -391,10 +460,11 @@ class PipelineRenderer {
     };
   }
 
-  private hiddenJob(role: GitLabPipelineRole, stage: string | undefined): string {
+  /** The hidden job of a role, named after the first stage (or `synth`) that uses it, or `.aws-oidc` for the pipeline's role. */
+  private hiddenJob(role: GitLabPipelineRole, use: string | undefined): string {
     let name = this.hiddenJobs.get(role);
     if (!name) {
-      name = role === this.input.role || stage === undefined ? '.aws-oidc' : `.aws-oidc-${stage}`;
+      name = role === this.input.role || use === undefined ? '.aws-oidc' : `.aws-oidc-${use}`;
       this.hiddenJobs.set(role, name);
     }
     return name;
@@ -431,15 +501,21 @@ class PipelineRenderer {
 
 type JobSpec = Omit<Job, 'after' | 'artifactsFrom'> & { readonly after: string[]; readonly artifactsFrom: string[] };
 
-/** An asset publication's key: the same asset and destination may be in the manifests of several stages. */
-function assetKey(asset: pipelines.StackAsset): string {
-  return `${asset.assetManifestPath}\n${asset.assetSelector}`;
-}
-
 /** Where a step leaves a file set, relative to the repository's root, if it is a step that leaves files. */
 function outputDirectory(step: pipelines.Step, fileSet: pipelines.FileSet): string | undefined {
   const location = step instanceof pipelines.ShellStep ? step.outputs.find((output) => output.fileSet === fileSet) : undefined;
   return location && posix.normalize(location.directory);
+}
+
+/** The items with distinct keys, the first of each. */
+function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(key(item)) && seen.add(key(item)));
+}
+
+/** Whether `path` is `directory` or inside it (both normalized, relative to the repository's root). */
+function isInside(path: string, directory: string): boolean {
+  return directory === '.' || path === directory || path.startsWith(`${directory}/`);
 }
 
 /** The folders a shell step's job keeps as artifacts. */

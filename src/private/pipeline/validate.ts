@@ -18,8 +18,14 @@ const DEPLOYMENT_TIERS = ['production', 'staging', 'testing', 'development', 'ot
 const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'GITLAB_'];
 
 /**
- * Job keywords the pipeline writes itself, each with what to use instead. Any other key may be given
- * through `rawKeys`.
+ * The job keywords `rawKeys` may set: none of them can make the check, an approval or a deployment's
+ * failure non-blocking, reorder jobs, or change when a job runs. An allow-list, so that a keyword GitLab
+ * adds later is refused until it is judged.
+ */
+const RAW_KEYS = ['timeout', 'retry', 'interruptible', 'services', 'hooks', 'coverage', 'secrets'];
+
+/**
+ * Job keywords the pipeline writes itself, each with what to use instead.
  */
 const OWNED_KEYS: Record<string, string> = {
   script: 'the step\'s commands',
@@ -123,12 +129,49 @@ export function validateJobSettings(settings: GitLabJobSettings, scope: IConstru
     validateLiteralList(settings.cache.paths, 'jobSettings.cache.paths', scope);
   }
   for (const [key, value] of Object.entries(settings.rawKeys ?? {})) {
-    const instead = OWNED_KEYS[key];
+    const instead = Object.prototype.hasOwnProperty.call(OWNED_KEYS, key) ? OWNED_KEYS[key] : undefined;
     if (instead) fail(`jobSettings.rawKeys must not set "${key}": the pipeline writes it; use ${instead} instead, got: ${show(key)}`, scope);
+    const gate = Object.prototype.hasOwnProperty.call(GATE_KEYS, key) ? GATE_KEYS[key] : undefined;
+    if (gate) fail(`jobSettings.rawKeys must not set "${key}": ${gate}, got: ${show(key)}`, scope);
+    if (!RAW_KEYS.includes(key)) {
+      fail(`jobSettings.rawKeys may set only ${RAW_KEYS.join(', ')} (keywords that cannot make a gate non-blocking or reorder jobs), got: ${show(key)}`, scope);
+    }
     if (!holdsNoToken(value) || !isPlainData(value)) {
       fail(`jobSettings.rawKeys.${key} must be a literal: strings, numbers, booleans, and lists and maps of them, got: ${describe(value)}`, scope);
     }
+    const merge = mergeKeyPath(value, key);
+    if (merge) fail(`jobSettings.rawKeys must hold no "<<" key: GitLab's YAML parser reads it as a merge key even when quoted, got: ${show(merge)}`, scope);
   }
+}
+
+/** Keywords that would switch a gate off or reorder the jobs around it, each with how. */
+const GATE_KEYS: Record<string, string> = {
+  'allow_failure': 'it lets the pipeline go on after the job fails (a failed check or deployment) and makes a manual approval optional',
+  'exit_codes': 'it is how allow_failure names the failures it lets through',
+  'start_in': 'it delays a job by a timer, outside the pipeline\'s order',
+  'parallel': 'it runs the job several times at once (a stack deployed twice at once)',
+  'manual_confirmation': 'manual jobs are the pipeline\'s ManualApprovalSteps',
+  'release': 'it runs a release outside the pipeline\'s order',
+  'pages': 'it publishes outside the pipeline\'s order',
+  'identity': 'it hands the job cloud credentials other than its stage\'s role',
+  '<<': 'GitLab\'s YAML parser reads it as a merge key, even when quoted, and it overrides the keys the pipeline writes',
+};
+
+/** The path of the first "<<" key inside a raw value, if any. */
+function mergeKeyPath(value: unknown, path: string): string | undefined {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = mergeKeyPath(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '<<') return `${path}.<<`;
+      const found = mergeKeyPath(item, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** JSON-like data whose strings YAML can hold. */

@@ -6,7 +6,7 @@ import { fail, show } from '../errors';
 import { isListToken, isLiteral, isLiteralNumber } from '../tokens';
 
 const MAX_URL_LENGTH = 255;
-const MAX_AUDIENCES = 100;
+export const MAX_AUDIENCES = 100;
 const MAX_AUDIENCE_LENGTH = 255;
 const MAX_THUMBPRINTS = 5;
 

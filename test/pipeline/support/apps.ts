@@ -51,15 +51,24 @@ export function newApp(): { app: App; root: string } {
   return { app: new App({ outdir: join(root, 'cdk.out') }), root };
 }
 
-/** The roles the example deploys with: one for the pipeline (main), one for production (main, protected). */
+/** The audiences of the example's roles: one each, so that no job's token opens the other role. */
+export const DEPLOY_AUDIENCE = 'gitlab-deploy';
+export const PRODUCTION_AUDIENCE = 'gitlab-production';
+
+/**
+ * The roles the example deploys with, as the README writes them: one for the pipeline, one for production,
+ * each with an audience of its own, both for the protected main branch only.
+ */
 export function oidcRoles(app: App) {
   const stack = new Stack(app, 'GitLabOidc', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
   const provider = new GitLabOidcProvider(stack, 'GitLab');
   const main = GitLabSubject.project('mygroup/myproject').branch('main');
-  const deploy = new GitLabRunnerRole(stack, 'DeployRole', { provider, roleName: 'gitlab-deploy', subjects: [main] });
+  const deploy = new GitLabRunnerRole(stack, 'DeployRole', {
+    provider, roleName: 'gitlab-deploy', audience: DEPLOY_AUDIENCE, subjects: [main], claimConditions: { refProtected: true },
+  });
   deploy.allowCdkDeployments({ accounts: [PIPELINE_ACCOUNT, BETA_ACCOUNT] });
   const production = new GitLabRunnerRole(stack, 'ProductionRole', {
-    provider, roleName: 'gitlab-production', subjects: [main], claimConditions: { refProtected: true },
+    provider, roleName: 'gitlab-production', audience: PRODUCTION_AUDIENCE, subjects: [main], claimConditions: { refProtected: true },
   });
   production.allowCdkDeployments({ accounts: [PROD_ACCOUNT], regions: [REGION, 'us-east-1'] });
   return { deploy, production };

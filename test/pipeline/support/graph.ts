@@ -1,5 +1,6 @@
 // The pipeline graph as CDK Pipelines builds it, and the order a pipeline file's `needs:` give its jobs:
 // the reference the generated file is checked against.
+import { pipelines } from 'aws-cdk-lib';
 import { PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { GitLabCiPipeline } from '../../../src';
 
@@ -16,7 +17,11 @@ export interface GraphOrder {
   readonly longestChain: number;
 }
 
-/** The graph the engine renders, built again from the same pipeline and the same options. */
+/**
+ * The graph the engine renders, built again from the same pipeline and the same options, with the one
+ * thing the engine adds: each asset node is published once per stage whose stacks use it (`<node>-<stage>`),
+ * after the manual approvals that every deployment of that stage waits for.
+ */
 export function graphOrder(pipeline: GitLabCiPipeline): GraphOrder {
   const graph = new PipelineGraph(pipeline, { selfMutation: false, publishTemplate: false, prepareStep: false });
   const leaves = graph.graph.sortedLeaves().flat();
@@ -26,7 +31,47 @@ export function graphOrder(pipeline: GitLabCiPipeline): GraphOrder {
     nodes.set(leaf.uniqueId, leaf);
     direct.set(leaf.uniqueId, new Set(leaf.allDeps.flatMap((dep) => 'allLeaves' in dep ? (dep as any).allLeaves().nodes : [dep]).map((d: Node) => d.uniqueId)));
   }
-  return { direct, nodes, ...closure(leaves.map((leaf) => leaf.uniqueId), direct) };
+  const order = leaves.map((leaf) => leaf.uniqueId);
+  const { ancestors } = closure(order, direct);
+  const stageOf = (stack: pipelines.StackDeployment) => pipeline.waves.flatMap((w) => w.stages).find((s) => s.stacks.includes(stack))!;
+  const stages = pipeline.waves.flatMap((w) => w.stages);
+  // A step's stage: the nearest enclosing group named after a stage.
+  const stepStage = (leaf: Node) => {
+    for (let group = leaf.parentGraph; group; group = group.parentGraph) {
+      const found = stages.find((s) => s.stageName === group!.id);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const deploysOf = new Map<pipelines.StageDeployment, string[]>();
+  const usersOf = new Map<pipelines.StageDeployment, string[]>();
+  for (const leaf of leaves) {
+    const stage = leaf.data?.type === 'execute' ? stageOf(leaf.data.stack) : stepStage(leaf);
+    if (!stage) continue;
+    if (leaf.data?.type === 'execute') deploysOf.set(stage, [...deploysOf.get(stage) ?? [], leaf.uniqueId]);
+    usersOf.set(stage, [...usersOf.get(stage) ?? [], leaf.uniqueId]);
+  }
+  const isApproval = (id: string) => nodes.get(id)!.data?.type === 'step' && (nodes.get(id)!.data as any).step instanceof pipelines.ManualApprovalStep;
+  const perStage: string[] = [];
+  for (const [stage, deploys] of deploysOf) {
+    const gates = [...ancestors.get(deploys[0])!].filter((id) => isApproval(id) && deploys.every((d) => ancestors.get(d)!.has(id)));
+    const users = usersOf.get(stage)!;
+    for (const asset of new Set(users.flatMap((d) => [...direct.get(d)!].filter((id) => nodes.get(id)!.data?.type === 'publish-assets')))) {
+      const id = `${asset}-${stage.stageName}`;
+      nodes.set(id, nodes.get(asset)!);
+      direct.set(id, new Set([...direct.get(asset)!, ...gates]));
+      perStage.push(id);
+      for (const d of users) {
+        if (direct.get(d)!.delete(asset)) direct.get(d)!.add(id);
+      }
+    }
+  }
+  for (const id of order.filter((i) => nodes.get(i)!.data?.type === 'publish-assets')) {
+    nodes.delete(id);
+    direct.delete(id);
+  }
+  const withAssets = order.filter((id) => direct.has(id));
+  return { direct, nodes, ...closure(topological([...withAssets, ...perStage], direct), direct) };
 }
 
 /** Jobs and what they wait for, as `needs:` say. */
@@ -53,7 +98,7 @@ function closure(order: string[], direct: Map<string, Set<string>>): { ancestors
   return { ancestors, longestChain: Math.max(0, ...depth.values()) };
 }
 
-function topological(jobs: string[], direct: Map<string, Set<string>>): string[] {
+function topological(jobs: string[], direct: ReadonlyMap<string, ReadonlySet<string>>): string[] {
   const order: string[] = [];
   const done = new Set<string>();
   const visit = (job: string, path: string[]) => {

@@ -39,6 +39,12 @@ export interface PipelineRunOptions {
   /** Manual jobs to run (`--manual`). */
   readonly manual?: string[];
   readonly variables?: Record<string, string>;
+  /**
+   * The ID token each GitLab environment's jobs receive (GITLAB_OIDC_TOKEN scoped to the environment, as a
+   * CI/CD variable of that environment scope): the emulator mints no id_tokens, and every job that assumes a
+   * role runs in its stage's environment, so this is the token of that stage's role.
+   */
+  readonly environmentTokens?: Record<string, string>;
   readonly env?: Record<string, string>;
   /** Edits the pipeline file after it is committed as generated, as a hand edit would. */
   readonly tamper?: (yaml: string) => string;
@@ -51,6 +57,11 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     // The app's own scripts, which its steps run (npm run lint).
     writeFileSync(join(dirs.project, 'package.json'), JSON.stringify({ name: 'app', private: true, scripts: { lint: 'echo lint passed' } }));
     cpSync(options.assemblyDir, join(dirs.project, SYNTHESIZED_ASSEMBLY), { recursive: true });
+    if (options.environmentTokens) {
+      // gitlab-ci-local's variables file: a variable's values by environment scope (JSON is YAML).
+      writeFileSync(join(dirs.project, '.gitlab-ci-local-variables.yml'),
+        JSON.stringify({ GITLAB_OIDC_TOKEN: { type: 'variable', values: options.environmentTokens } }));
+    }
   };
   return inEmulatorProject(prepare, async (dirs) => {
     const log = join(dirs.root, 'calls.jsonl');
