@@ -5,7 +5,7 @@ import { fail, show } from './private/errors';
 import { validateAudience } from './private/rules/iam-limits';
 import { holdsNoToken, isListToken, isLiteral } from './private/tokens';
 import { planTrust, TrustPlan } from './private/trust-plan';
-import { GitLabOidcProvider, IGitLabOidcProvider } from './provider';
+import { IGitLabOidcProvider } from './provider';
 import { GitLabSubject } from './subject';
 
 /**
@@ -27,9 +27,9 @@ export interface GitLabJobsPrincipalProps {
   readonly subjects: GitLabSubject[];
 
   /**
-   * The `aud` the job requests in its `id_tokens` entry. A `GitLabOidcProvider` of the app adds it to its
-   * client IDs; an imported provider must already list it. Give each role an audience of its own, and a
-   * job's token opens that role alone (`GitLabCiPipeline` requires it of the roles it uses).
+   * The `aud` the job requests in its `id_tokens` entry; must be one of the provider's client IDs (list it
+   * in the provider's `audiences`, or `addAudience()` it first). Give each role an audience of its own, and
+   * a job's token opens that role alone (`GitLabCiPipeline` requires it of the roles it uses).
    *
    * @default - the provider's first audience (`https://gitlab.com` for gitlab.com)
    */
@@ -116,10 +116,7 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
     // A deploy-time list of audiences is read with Fn::Select: its encoded element is no string.
     const audience = props.audience ?? (isListToken(provider.audiences) ? Fn.select(0, provider.audiences) : provider.audiences[0]);
     validateAudience(audience);
-    if (isLiteral(audience) && !isListToken(provider.audiences) && !provider.audiences.includes(audience) && provider instanceof GitLabOidcProvider) {
-      // A provider of this app takes the role's audience into its client IDs.
-      provider.addAudience(audience);
-    } else if (isLiteral(audience) && !isListToken(provider.audiences) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
+    if (isLiteral(audience) && !isListToken(provider.audiences) && provider.audiences.every(isLiteral) && !provider.audiences.includes(audience)) {
       fail(`audience must be one of the provider's client IDs ${show(provider.audiences)}, ` +
         `or STS rejects every token with "Incorrect token audience", got: ${show(audience)}`);
     }

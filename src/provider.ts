@@ -212,9 +212,8 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
   }
 
   /**
-   * Adds an audience (client ID) the provider accepts, if it does not list it yet. A `GitLabRunnerRole`
-   * of this provider whose `audience` the provider lacks adds it this way, so that each role can have an
-   * audience of its own (a job's token then opens no other role).
+   * Adds an audience (client ID) the provider accepts, if it does not list it yet: for a role of its own
+   * audience, created after the provider (a job's token then opens no other role). Add it before the role.
    * @param audience the audience: a literal of 1 to 255 characters, no white space, `*`, `?` or `${`
    */
   public addAudience(audience: string): void {

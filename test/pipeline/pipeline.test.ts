@@ -88,7 +88,9 @@ describe('the two-stage app', () => {
     const publish = (manifest: string, account: string, region: string) => expect.stringMatching(new RegExp(
       `^npx --yes --package=cdk-assets@${CDK_ASSETS_VERSION} -- cdk-assets --path 'cdk\\.out/assembly-${manifest}\\.assets\\.json' --verbose publish '[0-9a-f]{64}:${account}-${region}(-[0-9a-f]{8})?'$`));
     expect(doc['Assets-FileAsset1-Beta']).toMatchObject({
-      stage: 'Beta', extends: '.aws-oidc', environment: { name: 'Beta', action: 'prepare' },
+      stage: 'Beta',
+      extends: '.aws-oidc',
+      environment: { name: 'Beta', action: 'prepare' },
       script: [publish('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')],
     });
     for (const region of ['eu-west-1', 'us-east-1']) {

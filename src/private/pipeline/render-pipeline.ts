@@ -253,7 +253,8 @@ class PipelineRenderer {
     for (const node of assetNodes) {
       // The graph lists an asset and destination once for the whole pipeline: this stage's stacks name their own.
       const selectors = new Set(node.data?.type === 'publish-assets' ? node.data.assets.map((asset) => asset.assetSelector) : []);
-      const assets = uniqueBy(stage.stacks.flatMap((stack) => stack.assets).filter((asset) => selectors.has(asset.assetSelector)), (asset) => asset.assetSelector);
+      const stageAssets = stage.stacks.flatMap((stack) => stack.assets).filter((asset) => selectors.has(asset.assetSelector));
+      const assets = uniqueBy(stageAssets, (asset) => asset.assetSelector);
       this.add(node, {
         name: `${node.uniqueId}-${stage.stageName}`,
         gitLabStage: firstUser.rootPath()[1].id,
@@ -357,7 +358,8 @@ class PipelineRenderer {
     const stage = stack ? this.stageOfStack.get(stack) : this.stageOf(node);
     const waitsFor = (job: Job) => !job.assetStage
       || (job.assetStage === stage && (!stack || stack.assets.some((asset) => job.publishes!.includes(asset.assetSelector))));
-    const after = [...this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name)), ...waitsAlsoFor ?? []];
+    const after = this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name));
+    after.push(...waitsAlsoFor ?? []);
     const synth = this.synthJob;
     const artifactsFrom = artifactsFromSynth ? [synth!.name] : [];
     // Nothing that touches AWS starts before the pipeline file is checked.

@@ -36,7 +36,8 @@ export interface RoleTrustVerdict {
  * (those describe the project and runner, which the pipeline does not choose).
  */
 export function judgeRoleTrust(role: GitLabRunnerRole, job: PipelineJobShape): RoleTrustVerdict {
-  const judge = (refProtected: boolean) => samples(role, job, refProtected).map((claims) => role.explain(GitLabTokenClaims.fromJson(JSON.stringify(claims))));
+  const judge = (refProtected: boolean) => samples(role, job, refProtected)
+    .map((claims) => role.explain(GitLabTokenClaims.fromJson(JSON.stringify(claims))));
   const protectedRuns = judge(true);
   const unprotectedRuns = judge(false);
   const admitted = (runs: typeof protectedRuns) => runs.some((e) => e.verdict === GitLabTrustVerdict.ALLOWED);

@@ -61,7 +61,7 @@ export const PRODUCTION_AUDIENCE = 'gitlab-production';
  */
 export function oidcRoles(app: App) {
   const stack = new Stack(app, 'GitLabOidc', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
-  const provider = new GitLabOidcProvider(stack, 'GitLab');
+  const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: [DEPLOY_AUDIENCE, PRODUCTION_AUDIENCE] });
   const main = GitLabSubject.project('mygroup/myproject').branch('main');
   const deploy = new GitLabRunnerRole(stack, 'DeployRole', {
     provider, roleName: 'gitlab-deploy', audience: DEPLOY_AUDIENCE, subjects: [main], claimConditions: { refProtected: true },
