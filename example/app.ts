@@ -12,7 +12,9 @@ new GitLabDeployStack(app, 'GitLabOidcExample');
 // then deploy Prod after an approval, with a role that only the protected main branch can assume.
 const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
   synth: new pipelines.ShellStep('Synth', { commands: ['npm ci', 'npx cdk synth'] }),
-  role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-deploy', { region: 'eu-west-1' }),
+  // Roles made elsewhere (the README's sample makes them in the app). Each has an audience of its own, so a
+  // Beta job's token opens no production role; both trust only the protected main branch.
+  role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-deploy', { audience: 'gitlab-deploy', region: 'eu-west-1' }),
   // This example lives in a folder of the library's repository; an app at its repository's root leaves this out.
   repositoryRoot: __dirname,
   // Node.js and the AWS CLI, which the jobs need.
@@ -26,7 +28,7 @@ pipeline.addStage(beta, {
 
 pipeline.addStageWithGitLabOptions(new ServiceStage(app, 'Prod', { env: { account: '333333333333', region: 'eu-west-1' } }), {
   pre: [new pipelines.ManualApprovalStep('PromoteToProd', { comment: 'Deploy to production?' })],
-  role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-production', { region: 'eu-west-1' }),
+  role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-production', { audience: 'gitlab-production', region: 'eu-west-1' }),
   environment: { name: 'production', deploymentTier: GitLabDeploymentTier.PRODUCTION, url: 'https://prod.example.com' },
 });
 

@@ -71,11 +71,21 @@ describe('the example\'s pipeline', () => {
     const doc = parse(committed());
     const validate = gitLabCiValidator();
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
-    expect(doc.stages).toEqual(['Build', 'Assets', 'Beta', 'Prod']);
+    expect(doc.stages).toEqual(['Build', 'Beta', 'Prod']);
     expect(doc['Prod-PromoteToProd']).toMatchObject({ allow_failure: false, rules: [{ when: 'manual' }] });
     expect(doc['Prod-Storage-Deploy'].needs.map((need: { job: string }) => need.job)).toContain('Prod-PromoteToProd');
     expect(doc['Prod-Storage-Deploy'].extends).toBe('.aws-oidc-Prod');
     expect(doc['.aws-oidc-Prod'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-production');
+    // Each role's jobs request its own audience: a Beta job's token opens no production role.
+    expect(doc['.aws-oidc'].id_tokens.GITLAB_OIDC_TOKEN.aud).toBe('gitlab-deploy');
+    expect(doc['.aws-oidc-Prod'].id_tokens.GITLAB_OIDC_TOKEN.aud).toBe('gitlab-production');
+    // Production's assets are published by production's role, in its environment, after the approval.
+    const prodAssets = Object.keys(doc).filter((job) => job.startsWith('Assets-') && job.endsWith('-Prod'));
+    expect(prodAssets.length).toBeGreaterThan(0);
+    for (const job of prodAssets) {
+      expect(doc[job]).toMatchObject({ extends: '.aws-oidc-Prod', environment: { name: 'production', action: 'prepare' } });
+      expect(doc[job].needs.map((need: { job: string }) => need.job)).toContain('Prod-PromoteToProd');
+    }
     // Pinned to the CDK CLI the app is synthesized with.
     const cli = JSON.parse(readFileSync(require.resolve('aws-cdk/package.json'), 'utf8')).version;
     expect(doc['Beta-Site-Deploy'].script[0]).toContain(`--package=aws-cdk@${cli} -- cdk deploy`);

@@ -13,10 +13,11 @@ export interface GitLabShellStepProps extends pipelines.ShellStepProps {
   readonly jobSettings?: GitLabJobSettings;
 
   /**
-   * Whether the job gets AWS credentials: the stage's role (or the pipeline's) through the OIDC exchange.
-   * A plain `ShellStep` gets none, so a step that only tests a URL never holds a token. On the synth step
-   * (context lookups), the synth job of every pipeline exchanges its token, so the role must trust every
-   * branch that runs pipelines; committing `cdk.context.json` avoids that.
+   * Whether the job gets AWS credentials: the stage's role (or the pipeline's) through the OIDC exchange, in
+   * the stage's environment. A plain `ShellStep` gets none, so a step that only tests a URL never holds a
+   * token; a step of no stage (a wave's pre or post step) may not have them. On the synth step (context
+   * lookups) the job assumes the pipeline's `synthRole`, which must trust every branch that runs pipelines
+   * and so must not be a role that deploys; committing `cdk.context.json` avoids needing it.
    *
    * @default false
    */
