@@ -41,6 +41,14 @@ export interface GitLabCdkDeploymentOptions {
    * @default - the role's own region
    */
   readonly regions?: string[];
+
+  /**
+   * Grant only the lookup role (context lookups at `cdk synth`), not the deploy and publishing roles: for the
+   * role of a `GitLabCiPipeline`'s synth job, which every branch runs.
+   *
+   * @default false
+   */
+  readonly lookupOnly?: boolean;
 }
 
 /**
@@ -79,6 +87,9 @@ export class GitLabRunnerRole extends iam.Role {
    * The account's trust policy length quota the role is checked against.
    */
   public readonly trustPolicySizeLimit: number;
+
+  /** Whether allowCdkDeployments() granted a bootstrap role that deploys or publishes (not only lookups). */
+  private deploysWithCdk = false;
 
   /** The policy allowCdkDeployments() adds statements to, created on first use. */
   private cdkDeploymentPolicy?: iam.ManagedPolicy;
@@ -219,7 +230,8 @@ export class GitLabRunnerRole extends iam.Role {
 
   /**
    * Lets the role deploy CDK apps: assume the CDK bootstrap roles (deploy, file and image publishing,
-   * lookup) of the given environments, which is what `cdk deploy` does. The bootstrap roles hold the
+   * lookup) of the given environments, which is what `cdk deploy` does; with `lookupOnly`, the lookup role
+   * alone, which is what `cdk synth`'s context lookups need. The bootstrap roles hold the
    * deployment permissions; this role only needs to assume them.
    * @param options the bootstrap qualifier, accounts and regions
    */
@@ -244,8 +256,9 @@ export class GitLabRunnerRole extends iam.Role {
     for (const account of accounts) validateAccount(account, 'allowCdkDeployments accounts', this);
     for (const region of regions) validateRegion(region, 'allowCdkDeployments regions', this);
     const resources = accounts.flatMap((account) => regions.flatMap((region) =>
-      ['deploy', 'file-publishing', 'image-publishing', 'lookup'].map((kind) =>
+      (options.lookupOnly ? ['lookup'] : ['deploy', 'file-publishing', 'image-publishing', 'lookup']).map((kind) =>
         `arn:${stack.partition}:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`)));
+    this.deploysWithCdk ||= !options.lookupOnly;
     // A customer managed policy rather than the role's inline one: compliance packs flag inline policies.
     this.cdkDeploymentPolicy ??= new iam.ManagedPolicy(this, 'CdkDeployments', {
       description: 'Lets GitLab CI/CD jobs run cdk deploy: assume the CDK bootstrap roles',
@@ -255,6 +268,14 @@ export class GitLabRunnerRole extends iam.Role {
       actions: ['sts:AssumeRole', 'sts:TagSession'],
       resources,
     }));
+  }
+
+  /**
+   * Whether `allowCdkDeployments()` let the role deploy or publish (not only look up).
+   * @internal
+   */
+  public get _deploysWithCdk(): boolean {
+    return this.deploysWithCdk;
   }
 
   private validateTrustPolicySize(): string[] {

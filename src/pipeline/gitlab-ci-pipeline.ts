@@ -99,8 +99,11 @@ export interface AddGitLabStageOptions extends pipelines.AddStageOpts, GitLabSta
  *
  * Jobs that publish or deploy get AWS credentials through GitLab's OIDC ID token, from the hardened
  * exchange `GitLabRunnerRole.gitLabCiJob()` writes (one hidden job per role, which they `extends`), and
- * run only on the deploy branch. Each stage's jobs belong to a GitLab environment; each stack deploys
- * in a resource group of its own.
+ * run only on the deploy branch. Each stage's credentials are reachable by that stage's jobs alone: every
+ * role has an audience of its own, every job that holds a stage's role runs in the stage's GitLab environment
+ * and after its approvals (asset publishing included), and synth refuses roles that admit unprotected
+ * branches (gitlab.com), roles that cannot admit the pipeline's jobs, and settings that would switch a gate
+ * off. Each stack deploys in a resource group of its own.
  */
 export class GitLabCiPipeline extends pipelines.PipelineBase {
   /**

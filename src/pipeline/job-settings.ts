@@ -67,7 +67,8 @@ export interface GitLabJobSettings {
   readonly variables?: { [name: string]: string };
 
   /**
-   * The job's cache.
+   * The job's cache. A stage's jobs use a cache of their environment's own (the key gets the environment's
+   * name appended), so no stage's job can plant files that another stage's deployment restores.
    *
    * @default - no cache
    */
@@ -75,7 +76,8 @@ export interface GitLabJobSettings {
 
   /**
    * Job keywords the pipeline does not model, written as they are: `timeout`, `retry`, `interruptible`,
-   * `services`, `hooks`, `coverage` and `secrets`, and no other. Values are literals: strings, numbers,
+   * `services`, `hooks` and `coverage`, and no other (`secrets` is refused: it would send the job's ID token
+   * to the secrets manager its variables name). Values are literals: strings, numbers,
    * booleans, lists and maps of them, with no `<<` key. Keys the pipeline writes itself (`script`,
    * `needs`, `rules`, `environment`, `id_tokens`, ...) are refused with the setting to use instead, and
    * keys that would switch a gate off or reorder jobs (`allow_failure`, `when`, `start_in`, `parallel`,

@@ -2,7 +2,7 @@
 // synthesized roles by both evaluators (iam-simulate, the independent judge, and the package's own), the
 // generated file checked for what each job holds, and every setting that would break isolation or a
 // gate refused at synth. The same attacks run whole under gitlab-ci-local in run.test.ts.
-import { App, CfnParameter, Fn, Stack, Stage, pipelines } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Stack, Stage, aws_iam as iam, pipelines } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import {
@@ -121,6 +121,8 @@ describe('refused at synth: what would break isolation', () => {
     pipeline?: Partial<ConstructorParameters<typeof GitLabCiPipeline>[2]>;
     productionTier?: GitLabDeploymentTier;
     allowUnprotectedRefs?: boolean;
+    /** A synth step with credentials, whose role (Lookup) was given allowCdkDeployments() in full or lookups only. */
+    synthDeploys?: boolean;
   } = {}) {
     const { app, root } = newApp();
     const stack = new Stack(app, 'Roles', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
@@ -132,8 +134,20 @@ describe('refused at synth: what would break isolation', () => {
     const production = new GitLabRunnerRole(stack, 'Production', {
       provider, roleName: 'gitlab-production', audience: PRODUCTION_AUDIENCE, subjects, claimConditions: { refProtected: true }, ...changes.production,
     });
+    let synthRole: GitLabPipelineRole | undefined;
+    if (changes.synthDeploys !== undefined) {
+      provider.addAudience('gitlab-lookup');
+      const lookup = new GitLabRunnerRole(stack, 'Lookup', {
+        provider, roleName: 'gitlab-lookup', audience: 'gitlab-lookup', subjects: [GitLabSubject.project('mygroup/myproject').anyBranch()],
+      });
+      lookup.allowCdkDeployments({ accounts: [BETA_ACCOUNT], lookupOnly: !changes.synthDeploys });
+      synthRole = GitLabPipelineRole.fromRole(lookup);
+    }
     const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
-      synth: new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
+      synth: synthRole
+        ? new GitLabShellStep('Synth', { commands: ['npx cdk synth'], awsCredentials: true })
+        : new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
+      synthRole,
       role: GitLabPipelineRole.fromRole(deploy, { allowUnprotectedRefs: changes.allowUnprotectedRefs }),
       repositoryRoot: root,
       cdkCliVersion: CDK_CLI_VERSION,
@@ -158,18 +172,76 @@ describe('refused at synth: what would break isolation', () => {
     ['two roles with one audience', { provider: {}, deploy: { audience: undefined }, production: { audience: undefined } },
       /each role of a pipeline needs an audience of its own: a job's ID token for one role would open the others, got: audience "https:\/\/gitlab.com" for arn:aws:iam::111122223333:role\/gitlab-deploy \(jobs "Beta-Api-Deploy"\) and arn:aws:iam::111122223333:role\/gitlab-production \(jobs "Prod-Api-Deploy"\)/],
     ['a deploy role that admits unprotected branches', { deploy: { claimConditions: undefined } },
-      /role "Roles\/Deploy" admits job "Beta-Api-Deploy" \(stage "Beta": branch the default branch, audience "gitlab-deploy"\) from an unprotected branch too: a Developer's push .* Give the role claimConditions: \{ refProtected: true \}/],
+      /role "Roles\/Deploy", which job "Beta-Api-Deploy" \(stage "Beta": branch the default branch, audience "gitlab-deploy"\) assumes, admits "project_path:mygroup\/myproject:ref_type:branch:ref:main" from an unprotected ref: a Developer's push .* Give the role claimConditions: \{ refProtected: true \}/],
     ['a production role that admits unprotected branches', { production: { claimConditions: undefined } },
-      /role "Roles\/Production" admits job "Prod-Api-Deploy" .* from an unprotected branch too/],
+      /role "Roles\/Production", which job "Prod-Api-Deploy" .* assumes, admits .* from an unprotected ref/],
     ['a role for another branch than the deploy branch', { pipeline: { deployBranch: 'release' } },
-      /role "Roles\/Deploy" would refuse job "Beta-Api-Deploy" \(stage "Beta": branch "release", audience "gitlab-deploy", a protected ref\): STS would deny it at the first run\. .*the evaluator's reason: /],
+      /role "Roles\/Deploy" would refuse job "Beta-Api-Deploy" \(stage "Beta": branch "release", audience "gitlab-deploy"\) from a protected ref: STS would deny it at the first run\. .*the evaluator's reason: /],
     ['a role for tags only', { deploy: { subjects: [GitLabSubject.project('mygroup/myproject').tag('v*')] } },
       /role "Roles\/Deploy" would refuse job "Beta-Api-Deploy" .*STS would deny it at the first run/],
     ['a role that pins a deployment tier the stage does not name',
       { production: { subjects: [TIER_SUBJECT()] } },
-      /role "Roles\/Production" would refuse job "Prod-Api-Deploy" \(stage "Prod": branch the default branch, audience "gitlab-production", a protected ref\)/],
+      /role "Roles\/Production" would refuse job "Prod-Api-Deploy" \(stage "Prod": branch the default branch, audience "gitlab-production"\) from a protected ref: .*\(the stage's environment names no deploymentTier: GitLab would guess one from its name, which synth does not; set it so that the role and the job agree\)/],
+    ['a role whose protected branch has a condition of its own, beside an unprotected tag pattern', {
+      deploy: {
+        claimConditions: undefined,
+        subjects: [GitLabSubject.project('mygroup/myproject').branch('main').withClaimConditions({ refProtected: true }), GitLabSubject.project('mygroup/myproject').tag('v*')],
+      },
+    }, /role "Roles\/Deploy", which job "Beta-Api-Deploy" .* assumes, admits "project_path:mygroup\/myproject:ref_type:tag:ref:vx" from an unprotected ref/],
+    ['a role that also admits an unprotected branch pattern', {
+      deploy: {
+        claimConditions: undefined,
+        subjects: [GitLabSubject.project('mygroup/myproject').branch('main').withClaimConditions({ refProtected: true }), GitLabSubject.project('mygroup/myproject').branch('release/*')],
+      },
+    }, /admits "project_path:mygroup\/myproject:ref_type:branch:ref:release\/x" from an unprotected ref/],
+    ['a synthRole that may deploy (allowCdkDeployments)', {
+      synthDeploys: true,
+    }, /the synth job's role "Roles\/Lookup" may deploy and publish \(allowCdkDeployments\(\)\): .* grant it allowCdkDeployments\(\{ lookupOnly: true \}\) instead, got: a role that deploys$/],
   ])('%s', (_title, changes, message) => {
     expect(() => appWith(changes)).toThrow(message);
+  });
+
+  test('a synthRole with lookups only: accepted, extended by the synth job, and allowed only the lookup role', () => {
+    const built = appWith({ synthDeploys: false });
+    expect(parse(built.yaml)['Build-Synth'].extends).toBe('.aws-oidc-synth');
+    const template = Template.fromJSON(built.app.synth().getStackByName('Roles').template);
+    const lookupPolicy = Object.values<any>(template.findResources('AWS::IAM::ManagedPolicy'))
+      .find((policy) => JSON.stringify(policy.Properties.Roles).includes('Lookup'));
+    expect(JSON.stringify(lookupPolicy.Properties.PolicyDocument)).toMatch(/cdk-hnb659fds-lookup-role-/);
+    expect(JSON.stringify(lookupPolicy.Properties.PolicyDocument)).not.toMatch(/deploy-role|publishing-role/);
+  });
+
+  test('warnings where synth cannot judge, or where stages share a role', () => {
+    const warnings = (built: { app: App }) => built.app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
+    const infos = (built: { app: App }) => built.app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:info').map((m) => String(m.data)));
+    // A subject with a deploy-time project path.
+    const deployTime = appWith({ deploy: { subjects: [GitLabSubject.fromSub(Fn.join('', ['project_path:', Fn.importValue('Project'), ':ref_type:branch:ref:main']))] } });
+    expect(warnings(deployTime).join('\n')).toMatch(/role "Roles\/Deploy" could not be judged against job "Beta-Api-Deploy" .*: its subjects or conditions hold deploy-time values/);
+    // Statements added by hand.
+    const { app, root } = newApp();
+    const stack = new Stack(app, 'Roles', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
+    const role = new GitLabRunnerRole(stack, 'Deploy', {
+      provider: new GitLabOidcProvider(stack, 'GitLab', { audiences: [DEPLOY_AUDIENCE] }),
+      roleName: 'gitlab-deploy',
+      audience: DEPLOY_AUDIENCE,
+      subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+      claimConditions: { refProtected: true },
+    });
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AccountRootPrincipal()] }));
+    const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+      synth: new pipelines.ShellStep('Synth', { commands: ['x'] }), role: GitLabPipelineRole.fromRole(role), repositoryRoot: root, cdkCliVersion: CDK_CLI_VERSION,
+    });
+    for (const name of ['Beta', 'Gamma']) {
+      const stage = new Stage(app, name, { env: { account: BETA_ACCOUNT, region: REGION } });
+      new Stack(stage, 'Api');
+      pipeline.addStage(stage);
+    }
+    const handWritten = synthesized(app, pipeline, root);
+    expect(warnings(handWritten).join('\n')).toMatch(/role "Roles\/Deploy" has trust statements added by hand, which synth judges only for the samples of its subjects/);
+    // Two stages, two environments, one role.
+    expect(warnings(handWritten).join('\n')).toMatch(/role arn:aws:iam::111122223333:role\/gitlab-deploy is assumed in environments "Beta", "Gamma": a job of one .* holds the credentials that deploy the others/);
+    // A role by ARN: not judged, and said so.
+    expect(infos({ app: oneStageApp().app }).join('\n')).toMatch(/role arn:aws:iam::111122223333:role\/gitlab-deploy is known by its ARN: its trust policy is not in the app/);
   });
 
   test('a role that pins the stage\'s tier is accepted when the stage names that tier', () => {
@@ -192,7 +264,7 @@ describe('refused at synth: what would break isolation', () => {
     });
     // The pipeline is a construct of the app, in no stack: its warnings are read from the construct tree.
     const warnings = built.app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
-    expect(warnings.filter((w) => w.includes('from an unprotected branch too'))).toHaveLength(2);
+    expect(warnings.filter((w) => w.includes('from an unprotected ref'))).toHaveLength(2);
     expect(warnings.join('\n')).toMatch(/STS checks only sub and aud for https:\/\/gitlab.example.com: use a sub claim layout with ref_protected \(subClaimRefProtected: true\)/);
   });
 
@@ -214,6 +286,43 @@ describe('refused at synth: what would break isolation', () => {
     expect(doc['Build-Synth'].rules).toBeUndefined();
     expect(doc['.aws-oidc-synth'].id_tokens.GITLAB_OIDC_TOKEN.aud).toBe('gitlab-lookup');
     expect(doc['Beta-Api-Deploy'].extends).toBe('.aws-oidc');
+  });
+
+  test('a step with AWS credentials beside the stage\'s approval, not after it', () => {
+    const approve = new pipelines.ManualApprovalStep('Approve');
+    const migrate = new GitLabShellStep('Migrate', { commands: ['x'], awsCredentials: true });
+    expect(() => oneStageApp({}, (p, _a, s) => p.addStage(s, { pre: [approve, migrate] })))
+      .toThrow(/step "Migrate" has awsCredentials but does not wait for the approval "Beta-Approve" of stage "Beta": it would hold the stage's role before the approval; .*, got: "Migrate"$/);
+    const after = new GitLabShellStep('Migrate', { commands: ['x'], awsCredentials: true });
+    const gate = new pipelines.ManualApprovalStep('Approve');
+    after.addStepDependency(gate);
+    const doc = parse(oneStageApp({}, (p, _a, s) => p.addStage(s, { pre: [gate, after] })).yaml);
+    expect(doc['Beta-Migrate']).toMatchObject({ extends: '.aws-oidc', environment: { name: 'Beta', action: 'prepare' }, needs: [{ job: 'Beta-Approve', artifacts: false }] });
+  });
+
+  test('a stage named like the synth job\'s role keeps its own hidden job', () => {
+    const synthRole = GitLabPipelineRole.fromRoleArn(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/gitlab-lookup`, { audience: 'gitlab-lookup' });
+    const stageRole = GitLabPipelineRole.fromRoleArn(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/gitlab-synth-stage`, { audience: 'gitlab-synth-stage' });
+    const { app, root } = newApp();
+    const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+      synth: new GitLabShellStep('Synth', { commands: ['x'], awsCredentials: true }), synthRole, role: ROLE, repositoryRoot: root, cdkCliVersion: CDK_CLI_VERSION,
+    });
+    const stage = new Stage(app, 'synth', { env: { account: BETA_ACCOUNT, region: REGION } });
+    new Stack(stage, 'Api');
+    pipeline.addStageWithGitLabOptions(stage, { role: stageRole });
+    const doc = parse(synthesized(app, pipeline, root).yaml);
+    expect(doc['Build-Synth'].extends).toBe('.aws-oidc-synth');
+    expect(doc['.aws-oidc-synth'].variables.AWS_ROLE_ARN).toMatch(/gitlab-lookup$/);
+    expect(doc['synth-Api-Deploy'].extends).toBe('.aws-oidc-synth-2');
+    expect(doc['.aws-oidc-synth-2'].variables.AWS_ROLE_ARN).toMatch(/gitlab-synth-stage$/);
+  });
+
+  test('a stage\'s jobs use a cache of their environment\'s own; the synth job the pipeline\'s', () => {
+    const doc = parse(oneStageApp({ jobSettings: { cache: { key: 'npm', paths: ['.npm/'] } } }, (p, _a, s) => p.addStageWithGitLabOptions(s, {
+      environment: { name: 'prod/eu 1' },
+    })).yaml);
+    expect(doc['Build-Synth'].cache.key).toBe('npm');
+    expect(doc['Beta-Api-Deploy'].cache.key).toBe('npm-prod_eu_1');
   });
 
   test('a step with AWS credentials that belongs to no stage', () => {
@@ -243,7 +352,7 @@ describe('refused at synth: what would switch a gate off', () => {
     ['a merge key', { '<<': { allow_failure: true } }, /must not set "<<": GitLab's YAML parser reads it as a merge key, even when quoted/],
     ['a merge key inside an allowed key', { hooks: { '<<': { x: 1 } } }, /must hold no "<<" key: .*, got: "hooks.<<"$/],
     ['a merge key in a list', { services: [{ 'name': 'x', '<<': {} }] }, /must hold no "<<" key: .*, got: "services\[0\].<<"$/],
-    ['a keyword GitLab may add later', { future_gate: true }, /jobSettings.rawKeys may set only timeout, retry, interruptible, services, hooks, coverage, secrets .*, got: "future_gate"$/],
+    ['a keyword GitLab may add later', { future_gate: true }, /jobSettings.rawKeys may set only timeout, retry, interruptible, services, hooks, coverage .*, got: "future_gate"$/],
     ['identity', { identity: 'google_cloud' }, /must not set "identity": it hands the job cloud credentials other than its stage's role/],
     ['a prototype name', { constructor: 'x' }, /jobSettings.rawKeys may set only .*, got: "constructor"$/],
   ])('rawKeys %s', (_title, rawKeys, message) => {
@@ -257,6 +366,8 @@ describe('refused at synth: what would switch a gate off', () => {
     ['the whole repository', '.', undefined],
     ['the folder of an included pipeline file', 'ci', 'ci/pipeline.yml'],
     ['the pipeline file itself', 'ci/pipeline.yml', 'ci/pipeline.yml'],
+    ['the repository, with a trailing slash', './', undefined],
+    ['the folder, with a trailing slash', 'ci/', 'ci/pipeline.yml'],
   ])('a synth output that holds the pipeline file: %s', (_title, directory, outputFile) => {
     const synth = new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'], primaryOutputDirectory: directory });
     expect(() => oneStageApp({ synth, outputFile })).toThrow(new RegExp(

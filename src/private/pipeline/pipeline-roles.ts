@@ -5,6 +5,7 @@ import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { judgeRoleTrust } from './role-trust';
 import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
+import { GitLabRunnerRole } from '../../role';
 import { CiJobRole } from '../ci-job-yaml';
 import { fail, show } from '../errors';
 import { GITLAB_COM } from '../rules/iam-limits';
@@ -18,6 +19,8 @@ export interface RoleUse {
   readonly synth: boolean;
   /** The deployment tier of the stage's environment, where it names one. */
   readonly deploymentTier?: string;
+  /** The name of the stage's environment; undefined for the synth job. */
+  readonly environment?: string;
 }
 
 /**
@@ -30,34 +33,75 @@ export function checkPipelineRoles(uses: readonly RoleUse[], deployBranch: strin
   for (const use of uses) if (!roles.has(use.role)) roles.set(use.role, use.role._jobRole(scope));
   refuseSharedAudiences(uses, roles, scope);
   refuseSynthDeployRole(uses, roles, scope);
+  warnSharedStageRoles(uses, roles, scope);
   const judged = new Set<string>();
   for (const use of uses) {
     const runner = use.role._runnerRole;
+    if (!runner) {
+      const key = `arn\n${roles.get(use.role)!.roleArn}`;
+      if (!judged.has(key)) {
+        judged.add(key);
+        Annotations.of(scope).addInfo(`role ${roles.get(use.role)!.roleArn} is known by its ARN: its trust policy is not in the app, so synth cannot check ` +
+          'that it admits only protected refs and this pipeline\'s jobs; GitLabPipelineRole.fromRole() lets it');
+      }
+      continue;
+    }
     // The synth job runs for every branch and merge request: its role is meant to admit them all.
-    if (!runner || use.synth) continue;
+    if (use.synth) continue;
     const key = `${runner.node.path}\n${use.deploymentTier}`;
     if (judged.has(key)) continue;
     judged.add(key);
-    const job = { audience: runner.audience, branch: deployBranch, deploymentTier: use.deploymentTier };
-    const verdict = judgeRoleTrust(runner, job);
-    const jobText = `job ${show(use.job)} (stage ${show(use.stage)}: branch ${deployBranch === undefined ? 'the default branch' : show(deployBranch)}, ` +
-      `audience ${show(job.audience)}${use.deploymentTier ? `, deployment tier ${show(use.deploymentTier)}` : ''}, a protected ref)`;
-    if (!verdict.admitsProtected && !verdict.undetermined) {
-      fail(`role ${show(runner.node.path)} would refuse ${jobText}: STS would deny it at the first run. Change the role's subjects, ` +
-        `the pipeline's deployBranch or the stage's environment deploymentTier; the evaluator's reason: ${verdict.refusal}`, scope);
+    judgeStageRole(use, runner, deployBranch, scope);
+  }
+}
+
+/** One stage's role against the jobs the stage gives it. */
+function judgeStageRole(use: RoleUse, runner: GitLabRunnerRole, deployBranch: string | undefined, scope: IConstruct): void {
+  const job = { audience: runner.audience, branch: deployBranch, deploymentTier: use.deploymentTier };
+  const verdict = judgeRoleTrust(runner, job);
+  const role = `role ${show(runner.node.path)}`;
+  const jobText = `job ${show(use.job)} (stage ${show(use.stage)}: branch ${deployBranch === undefined ? 'the default branch' : show(deployBranch)}, ` +
+    `audience ${show(job.audience)}${use.deploymentTier ? `, deployment tier ${show(use.deploymentTier)}` : ''})`;
+  if (verdict.undetermined) {
+    Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleUndetermined', `${role} could not be judged against ${jobText}: its subjects or ` +
+      'conditions hold deploy-time values. Make sure it admits this job, and protected refs only.');
+  } else if (!verdict.admitsProtected) {
+    const tierHint = use.deploymentTier ? '' : ' (the stage\'s environment names no deploymentTier: GitLab would guess one from its name, which synth ' +
+      'does not; set it so that the role and the job agree)';
+    fail(`${role} would refuse ${jobText} from a protected ref: STS would deny it at the first run. Change the role's subjects, the pipeline's ` +
+      `deployBranch or the stage's environment deploymentTier${tierHint}; the evaluator's reason: ${verdict.refusal}`, scope);
+  }
+  if (verdict.handWritten) {
+    Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleHandWritten', `${role} has trust statements added by hand, which synth ` +
+      'judges only for the samples of its subjects: make sure they admit protected refs only.');
+  }
+  if (verdict.admitsUnprotected !== undefined && !use.role._allowUnprotectedRefs) {
+    const risk = `${role}, which ${jobText} assumes, admits ${show(verdict.admitsUnprotected)} from an unprotected ref: a Developer's push to such a ` +
+      'branch or tag, or a fork\'s merge request run in the project, could obtain its credentials';
+    if (runner.provider.issuerUrl === GITLAB_COM) {
+      fail(`${risk}. Give the role claimConditions: { refProtected: true } (and protect the refs), or pass ` +
+        'GitLabPipelineRole.fromRole(role, { allowUnprotectedRefs: true }) for a role that deploys nothing of value', scope);
     }
-    if (verdict.admitsUnprotected && !use.role._allowUnprotectedRefs) {
-      const risk = `role ${show(runner.node.path)} admits ${jobText.replace(', a protected ref)', ')')} from an unprotected branch too: a Developer's push ` +
-        'to a branch of that name, or a fork\'s merge request run in the project, could obtain its credentials';
-      if (runner.provider.issuerUrl === GITLAB_COM) {
-        fail(`${risk}. Give the role claimConditions: { refProtected: true } (and protect the branch), or pass ` +
-          'GitLabPipelineRole.fromRole(role, { allowUnprotectedRefs: true }) for a role that deploys nothing of value', scope);
-      }
-      // Other instances: STS evaluates sub and aud alone, so only a sub layout with ref_protected (GitLab 18.7+)
-      // can require it; refusing would break every instance older than that.
-      Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleUnprotectedRefs', `${risk}. STS checks only sub and aud for ` +
-        `${runner.provider.issuerUrl}: use a sub claim layout with ref_protected (subClaimRefProtected: true) where your GitLab has it.`);
-    }
+    // Other instances: STS evaluates sub and aud alone, so only a sub layout with ref_protected (GitLab 18.7+)
+    // can require it; refusing would break every instance older than that.
+    Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleUnprotectedRefs', `${risk}. STS checks only sub and aud for ` +
+      `${runner.provider.issuerUrl}: use a sub claim layout with ref_protected (subClaimRefProtected: true) where your GitLab has it.`);
+  }
+}
+
+/** Stages in different environments that share one role: a job of one holds the credentials that deploy the other. */
+function warnSharedStageRoles(uses: readonly RoleUse[], roles: ReadonlyMap<GitLabPipelineRole, CiJobRole>, scope: IConstruct): void {
+  const environmentsOf = new Map<string, Set<string>>();
+  for (const use of uses) {
+    if (use.synth || use.environment === undefined) continue;
+    const arn = roles.get(use.role)!.roleArn;
+    environmentsOf.set(arn, (environmentsOf.get(arn) ?? new Set()).add(use.environment));
+  }
+  for (const [arn, environments] of environmentsOf) {
+    if (environments.size < 2) continue;
+    Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleShared', `role ${arn} is assumed in environments ${[...environments].map((e) => show(e)).join(', ')}: ` +
+      'a job of one (a test step\'s dependency) holds the credentials that deploy the others. Give each stage a role of its own (GitLabStageSettings.role) ' +
+      'where the stages must not reach each other.');
   }
 }
 
@@ -83,6 +127,10 @@ function refuseSharedAudiences(uses: readonly RoleUse[], roles: ReadonlyMap<GitL
 
 /** A synth job's credentials must not be a role that publishes or deploys: the synth job runs for every branch. */
 function refuseSynthDeployRole(uses: readonly RoleUse[], roles: ReadonlyMap<GitLabPipelineRole, CiJobRole>, scope: IConstruct): void {
+  for (const use of uses.filter((u) => u.synth && u.role._runnerRole?._deploysWithCdk)) {
+    fail(`the synth job's role ${show(use.role._runnerRole!.node.path)} may deploy and publish (allowCdkDeployments()): the synth job runs for every ` +
+      'branch and merge request, so any of them could deploy; grant it allowCdkDeployments({ lookupOnly: true }) instead, got: a role that deploys', scope);
+  }
   const synthArns = new Set(uses.filter((u) => u.synth).map((u) => roles.get(u.role)!.roleArn));
   const shared = uses.find((u) => !u.synth && synthArns.has(roles.get(u.role)!.roleArn));
   if (shared) {

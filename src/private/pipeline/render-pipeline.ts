@@ -223,6 +223,16 @@ class PipelineRenderer {
       fail(`step ${show(step.id)} has awsCredentials but belongs to no stage (a wave's pre or post step): a job with a stage's role runs in that ` +
         'stage\'s environment, where protected environments gate it; add the step to a stage (addStage\'s pre or post)', this.pipeline);
     }
+    if (credentials && stage) {
+      // A job that holds the stage's role comes after the stage's approvals, as its deployments do.
+      const before = this.ancestors(node);
+      const skipped = this.gatingApprovals(this.deployNodesOf(stage)).find((approval) => !before.has(approval));
+      if (skipped) {
+        fail(`step ${show(step.id)} has awsCredentials but does not wait for the approval ${show(skipped.uniqueId)} of stage ${show(stage.stageName)}: ` +
+          `it would hold the stage's role before the approval; make it wait (step.addStepDependency(approval)) or move it after the approval, got: ${show(step.id)}`,
+        this.pipeline);
+      }
+    }
     const job = this.add(node, {
       name: node.uniqueId,
       deployOnly: true,
@@ -280,19 +290,26 @@ class PipelineRenderer {
 
   /** The jobs of the manual approvals that every one of the deployments waits for. */
   private approvalsBefore(deployNodes: readonly AGraphNode[]): string[] {
-    const approvalsOf = (node: AGraphNode) => {
-      const found = new Set<AGraphNode>();
-      const visit = (n: AGraphNode) => this.leafDependencies(n).forEach((dep) => {
-        if (found.has(dep)) return;
-        found.add(dep);
-        visit(dep);
-      });
-      visit(node);
-      return [...found].filter((n) => n.data?.type === 'step' && n.data.step instanceof pipelines.ManualApprovalStep);
-    };
+    return this.gatingApprovals(deployNodes).flatMap((approval) => (this.jobsOfNode.get(approval) ?? []).map((job) => job.name));
+  }
+
+  /** The manual approvals that every one of the deployments waits for: the stage's gates. */
+  private gatingApprovals(deployNodes: readonly AGraphNode[]): AGraphNode[] {
+    const approvalsOf = (node: AGraphNode) => [...this.ancestors(node)].filter((n) => n.data?.type === 'step' && n.data.step instanceof pipelines.ManualApprovalStep);
     const [first, ...rest] = deployNodes.map(approvalsOf);
-    const common = (first ?? []).filter((approval) => rest.every((list) => list.includes(approval)));
-    return common.flatMap((approval) => (this.jobsOfNode.get(approval) ?? []).map((job) => job.name));
+    return (first ?? []).filter((approval) => rest.every((list) => list.includes(approval)));
+  }
+
+  /** Every leaf the node waits for, directly or not. */
+  private ancestors(node: AGraphNode): Set<AGraphNode> {
+    const found = new Set<AGraphNode>();
+    const visit = (n: AGraphNode) => this.leafDependencies(n).forEach((dep) => {
+      if (found.has(dep)) return;
+      found.add(dep);
+      visit(dep);
+    });
+    visit(node);
+    return found;
   }
 
   private addDeployJob(node: AGraphNode, stack: pipelines.StackDeployment, captureOutputs: boolean): void {
@@ -369,7 +386,8 @@ class PipelineRenderer {
     const job = this.job({ ...spec, stage: gitLabStage ?? node.rootPath()[1].id, after, artifactsFrom, extends: role && this.hiddenJob(role, isSynth ? 'synth' : roleStage?.stageName) });
     if (role) {
       const tier = roleStage && this.input.stageSettings.get(roleStage)?.environment?.deploymentTier?.value;
-      this.roleUses.push({ role, job: job.name, stage: roleStage?.stageName, synth: isSynth ?? false, deploymentTier: tier });
+      const environment = roleStage && this.environmentName(roleStage);
+      this.roleUses.push({ role, job: job.name, stage: roleStage?.stageName, synth: isSynth ?? false, deploymentTier: tier, environment });
     }
     this.jobs.push(job);
     this.jobsOfNode.set(node, [...this.jobsOfNode.get(node) ?? [], job]);
@@ -467,6 +485,9 @@ class PipelineRenderer {
     let name = this.hiddenJobs.get(role);
     if (!name) {
       name = role === this.input.role || use === undefined ? '.aws-oidc' : `.aws-oidc-${use}`;
+      // Two roles must never share a hidden job (a stage named "synth" beside the synth role): YAML keeps the last key.
+      const taken = new Set(this.hiddenJobs.values());
+      for (let n = 2; taken.has(name); n++) name = `.aws-oidc-${use}-${n}`;
       this.hiddenJobs.set(role, name);
     }
     return name;
@@ -495,7 +516,9 @@ class PipelineRenderer {
       variables: Object.keys(variables).length > 0 ? variables : undefined,
       script: job.script,
       artifacts: job.artifacts,
-      cache: settings.cache ? { key: settings.cache.key, paths: settings.cache.paths, policy: settings.cache.policy } : undefined,
+      cache: settings.cache
+        ? { key: cacheKey(settings.cache.key, job.environment?.name), paths: settings.cache.paths, policy: settings.cache.policy }
+        : undefined,
       ...settings.rawKeys,
     };
   }
@@ -509,15 +532,26 @@ function outputDirectory(step: pipelines.Step, fileSet: pipelines.FileSet): stri
   return location && posix.normalize(location.directory);
 }
 
+/**
+ * A job's cache key: a stage's jobs get a cache of their environment's own, so a job of one stage (code a test
+ * pulls in) cannot plant files that a job holding another stage's role restores and runs.
+ */
+function cacheKey(key: string | undefined, environment: YamlValue | undefined): string | undefined {
+  if (typeof environment !== 'string') return key;
+  // GitLab's cache keys hold no "/" (nor its escape); environment names may.
+  return `${key ?? 'default'}-${environment.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+}
+
 /** The items with distinct keys, the first of each. */
 function uniqueBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   const seen = new Set<string>();
   return items.filter((item) => !seen.has(key(item)) && seen.add(key(item)));
 }
 
-/** Whether `path` is `directory` or inside it (both normalized, relative to the repository's root). */
+/** Whether `path` is `directory` or inside it (both relative to the repository's root). */
 function isInside(path: string, directory: string): boolean {
-  return directory === '.' || path === directory || path.startsWith(`${directory}/`);
+  const dir = posix.normalize(directory).replace(/\/+$/, '') || '.';
+  return dir === '.' || path === dir || path.startsWith(`${dir}/`);
 }
 
 /** The folders a shell step's job keeps as artifacts. */

@@ -4,7 +4,7 @@
 // request), which a deploy role must not.
 import { GitLabTokenClaims, GitLabTrustVerdict } from '../../explain';
 import { GitLabRunnerRole } from '../../role';
-import { subParts } from '../explain/sub-claim-parts';
+import { SubPart, subParts } from '../explain/sub-claim-parts';
 import { isLiteral } from '../tokens';
 
 /** What GitLab puts in the ID token of a pipeline job that assumes a role. */
@@ -19,40 +19,55 @@ export interface PipelineJobShape {
 
 /** How a role's trust treats the pipeline's jobs. */
 export interface RoleTrustVerdict {
-  /** Whether it admits the job on a protected branch. */
+  /** Whether it admits the pipeline's job (its branch, audience and tier) from a protected branch. */
   readonly admitsProtected: boolean;
-  /** Whether it admits the same job on an unprotected branch. */
-  readonly admitsUnprotected: boolean;
+  /**
+   * A `sub` it admits from an unprotected ref: the pipeline's own job, or any ref one of its subjects names
+   * (another branch, a tag pattern); undefined when it admits none.
+   */
+  readonly admitsUnprotected?: string;
   /** Why the first sample job was refused, when none was admitted. */
   readonly refusal?: string;
-  /** Whether the verdict rests on values known only at deployment. */
+  /** Whether the verdict rests on values known only at deployment, or on no sample at all. */
   readonly undetermined: boolean;
+  /** Whether the trust has statements the role did not plan (added by hand), which the samples do not cover. */
+  readonly handWritten: boolean;
 }
 
 /**
  * Judges the role's trust policy (every statement, however added) against the tokens the pipeline's jobs
- * would carry, one sample job per subject: the subject's project (a wildcard stands for any one
- * project), the job's branch, audience and tier, and the values the subject's claim conditions ask for
- * (those describe the project and runner, which the pipeline does not choose).
+ * would carry, one sample job per subject: the subject's project (a wildcard stands for any one project),
+ * the job's branch, audience and tier, and the values the subject's claim conditions ask for (those describe
+ * the project and runner, which the pipeline does not choose). For unprotected refs, each subject's own refs
+ * are sampled too: a role that also admits an unprotected tag or branch hands the same credentials out there.
  */
 export function judgeRoleTrust(role: GitLabRunnerRole, job: PipelineJobShape): RoleTrustVerdict {
-  const judge = (refProtected: boolean) => samples(role, job, refProtected)
-    .map((claims) => role.explain(GitLabTokenClaims.fromJson(JSON.stringify(claims))));
-  const protectedRuns = judge(true);
-  const unprotectedRuns = judge(false);
-  const admitted = (runs: typeof protectedRuns) => runs.some((e) => e.verdict === GitLabTrustVerdict.ALLOWED);
-  const undetermined = [...protectedRuns, ...unprotectedRuns].some((e) => e.verdict === GitLabTrustVerdict.UNDETERMINED);
-  const admitsProtected = admitted(protectedRuns);
+  const judge = (claims: Record<string, string>) => ({ claims, explanation: role.explain(GitLabTokenClaims.fromJson(JSON.stringify(claims))) });
+  const protectedRuns = samples(role, job, { refProtected: true, subjectRefs: false }).map(judge);
+  const unprotectedRuns = [
+    ...samples(role, job, { refProtected: false, subjectRefs: false }),
+    ...samples(role, job, { refProtected: false, subjectRefs: true }),
+  ].map(judge);
+  const allowed = (run: { explanation: { verdict: GitLabTrustVerdict } }) => run.explanation.verdict === GitLabTrustVerdict.ALLOWED;
+  const admitsProtected = protectedRuns.some(allowed);
+  const undetermined = [...protectedRuns, ...unprotectedRuns].some((run) => run.explanation.verdict === GitLabTrustVerdict.UNDETERMINED);
   return {
     admitsProtected,
-    admitsUnprotected: admitted(unprotectedRuns),
-    refusal: admitsProtected ? undefined : protectedRuns[0]?.causes[0],
+    admitsUnprotected: unprotectedRuns.find(allowed)?.claims.sub,
+    refusal: admitsProtected ? undefined : protectedRuns[0]?.explanation.causes[0] ?? 'no statement admits it',
     undetermined: undetermined || protectedRuns.length === 0,
+    handWritten: role.assumeRolePolicy!.statementCount > role.jobsPrincipal._plan.statements.length,
   };
 }
 
+interface SampleKind {
+  readonly refProtected: boolean;
+  /** The subject's own ref type and ref (a pattern's instance), instead of the pipeline's branch. */
+  readonly subjectRefs: boolean;
+}
+
 /** The sample tokens' claims, one per literal subject of the role. */
-function samples(role: GitLabRunnerRole, job: PipelineJobShape, refProtected: boolean): Record<string, string>[] {
+function samples(role: GitLabRunnerRole, job: PipelineJobShape, kind: SampleKind): Record<string, string>[] {
   const claims: Record<string, string>[] = [];
   for (const statement of role.jobsPrincipal._plan.statements) {
     const base: Record<string, string> = {};
@@ -63,15 +78,15 @@ function samples(role: GitLabRunnerRole, job: PipelineJobShape, refProtected: bo
     for (const subject of statement.subjects) {
       const parts = isLiteral(subject.sub) ? subParts(subject.sub) : undefined;
       if (!parts) continue;
-      const sub = jobSub(parts, job, refProtected);
+      const sub = jobSub(parts, job, kind);
       claims.push({
         ...base,
         iss: role.provider.issuerUrl,
         aud: job.audience,
         sub: sub.claim,
-        ref_type: 'branch',
+        ref_type: sub.refType,
         ref: sub.ref,
-        ref_protected: String(refProtected),
+        ref_protected: String(kind.refProtected),
         ...(job.deploymentTier ? { deployment_tier: job.deploymentTier } : {}),
       });
     }
@@ -79,22 +94,25 @@ function samples(role: GitLabRunnerRole, job: PipelineJobShape, refProtected: bo
   return claims;
 }
 
-/** The job's `sub` in the subject's layout, and the branch it names. */
-function jobSub(parts: readonly { name: string; value: string }[], job: PipelineJobShape, refProtected: boolean): { claim: string; ref: string } {
+/** The job's `sub` in the subject's layout, and the ref it names. */
+function jobSub(parts: readonly SubPart[], job: PipelineJobShape, kind: SampleKind): { claim: string; ref: string; refType: string } {
   // A wildcard stands for one character here: the sample is one job the pattern admits.
   const instance = (value: string) => value.replace(/[*?]/g, 'x');
-  const subjectRef = parts.find((p) => p.name === 'ref')?.value;
-  const ref = job.branch ?? (subjectRef !== undefined ? instance(subjectRef) : 'main');
+  const subjectValue = (name: string) => parts.find((p) => p.name === name)?.value;
+  const subjectRef = subjectValue('ref');
+  const ownRef = subjectRef !== undefined ? instance(subjectRef) : 'main';
+  const ref = kind.subjectRefs ? ownRef : job.branch ?? ownRef;
+  const refType = kind.subjectRefs ? instance(subjectValue('ref_type') ?? 'branch') : 'branch';
   const rendered: string[] = [];
   for (const { name, value } of parts) {
     switch (name) {
-      case 'ref_type': rendered.push(name, 'branch'); break;
+      case 'ref_type': rendered.push(name, refType); break;
       case 'ref': rendered.push(name, ref); break;
-      case 'ref_protected': rendered.push(name, String(refProtected)); break;
+      case 'ref_protected': rendered.push(name, String(kind.refProtected)); break;
       // GitLab leaves the component out for a job whose environment has no tier.
       case 'deployment_tier': if (job.deploymentTier) rendered.push(name, job.deploymentTier); break;
       default: rendered.push(name, instance(value));
     }
   }
-  return { claim: rendered.join(':'), ref };
+  return { claim: rendered.join(':'), ref, refType };
 }

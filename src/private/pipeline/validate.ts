@@ -22,7 +22,7 @@ const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'GITLAB_'];
  * failure non-blocking, reorder jobs, or change when a job runs. An allow-list, so that a keyword GitLab
  * adds later is refused until it is judged.
  */
-const RAW_KEYS = ['timeout', 'retry', 'interruptible', 'services', 'hooks', 'coverage', 'secrets'];
+const RAW_KEYS = ['timeout', 'retry', 'interruptible', 'services', 'hooks', 'coverage'];
 
 /**
  * Job keywords the pipeline writes itself, each with what to use instead.
@@ -154,6 +154,7 @@ const GATE_KEYS: Record<string, string> = {
   'release': 'it runs a release outside the pipeline\'s order',
   'pages': 'it publishes outside the pipeline\'s order',
   'identity': 'it hands the job cloud credentials other than its stage\'s role',
+  'secrets': 'it sends the job\'s ID token to a secrets manager the job\'s variables name, and sets variables the pipeline\'s rules would refuse',
   '<<': 'GitLab\'s YAML parser reads it as a merge key, even when quoted, and it overrides the keys the pipeline writes',
 };
 
