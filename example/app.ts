@@ -6,6 +6,7 @@ import { GitLabDeployStack } from './stack';
 import { GitLabCiPipeline, GitLabDeploymentTier, GitLabPipelineRole } from '../src';
 
 const app = new App();
+// A role for one hand-written job (its .gitlab-ci.yml job is a stack output), apart from the pipeline below.
 new GitLabDeployStack(app, 'GitLabOidcExample');
 
 // The pipeline: synthesize, check the committed pipeline file, publish assets, deploy Beta, smoke-test it,

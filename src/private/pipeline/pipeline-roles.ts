@@ -120,8 +120,8 @@ function refuseSharedAudiences(uses: readonly RoleUse[], roles: ReadonlyMap<GitL
     if (arns.size < 2) continue;
     const described = [...arns].map(([arn, jobs]) => `${arn} (jobs ${jobs.slice(0, 3).map((j) => show(j)).join(', ')}${jobs.length > 3 ? ', ...' : ''})`);
     fail(`each role of a pipeline needs an audience of its own: a job's ID token for one role would open the others, got: audience ${show(audience)} ` +
-      `for ${described.join(' and ')}. Give each GitLabRunnerRole its own audience (the provider adds it to its client IDs), or pass ` +
-      'fromRoleArn\'s audience option', scope);
+      `for ${described.join(' and ')}. Give each GitLabRunnerRole its own audience (and list it in the provider's audiences, or ` +
+      'provider.addAudience() it), or pass fromRoleArn\'s audience option', scope);
   }
 }
 
