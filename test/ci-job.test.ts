@@ -60,6 +60,7 @@ describe('gitLabCiJob', () => {
       AWS_DEFAULT_REGION: 'eu-west-1',
     });
     expect(job.before_script).toEqual([
+      'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac',
       expect.stringMatching(/^unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN .*AWS_CONTAINER_CREDENTIALS_FULL_URI .*; export AWS_CONFIG_FILE=\/dev\/null AWS_SHARED_CREDENTIALS_FILE=\/dev\/null AWS_EC2_METADATA_DISABLED=true$/),
       expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
       expect.stringMatching(/^\(umask 077 && mkdir -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}" && printf '%s' "\$GITLAB_OIDC_TOKEN" > /),
@@ -67,6 +68,7 @@ describe('gitLabCiJob', () => {
       expect.stringMatching(/^cdk_gitlab_oidc_explain\(\) \{ .* \}$/),
       'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
       expect.stringMatching(/^aws sts get-caller-identity \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
+      '[ -z "$_oidc_trace" ] || set -x',
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
     expect(job.after_script).toEqual(['rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"']);
@@ -278,7 +280,7 @@ describe('gitLabCiJob', () => {
 
   test('the job unsets every credential the runner may hold of its own before any AWS client runs', () => {
     const { stack, role } = newRole();
-    const [first] = parse(jobYaml(stack, role))['.aws-oidc'].before_script;
+    const [, first] = parse(jobYaml(stack, role))['.aws-oidc'].before_script;
     const unset = /^unset ([A-Z_ ]+);/.exec(first)![1].split(' ');
     expect(unset.sort()).toEqual([
       // keys and sessions read from the environment
@@ -304,7 +306,11 @@ describe('gitLabCiJob', () => {
 // The whole before_script, line by line, for both ways of handing the token over: every message a failing
 // job prints is part of the contract (users search for it), and a changed word must be a decision.
 describe('the before_script, exactly', () => {
+  // Pauses GitLab's debug trace (xtrace) over the exchange; the last line resumes it (test/job proves both).
+  const PAUSE_TRACE = 'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac';
+  const RESUME_TRACE = '[ -z "$_oidc_trace" ] || set -x';
   const COMMON = [
+    PAUSE_TRACE,
     'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE ' +
       'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN ' +
       'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE AWS_WEB_IDENTITY_TOKEN_FILE AWS_CREDENTIAL_EXPIRATION; ' +
@@ -337,6 +343,7 @@ describe('the before_script, exactly', () => {
       ...COMMON,
       'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
       `aws sts get-caller-identity || ${NOT_EXCHANGED}`,
+      RESUME_TRACE,
     ]);
   });
 
@@ -353,6 +360,7 @@ describe('the before_script, exactly', () => {
         'AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f2)" ' +
         'AWS_SESSION_TOKEN="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f3)"; unset AWS_OIDC_CREDENTIALS',
       '[ -n "$AWS_SESSION_TOKEN" ] || { echo "cdk-gitlab-oidc: AWS STS returned no credentials; the job stops before its script" >&2; exit 1; }',
+      RESUME_TRACE,
     ]);
   });
 });

@@ -29,6 +29,9 @@ export interface CiJobRole {
   };
 }
 
+/** Whether the job's shell traced its commands (CI_DEBUG_TRACE) before the exchange paused it. */
+const TRACE_FLAG = '_oidc_trace';
+
 // The job's private folder for the ID token: known to after_script, which runs in a shell of its own,
 // from the job's variables alone. `mkdir` refuses a folder that exists, so nobody can plant one.
 const TOKEN_DIR_PATH = '${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}';
@@ -108,6 +111,11 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
   const exchangeFailed = stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN (the AWS error is above)`,
     `${EXPLAIN_FUNCTION}; `);
   const setup = [
+    // GitLab's debug trace (CI_DEBUG_TRACE) runs the job's shell with xtrace, which prints every command and
+    // assignment with its values: the credentials the exchange makes would be in the log. Tracing is paused for
+    // these lines and resumed for the script. (GitLab's trace also prints every CI/CD variable, the ID token
+    // among them: that is GitLab's own, and why its docs restrict debug logging.)
+    `case $- in *x*) ${TRACE_FLAG}=x; set +x;; *) ${TRACE_FLAG}=;; esac`,
     // The role's credentials and no others: AWS clients read environment keys, profiles and container
     // credentials before a web identity, and fall back to them (or to instance metadata) after one fails.
     `unset ${RUNNER_CREDENTIAL_VARIABLES.join(' ')}; export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true`,
@@ -132,6 +140,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
         `export AWS_WEB_IDENTITY_TOKEN_FILE=${TOKEN_FILE}`,
         `aws sts get-caller-identity || ${exchangeFailed}`,
       ]),
+    `[ -z "$${TRACE_FLAG}" ] || set -x`,
   ];
 
   const list = (items: readonly string[]) => items.map((item) => `    - ${yamlString(item)}`);

@@ -3,7 +3,7 @@
 // loopback endpoint that verifies the ID token and judges the role's trust policy. The runner has AWS
 // credentials of its own throughout (static keys and a container credentials endpoint), which no job
 // may ever use.
-import { spawnSync } from 'child_process';
+import { execFile, spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -175,6 +175,59 @@ describe.each(MODES)('the generated job (%s) with real clients', (_mode, credent
     expect(run.output).not.toContain(SCRIPT_MARKER);
     expect(calls).toEqual([]);
     expect(run.filesHoldingSecret).toEqual([]);
+  });
+});
+
+describe('under GitLab\'s debug trace (CI_DEBUG_TRACE), which runs the job\'s shell with xtrace', () => {
+  // GitLab's runner writes the job as one bash script under `set -eo pipefail`, with `set -o xtrace` when debug
+  // tracing is on: the hidden job's before_script and the job's script run here the same way, with the job's
+  // variables, against the loopback STS (asynchronously: the STS answers from this process).
+  function runTraced(credentials: GitLabCiCredentials, idToken: string, keep: (line: string) => boolean = () => true) {
+    const doc = parse(pipeline(credentials));
+    const hidden = doc['.aws-oidc'];
+    const tmp = mkdtempSync(join(tmpdir(), 'traced-'));
+    const lines = [...hidden.before_script.filter(keep), ...doc.deploy.script];
+    const predefined: Record<string, string> = { CI_JOB_ID: '7', CI_PROJECT_ID: '42' };
+    // GitLab expands the job's variables (AWS_ROLE_SESSION_NAME names the project and job).
+    const variables = Object.fromEntries(Object.entries<string>(hidden.variables).map(([name, value]) => [name, value.replace(/\$\{(\w+)\}/g, (_m, v) => predefined[v])]));
+    const env = {
+      PATH: `${join(__dirname, 'bin')}:${process.env.PATH}`,
+      HOME: tmp,
+      TMPDIR: tmp,
+      ...predefined,
+      ...variables,
+      GITLAB_OIDC_TOKEN: idToken,
+      AWS_ENDPOINT_URL_STS: sts.url,
+      NODE_NO_WARNINGS: '1',
+    };
+    return new Promise<{ status: number; stdout: string; stderr: string }>((resolve, reject) => {
+      execFile('/bin/bash', ['-eo', 'pipefail', '-o', 'xtrace', '-c', lines.join('\n')], { encoding: 'utf8', timeout: PROCESS_MS, env }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') return reject(error);
+        resolve({ status: error ? error.code as number : 0, stdout, stderr });
+      });
+    });
+  }
+
+  test.each(MODES)('%s: no credential in the trace, and the job\'s own script is traced again', async (_mode, credentials) => {
+    const idToken = await token();
+    const issuedBefore = sts.issuedSecrets.length;
+    const run = await runTraced(credentials, idToken);
+    expect(run.stdout).toContain(SCRIPT_MARKER);
+    expect(run.status).toBe(0);
+    const issued = sts.issuedSecrets.slice(issuedBefore);
+    expect(issued.length).toBeGreaterThan(0);
+    const log = run.stdout + run.stderr;
+    for (const secret of issued) expect(log).not.toContain(secret);
+    expect(log).not.toContain(idToken.split('.')[2]);
+    // The trace resumes for the job's own commands.
+    expect(run.stderr).toContain(`+ echo '${SCRIPT_MARKER}'`);
+  });
+
+  test('control: the same lines without the pause print the credentials (assume-role CLI)', async () => {
+    const issuedBefore = sts.issuedSecrets.length;
+    const run = await runTraced(GitLabCiCredentials.ASSUME_ROLE_CLI, await token(), (line) => !line.startsWith('case $- in') && !line.endsWith('|| set -x'));
+    expect(run.status).toBe(0);
+    expect(sts.issuedSecrets.slice(issuedBefore).some((secret) => run.stderr.includes(secret))).toBe(true);
   });
 });
 

@@ -39,6 +39,8 @@ export class LoopbackSts {
   }
 
   public readonly calls: StsCall[] = [];
+  /** Every secret it handed out: secret keys and session tokens, which no log or file may hold. */
+  public readonly issuedSecrets: string[] = [];
   private readonly sessions = new Map<string, Identity>();
   private server?: Server;
   private baseUrl?: string;
@@ -147,7 +149,9 @@ export class LoopbackSts {
   private mint(identity: Identity) {
     const AccessKeyId = `ASIA${randomBytes(8).toString('hex').toUpperCase()}`;
     this.sessions.set(AccessKeyId, identity);
-    return { AccessKeyId, SecretAccessKey: randomBytes(30).toString('base64'), Token: randomBytes(96).toString('base64') };
+    const credentials = { AccessKeyId, SecretAccessKey: randomBytes(30).toString('base64'), Token: randomBytes(96).toString('base64') };
+    this.issuedSecrets.push(credentials.SecretAccessKey, credentials.Token);
+    return credentials;
   }
 
   private xml(res: ServerResponse, action: string, result: string[]): void {
