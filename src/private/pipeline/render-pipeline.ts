@@ -1,4 +1,4 @@
-// The pipeline graph of CDK Pipelines as GitLab jobs: one job per graph node (an asset node once per role
+// The pipeline graph of CDK Pipelines as GitLab jobs: one job per graph node (an asset node once per stage
 // that publishes it), `needs:` from the graph's dependencies, and the pipeline file's YAML.
 import { posix, relative, sep } from 'path';
 import { pipelines } from 'aws-cdk-lib';
@@ -249,8 +249,8 @@ class PipelineRenderer {
 
   /**
    * The asset jobs of a stage, one per asset node its jobs wait for, added before the first of them: with the
-   * stage's role, in its environment and GitLab stage, after the approvals before all its deployments: production's credentials are never handed
-   * out before production's gate.
+   * stage's role, in its environment and GitLab stage, after the approvals before all its deployments, so that
+   * production's credentials are never handed out before production's gate.
    */
   private addStageAssetJobs(stage: pipelines.StageDeployment, firstUser: AGraphNode): void {
     if (this.stagesWithAssetJobs.has(stage)) return;
