@@ -86,4 +86,15 @@ export interface GitLabCiJobOptions {
    * @default ['aws sts get-caller-identity']
    */
   readonly script?: string[];
+
+  /**
+   * How many times the job asks STS for the role's credentials when STS answers with an error it documents
+   * as transient: `IDPCommunicationError`, `InvalidIdentityToken` when STS could not fetch GitLab's keys,
+   * throttling, `InternalFailure` and `ServiceUnavailable`. It waits 1, 2, 4... seconds between attempts,
+   * each up to twice that (jitter). A refusal (`AccessDenied`, an expired token, a wrong audience) stops
+   * the job at the first attempt. 1 to 10.
+   *
+   * @default 5
+   */
+  readonly stsAttempts?: number;
 }

@@ -66,8 +66,9 @@ describe('gitLabCiJob', () => {
       expect.stringMatching(/^\(umask 077 && mkdir -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}" && printf '%s' "\$GITLAB_OIDC_TOKEN" > /),
       'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
       expect.stringMatching(/^cdk_gitlab_oidc_explain\(\) \{ .* \}$/),
+      expect.stringMatching(/^cdk_gitlab_oidc_sts\(\) \{ .* \[ "\$_oidc_n" -lt 5 \] .* \}$/),
       'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
-      expect.stringMatching(/^aws sts get-caller-identity \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
+      expect.stringMatching(/^cdk_gitlab_oidc_sts aws sts get-caller-identity \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
       '[ -z "$_oidc_trace" ] || set -x',
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
@@ -79,7 +80,7 @@ describe('gitLabCiJob', () => {
     const job = parse(jobYaml(stack, role, { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, tokenVariable: 'ID_TOKEN', sessionDuration: Duration.hours(2) }))['.aws-oidc'];
     expect(job.id_tokens).toEqual({ ID_TOKEN: { aud: 'sts.amazonaws.com' } });
     const exchange = job.before_script.find((line: string) => line.includes('assume-role-with-web-identity'));
-    expect(exchange).toMatch(/^AWS_OIDC_CREDENTIALS="\$\(aws sts assume-role-with-web-identity --role-arn "\$AWS_ROLE_ARN" --role-session-name "\$AWS_ROLE_SESSION_NAME" --web-identity-token "file:\/\/\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token" --duration-seconds 7200 /);
+    expect(exchange).toMatch(/^AWS_OIDC_CREDENTIALS="\$\(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity --role-arn "\$AWS_ROLE_ARN" --role-session-name "\$AWS_ROLE_SESSION_NAME" --web-identity-token "file:\/\/\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token" --duration-seconds 7200 /);
     expect(exchange).toMatch(/\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}$/);
     // The token never reaches a command line (other users can read those) and its file goes right after the exchange.
     expect(job.before_script.join('\n')).not.toContain('--web-identity-token "$ID_TOKEN"');
@@ -174,6 +175,7 @@ describe('gitLabCiJob', () => {
       ['a script line from an import', (t) => ({ script: ['aws s3 ls', `echo ${t.import}`] })],
       ['region from a parameter', (t) => ({ region: t.parameter })],
       ['sessionDuration from an imported number', (t) => ({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(t.importedNumber) })],
+      ['stsAttempts from an imported number', (t) => ({ stsAttempts: t.importedNumber })],
     ])('%s is refused: its deploy-time value could rewrite the job', (_name, options) => {
       const { stack, role } = newRole();
       expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(/holds a deploy-time value that could contain quotes or line breaks .*got: \{"(Ref|Fn::ImportValue)"/);
@@ -185,6 +187,12 @@ describe('gitLabCiJob', () => {
     ])('%s must be a literal', (name, options) => {
       const { stack, role } = newRole();
       expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(new RegExp(`${name} must be`));
+    });
+
+    test('stsAttempts from a Number parameter is written as the parameter\'s value, a number that cannot rewrite the job', () => {
+      const { stack, role } = newRole();
+      const job = stack.resolve(role.gitLabCiJob({ stsAttempts: tokens(stack).numberParameter }));
+      expect(JSON.stringify(job)).toContain('{\"Ref\":\"Seconds\"}');
     });
 
     test('a parameter holding a quote and a line break could have added an after_script key: it is refused', () => {
@@ -240,6 +248,9 @@ describe('gitLabCiJob', () => {
     [{ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.hours(2) }, 'got: 7200'],
     [{ sessionDuration: Duration.minutes(30) }, 'sessionDuration applies to GitLabCiCredentials.ASSUME_ROLE_CLI only'],
     [{ script: [] }, 'script must have at least one command'],
+    [{ stsAttempts: 0 }, 'stsAttempts must be a whole number from 1 to 10, got: 0'],
+    [{ stsAttempts: 11 }, 'stsAttempts must be a whole number from 1 to 10, got: 11'],
+    [{ stsAttempts: 2.5 }, 'stsAttempts must be a whole number from 1 to 10, got: 2.5'],
   ])('bad options are refused: %#, %s', (options, message) => {
     const { role } = newRole();
     expect(() => role.gitLabCiJob(options)).toThrow(message);
@@ -333,6 +344,14 @@ describe('the before_script, exactly', () => {
       "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
       "printf '%s%s%s\\n' 'cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role '\\''Stack/Role'\\'' --claims '\\''{' \"$_oidc_q\" '}'\\''' >&2",
     ].join('; ')}) || :; }`,
+    // Runs an STS command again after a transient error (test/job proves the retries and the refusal's single attempt).
+    'cdk_gitlab_oidc_sts() { _oidc_n=1; while :; do if "$@" 2>"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error; then ' +
+      'cat "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error >&2; return 0; fi; cat "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error >&2; ' +
+      '{ [ "$_oidc_n" -lt 5 ] && grep -qE \'\\((IDPCommunicationError|Throttling|ThrottlingException|RequestLimitExceeded|InternalFailure|ServiceUnavailable)\\)|' +
+      '\\(InvalidIdentityToken\\).*[Cc]ouldn.t retrieve verification key\' "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error; } || return 1; ' +
+      '_oidc_w=$(awk -v n="$_oidc_n" \'BEGIN { srand(); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
+      'echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of 5 in $_oidc_w seconds" >&2; ' +
+      'sleep "$_oidc_w"; _oidc_n=$((_oidc_n + 1)); done; }',
   ];
   const NOT_EXCHANGED = '{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
     '$AWS_ROLE_ARN (the AWS error is above); the job stops before its script" >&2; exit 1; }';
@@ -342,7 +361,7 @@ describe('the before_script, exactly', () => {
     expect(parse(jobYaml(stack, role))['.aws-oidc'].before_script).toEqual([
       ...COMMON,
       'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
-      `aws sts get-caller-identity || ${NOT_EXCHANGED}`,
+      `cdk_gitlab_oidc_sts aws sts get-caller-identity || ${NOT_EXCHANGED}`,
       RESUME_TRACE,
     ]);
   });
@@ -352,7 +371,7 @@ describe('the before_script, exactly', () => {
     const job = parse(jobYaml(stack, role, { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(900) }))['.aws-oidc'];
     expect(job.before_script).toEqual([
       ...COMMON,
-      'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
+      'AWS_OIDC_CREDENTIALS="$(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
         '--web-identity-token "file://${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token" --duration-seconds 900 ' +
         `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)" || ${NOT_EXCHANGED}`,
       'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"',

@@ -74,6 +74,10 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     fail('sessionDuration applies to GitLabCiCredentials.ASSUME_ROLE_CLI only: with a token file, each AWS client chooses its own ' +
       `session length, got: ${options.sessionDuration.toString()}`, scope);
   }
+  const attempts = options.stsAttempts ?? DEFAULT_STS_ATTEMPTS;
+  if (isLiteralNumber(attempts) && (!Number.isInteger(attempts) || attempts < 1 || attempts > MAX_STS_ATTEMPTS)) {
+    fail(`stsAttempts must be a whole number from 1 to ${MAX_STS_ATTEMPTS}, got: ${attempts}`, scope);
+  }
   const seconds = options.sessionDuration?.toSeconds() ?? DEFAULT_SESSION_SECONDS;
   if (isLiteralNumber(seconds) && (seconds < 900 || (isLiteralNumber(role.maxSessionSeconds) && seconds > role.maxSessionSeconds))) {
     fail(`sessionDuration must be from 900 seconds to the role's maximum session duration (${numberText(role.maxSessionSeconds)} seconds), got: ${seconds}`, scope);
@@ -81,7 +85,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
   if (script.length === 0) fail('script must have at least one command, got: []', scope);
 
   const deployTime: [string, string | number | undefined][] = [
-    ['audience', role.audience], ['region', region], ['sessionDuration', cli ? seconds : undefined],
+    ['audience', role.audience], ['region', region], ['sessionDuration', cli ? seconds : undefined], ['stsAttempts', attempts],
     ['image', options.image], ['stage', options.stage], ...script.map((line, i) => [`script[${i}]`, line] as [string, string]),
   ];
   for (const [option, value] of deployTime) {
@@ -125,9 +129,10 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     `trap 'rm -rf -- ${TOKEN_DIR}' EXIT`,
     // In a subshell without -e: a token that does not decode must not stop the job before its own message.
     `${EXPLAIN_FUNCTION}() { (set +e; ${diagnostics(role)}) || :; }`,
+    retryFunction(numberText(attempts)),
     ...(cli
       ? [
-        'AWS_OIDC_CREDENTIALS="$(aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
+        `AWS_OIDC_CREDENTIALS="$(${RETRY_FUNCTION} aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ` +
         `--web-identity-token "file://${TOKEN_FILE_PATH}" --duration-seconds ${numberText(seconds)} ` +
         `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)" || ${exchangeFailed}`,
         `rm -rf -- ${TOKEN_DIR}`,
@@ -138,7 +143,7 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
       ]
       : [
         `export AWS_WEB_IDENTITY_TOKEN_FILE=${TOKEN_FILE}`,
-        `aws sts get-caller-identity || ${exchangeFailed}`,
+        `${RETRY_FUNCTION} aws sts get-caller-identity || ${exchangeFailed}`,
       ]),
     `[ -z "$${TRACE_FLAG}" ] || set -x`,
   ];
@@ -161,6 +166,29 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
     ...list([`rm -rf -- ${TOKEN_DIR}`]),
     '',
   ].join('\n');
+}
+
+/** STS's attempts by default, and at most. */
+const DEFAULT_STS_ATTEMPTS = 5;
+const MAX_STS_ATTEMPTS = 10;
+
+// Runs an AWS CLI command that asks STS for credentials, again after a transient STS error. The codes STS
+// documents as transient or retryable (AssumeRoleWithWebIdentity's IDPCommunicationError: "Retry the request a
+// limited number of times"; InvalidIdentityToken when STS "Couldn't retrieve verification key" from the issuer;
+// throttling; 5xx) as the CLI prints them: "An error occurred (Code) when calling the X operation: message".
+// Anything else, a refusal included, returns at once. The command's stderr goes to the job log either way.
+const RETRY_FUNCTION = 'cdk_gitlab_oidc_sts';
+const RETRYABLE = '\\((IDPCommunicationError|Throttling|ThrottlingException|RequestLimitExceeded|InternalFailure|ServiceUnavailable)\\)|' +
+  '\\(InvalidIdentityToken\\).*[Cc]ouldn.t retrieve verification key';
+
+function retryFunction(attempts: string): string {
+  return `${RETRY_FUNCTION}() { _oidc_n=1; while :; do ` +
+    `if "$@" 2>${TOKEN_DIR}/sts-error; then cat ${TOKEN_DIR}/sts-error >&2; return 0; fi; cat ${TOKEN_DIR}/sts-error >&2; ` +
+    `{ [ "$_oidc_n" -lt ${attempts} ] && grep -qE '${RETRYABLE}' ${TOKEN_DIR}/sts-error; } || return 1; ` +
+    // Waits 2^(n-1) seconds plus up to as much again, so that jobs that failed together retry apart.
+    '_oidc_w=$(awk -v n="$_oidc_n" \'BEGIN { srand(); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
+    `echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of ${attempts} in $_oidc_w seconds" >&2; ` +
+    'sleep "$_oidc_w"; _oidc_n=$((_oidc_n + 1)); done; }';
 }
 
 // The token's non-secret claims, printed when the exchange fails, with tools every image has: a POSIX

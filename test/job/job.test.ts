@@ -12,7 +12,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
 import { runJob } from './run-job';
-import { GitLabCiCredentials, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
 import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
 import { builtCommand } from '../support/built-command';
@@ -51,8 +51,8 @@ afterAll(async () => {
 });
 
 /** The pipeline: the generated hidden job, and a job that extends it as users write it. */
-function pipeline(credentials: GitLabCiCredentials): string {
-  const hidden = resolvedJob(stack, role.gitLabCiJob({ credentials }), ROLE_ARN);
+function pipeline(credentials: GitLabCiCredentials, options: GitLabCiJobOptions = {}): string {
+  const hidden = resolvedJob(stack, role.gitLabCiJob({ credentials, ...options }), ROLE_ARN);
   return `${hidden}\ndeploy:\n  extends: .aws-oidc\n  script:\n    - aws sts get-caller-identity\n    - echo "${SCRIPT_MARKER}"\n`;
 }
 
@@ -62,9 +62,11 @@ async function token(job: Partial<JobSpec> = {}): Promise<string> {
 }
 
 /** Runs the deploy job with the runner's own credentials in its environment; returns the run and the STS calls it made. */
-async function deploy(credentials: GitLabCiCredentials, idToken: string | undefined, env: Record<string, string> = {}) {
+async function deploy(
+  credentials: GitLabCiCredentials, idToken: string | undefined, env: Record<string, string> = {}, options: GitLabCiJobOptions = {},
+) {
   const before = sts.calls.length;
-  const run = await runJob(pipeline(credentials), {
+  const run = await runJob(pipeline(credentials, options), {
     job: 'deploy',
     variables: idToken === undefined ? {} : { GITLAB_OIDC_TOKEN: idToken },
     secret: idToken,
@@ -175,6 +177,40 @@ describe.each(MODES)('the generated job (%s) with real clients', (_mode, credent
     expect(run.output).not.toContain(SCRIPT_MARKER);
     expect(calls).toEqual([]);
     expect(run.filesHoldingSecret).toEqual([]);
+  });
+});
+
+describe('retries: a transient STS error is asked again, a refusal is not', () => {
+  // The SDK's own retries are off (AWS_MAX_ATTEMPTS=1), so each STS call is one attempt of the job's.
+  const IDP = { status: 400, code: 'IDPCommunicationError', message: 'The identity provider could not be reached' };
+  const KEYS = { status: 400, code: 'InvalidIdentityToken', message: 'Couldn\'t retrieve verification key from your identity provider' };
+
+  test.each(MODES)('%s: two transient errors, then credentials: the script runs as the role', async (_mode, credentials) => {
+    sts.failNext.push(IDP, KEYS);
+    const { run, calls } = await deploy(credentials, await token(), { AWS_MAX_ATTEMPTS: '1' });
+    expect(run.output).toContain(SCRIPT_MARKER);
+    expect(run.exitCode).toBe(0);
+    expect(run.output).toMatch(/cdk-gitlab-oidc: STS answered with a transient error; attempt 2 of 5 in [12] seconds/);
+    expect(run.output).toMatch(/cdk-gitlab-oidc: STS answered with a transient error; attempt 3 of 5 in [234] seconds/);
+    expect(calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity').map((c) => c.status).slice(0, 3)).toEqual([400, 400, 200]);
+  });
+
+  test.each(MODES)('%s: a refusal stops the job at the first attempt', async (_mode, credentials) => {
+    const { run, calls } = await deploy(credentials, await token({ ref: 'feature' }), { AWS_MAX_ATTEMPTS: '1' });
+    expect(run.exitCode).not.toBe(0);
+    // (The emulator echoes the function's own text, "attempt $((...": no attempt is numbered.)
+    expect(run.output).not.toMatch(/transient error; attempt \d/);
+    expect(calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity')).toEqual([expect.objectContaining({ status: 403 })]);
+  });
+
+  test('transient errors past the last attempt stop the job with STS\'s message', async () => {
+    sts.failNext.push(IDP, IDP);
+    const { run, calls } = await deploy(GitLabCiCredentials.ASSUME_ROLE_CLI, await token(), { AWS_MAX_ATTEMPTS: '1' }, { stsAttempts: 2 });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).not.toContain(SCRIPT_MARKER);
+    expect(run.output).toContain('An error occurred (IDPCommunicationError) when calling the AssumeRoleWithWebIdentity operation');
+    expect(run.output).toContain('was not exchanged for credentials of role');
+    expect(calls.filter((c) => c.action === 'AssumeRoleWithWebIdentity').map((c) => c.status)).toEqual([400, 400]);
   });
 });
 

@@ -39,6 +39,8 @@ export class LoopbackSts {
   }
 
   public readonly calls: StsCall[] = [];
+  /** Errors to answer the next AssumeRoleWithWebIdentity calls with, first to last (a transient fault of STS). */
+  public readonly failNext: { status: number; code: string; message: string }[] = [];
   /** Every secret it handed out: secret keys and session tokens, which no log or file may hold. */
   public readonly issuedSecrets: string[] = [];
   private readonly sessions = new Map<string, Identity>();
@@ -97,6 +99,11 @@ export class LoopbackSts {
     const token = form.get('WebIdentityToken') ?? '';
     const duration = Number(form.get('DurationSeconds') ?? 3600);
     const record = (status: number) => this.calls.push({ action: 'AssumeRoleWithWebIdentity', identity: roleArn, status });
+    const fault = this.failNext.shift();
+    if (fault) {
+      record(fault.status);
+      return this.error(res, fault.status, fault.code, fault.message);
+    }
     const roleName = new RegExp(`^arn:${PARTITION}:iam::${ACCOUNT}:role/(?:.*/)?([\\w+=,.@-]+)$`).exec(roleArn)?.[1];
     if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
       record(400);
