@@ -15,12 +15,24 @@ import {
 } from '../../src';
 import { gitLabClaims, JobSpec } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
+import { SYNTH_TEST_MS } from '../support/timeouts';
+
+// Each test synthesizes one or more whole apps (roles, pipeline, stages) in this process.
+jest.setTimeout(SYNTH_TEST_MS);
 
 /** A project whose sub claim carries its environment's tier (ci_id_token_sub_claim_components). */
 const TIER_SUBJECT = () => GitLabSubject.project('mygroup/myproject', {
   subClaimLayout: GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER),
   subClaimDeploymentTier: GitLabDeploymentTier.PRODUCTION,
 }).branch('main');
+
+/**
+ * The messages of one kind the app's constructs carry. The pipeline is a construct of the app, in no stack,
+ * so its annotations are read from the construct tree rather than with Annotations.fromStack().
+ */
+function annotations(app: App, type: 'aws:cdk:warning' | 'aws:cdk:info'): string[] {
+  return app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === type).map((m) => String(m.data)));
+}
 
 const MAIN = { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main', refProtected: true } as const;
 
@@ -212,8 +224,7 @@ describe('refused at synth: what would break isolation', () => {
   });
 
   test('warnings where synth cannot judge, or where stages share a role', () => {
-    const warnings = (built: { app: App }) => built.app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
-    const infos = (built: { app: App }) => built.app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:info').map((m) => String(m.data)));
+    const warnings = (built: { app: App }) => annotations(built.app, 'aws:cdk:warning');
     // A subject with a deploy-time project path.
     const deployTime = appWith({ deploy: { subjects: [GitLabSubject.fromSub(Fn.join('', ['project_path:', Fn.importValue('Project'), ':ref_type:branch:ref:main']))] } });
     expect(warnings(deployTime).join('\n')).toMatch(/role "Roles\/Deploy" could not be judged against job "Beta-Api-Deploy" .*: its subjects or conditions hold deploy-time values/);
@@ -241,7 +252,7 @@ describe('refused at synth: what would break isolation', () => {
     // Two stages, two environments, one role.
     expect(warnings(handWritten).join('\n')).toMatch(/role arn:aws:iam::111122223333:role\/gitlab-deploy is assumed in environments "Beta", "Gamma": a job of one .* holds the credentials that deploy the others/);
     // A role by ARN: not judged, and said so.
-    expect(infos({ app: oneStageApp().app }).join('\n')).toMatch(/role arn:aws:iam::111122223333:role\/gitlab-deploy is known by its ARN: its trust policy is not in the app/);
+    expect(annotations(oneStageApp().app, 'aws:cdk:info').join('\n')).toMatch(/role arn:aws:iam::111122223333:role\/gitlab-deploy is known by its ARN: its trust policy is not in the app/);
   });
 
   test('a role that pins the stage\'s tier is accepted when the stage names that tier', () => {
@@ -262,8 +273,7 @@ describe('refused at synth: what would break isolation', () => {
       deploy: { claimConditions: undefined },
       production: { claimConditions: undefined },
     });
-    // The pipeline is a construct of the app, in no stack: its warnings are read from the construct tree.
-    const warnings = built.app.node.findAll().flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data)));
+    const warnings = annotations(built.app, 'aws:cdk:warning');
     expect(warnings.filter((w) => w.includes('from an unprotected ref'))).toHaveLength(2);
     expect(warnings.join('\n')).toMatch(/STS checks only sub and aud for https:\/\/gitlab.example.com: use a sub claim layout with ref_protected \(subClaimRefProtected: true\)/);
   });

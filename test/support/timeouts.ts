@@ -23,6 +23,9 @@ export const CDK_SYNTH_MS = 180_000;
  */
 export const ISSUER_START_TEST_MS = 60_000;
 
+/** A test that synthesizes a few whole apps in the jest process (no process spawned, CPU-bound). */
+export const SYNTH_TEST_MS = 60_000;
+
 /** A test that runs a few short processes. */
 export const PROCESS_TEST_MS = 4 * PROCESS_MS;
 /** A test that runs one job in the emulator (plus its git setup and a short process or two). */

@@ -34,20 +34,16 @@ export function checkPipelineRoles(uses: readonly RoleUse[], deployBranch: strin
   refuseSharedAudiences(uses, roles, scope);
   refuseSynthDeployRole(uses, roles, scope);
   warnSharedStageRoles(uses, roles, scope);
+  const byArnOnly = new Set([...roles].filter(([role]) => !role._runnerRole).map(([, jobRole]) => jobRole.roleArn));
+  for (const arn of byArnOnly) {
+    Annotations.of(scope).addInfo(`role ${arn} is known by its ARN: its trust policy is not in the app, so synth cannot check ` +
+      'that it admits only protected refs and this pipeline\'s jobs; GitLabPipelineRole.fromRole() lets it');
+  }
   const judged = new Set<string>();
   for (const use of uses) {
     const runner = use.role._runnerRole;
-    if (!runner) {
-      const key = `arn\n${roles.get(use.role)!.roleArn}`;
-      if (!judged.has(key)) {
-        judged.add(key);
-        Annotations.of(scope).addInfo(`role ${roles.get(use.role)!.roleArn} is known by its ARN: its trust policy is not in the app, so synth cannot check ` +
-          'that it admits only protected refs and this pipeline\'s jobs; GitLabPipelineRole.fromRole() lets it');
-      }
-      continue;
-    }
     // The synth job runs for every branch and merge request: its role is meant to admit them all.
-    if (use.synth) continue;
+    if (!runner || use.synth) continue;
     const key = `${runner.node.path}\n${use.deploymentTier}`;
     if (judged.has(key)) continue;
     judged.add(key);

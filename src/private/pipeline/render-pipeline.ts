@@ -58,10 +58,8 @@ interface Job {
   readonly manual?: boolean;
   /** The hidden job of the role it assumes, which it extends for AWS credentials. */
   readonly extends?: string;
-  /** The assets it publishes (their selectors), for an asset job. */
-  readonly publishes?: readonly string[];
-  /** The stage it publishes them for, for an asset job. */
-  readonly assetStage?: pipelines.StageDeployment;
+  /** For an asset job: the stage it publishes for, and the assets it publishes (their selectors). */
+  readonly publishes?: { readonly stage: pipelines.StageDeployment; readonly selectors: readonly string[] };
   readonly environment?: { readonly [key: string]: YamlValue | undefined };
   readonly resourceGroup?: string;
   readonly variables: { readonly [name: string]: string };
@@ -273,8 +271,7 @@ class PipelineRenderer {
         role: this.input.stageSettings.get(stage)?.role ?? this.input.role,
         roleStage: stage,
         environment: this.environment(stage, 'prepare'),
-        publishes: assets.map((asset) => asset.assetSelector),
-        assetStage: stage,
+        publishes: { stage, selectors: assets.map((asset) => asset.assetSelector) },
         variables: {},
         script: assets.map((asset) => `${publish} --path ${shellQuote(manifestPath(asset))} --verbose publish ${shellQuote(asset.assetSelector)}`),
         settings: this.settings(this.input.stageSettings.get(stage), undefined),
@@ -373,8 +370,8 @@ class PipelineRenderer {
     // A stack's deployment waits for the asset jobs that publish its assets, not for those of other stages' roles.
     const stack = node.data?.type === 'execute' ? node.data.stack : undefined;
     const stage = stack ? this.stageOfStack.get(stack) : this.stageOf(node);
-    const waitsFor = (job: Job) => !job.assetStage
-      || (job.assetStage === stage && (!stack || stack.assets.some((asset) => job.publishes!.includes(asset.assetSelector))));
+    const waitsFor = ({ publishes }: Job) => !publishes
+      || (publishes.stage === stage && (!stack || stack.assets.some((asset) => publishes.selectors.includes(asset.assetSelector))));
     const after = this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name));
     after.push(...waitsAlsoFor ?? []);
     const synth = this.synthJob;

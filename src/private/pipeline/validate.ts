@@ -25,9 +25,10 @@ const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'GITLAB_'];
 const RAW_KEYS = ['timeout', 'retry', 'interruptible', 'services', 'hooks', 'coverage'];
 
 /**
- * Job keywords the pipeline writes itself, each with what to use instead.
+ * Job keywords the pipeline writes itself, each with what to use instead. (Maps, so that a key such as
+ * "constructor" is a key like any other.)
  */
-const OWNED_KEYS: Record<string, string> = {
+const OWNED_KEYS = new Map(Object.entries({
   script: 'the step\'s commands',
   before_script: 'the step\'s installCommands (before_script runs the OIDC exchange)',
   after_script: 'the step\'s commands (after_script removes the ID token)',
@@ -49,7 +50,21 @@ const OWNED_KEYS: Record<string, string> = {
   cache: 'jobSettings.cache',
   trigger: 'a ShellStep',
   inherit: 'the pipeline\'s jobSettings',
-};
+}));
+
+/** Keywords that would switch a gate off or reorder the jobs around it, each with how. */
+const GATE_KEYS = new Map(Object.entries({
+  'allow_failure': 'it lets the pipeline go on after the job fails (a failed check or deployment) and makes a manual approval optional',
+  'exit_codes': 'it is how allow_failure names the failures it lets through',
+  'start_in': 'it delays a job by a timer, outside the pipeline\'s order',
+  'parallel': 'it runs the job several times at once (a stack deployed twice at once)',
+  'manual_confirmation': 'manual jobs are the pipeline\'s ManualApprovalSteps',
+  'release': 'it runs a release outside the pipeline\'s order',
+  'pages': 'it publishes outside the pipeline\'s order',
+  'identity': 'it hands the job cloud credentials other than its stage\'s role',
+  'secrets': 'it sends the job\'s ID token to a secrets manager the job\'s variables name, and sets variables the pipeline\'s rules would refuse',
+  '<<': 'GitLab\'s YAML parser reads it as a merge key, even when quoted, and it overrides the keys the pipeline writes',
+}));
 
 /** A literal string that YAML can hold: `what` names it in the message. */
 export function validateLiteral(value: string, what: string, scope: IConstruct): void {
@@ -129,9 +144,9 @@ export function validateJobSettings(settings: GitLabJobSettings, scope: IConstru
     validateLiteralList(settings.cache.paths, 'jobSettings.cache.paths', scope);
   }
   for (const [key, value] of Object.entries(settings.rawKeys ?? {})) {
-    const instead = Object.prototype.hasOwnProperty.call(OWNED_KEYS, key) ? OWNED_KEYS[key] : undefined;
+    const instead = OWNED_KEYS.get(key);
     if (instead) fail(`jobSettings.rawKeys must not set "${key}": the pipeline writes it; use ${instead} instead, got: ${show(key)}`, scope);
-    const gate = Object.prototype.hasOwnProperty.call(GATE_KEYS, key) ? GATE_KEYS[key] : undefined;
+    const gate = GATE_KEYS.get(key);
     if (gate) fail(`jobSettings.rawKeys must not set "${key}": ${gate}, got: ${show(key)}`, scope);
     if (!RAW_KEYS.includes(key)) {
       fail(`jobSettings.rawKeys may set only ${RAW_KEYS.join(', ')} (keywords that cannot make a gate non-blocking or reorder jobs), got: ${show(key)}`, scope);
@@ -143,20 +158,6 @@ export function validateJobSettings(settings: GitLabJobSettings, scope: IConstru
     if (merge) fail(`jobSettings.rawKeys must hold no "<<" key: GitLab's YAML parser reads it as a merge key even when quoted, got: ${show(merge)}`, scope);
   }
 }
-
-/** Keywords that would switch a gate off or reorder the jobs around it, each with how. */
-const GATE_KEYS: Record<string, string> = {
-  'allow_failure': 'it lets the pipeline go on after the job fails (a failed check or deployment) and makes a manual approval optional',
-  'exit_codes': 'it is how allow_failure names the failures it lets through',
-  'start_in': 'it delays a job by a timer, outside the pipeline\'s order',
-  'parallel': 'it runs the job several times at once (a stack deployed twice at once)',
-  'manual_confirmation': 'manual jobs are the pipeline\'s ManualApprovalSteps',
-  'release': 'it runs a release outside the pipeline\'s order',
-  'pages': 'it publishes outside the pipeline\'s order',
-  'identity': 'it hands the job cloud credentials other than its stage\'s role',
-  'secrets': 'it sends the job\'s ID token to a secrets manager the job\'s variables name, and sets variables the pipeline\'s rules would refuse',
-  '<<': 'GitLab\'s YAML parser reads it as a merge key, even when quoted, and it overrides the keys the pipeline writes',
-};
 
 /** The path of the first "<<" key inside a raw value, if any. */
 function mergeKeyPath(value: unknown, path: string): string | undefined {
