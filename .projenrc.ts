@@ -122,8 +122,16 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 // `npx cdk-gitlab-oidc explain`: why a job's token is (not) allowed to assume a role.
 project.addBins({ 'cdk-gitlab-oidc': 'lib/cli/main.js' });
 
+// The credential job as a GitLab CI/CD component, written from the source gitLabCiJob() renders with; the
+// build rewrites it, so a stale copy fails CI's clean-tree check (and test/job/component.test.ts).
+const component = project.addTask('component', {
+  description: 'Write the GitLab CI/CD component templates/aws-oidc.yml',
+  exec: 'ts-node --project test/tsconfig.json scripts/write-component.ts',
+});
+project.preCompileTask.spawn(component);
+
 project.eslint?.addLintPattern('example');
-project.npmignore?.exclude('/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
+project.npmignore?.exclude('/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
 
 // The security suite runs inside the normal jest run. Its suites hand their verdict counts to a jest
 // reporter of the same run, which prints the closing line "security: N cases, 0 false allows, 0 false

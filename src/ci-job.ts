@@ -58,6 +58,30 @@ export interface GitLabCiJobOptions {
   readonly region?: string;
 
   /**
+   * Whether the AWS clients call the region's own STS endpoint (`AWS_STS_REGIONAL_ENDPOINTS=regional`),
+   * as AWS recommends, rather than the global `sts.amazonaws.com` (`legacy`). Needs a region.
+   *
+   * @default true when the job has a region
+   */
+  readonly regionalSts?: boolean;
+
+  /**
+   * The AWS account the credentials must belong to: the job stops before its script when the role it
+   * assumed is in another account (a mistyped or stale role ARN). A 12-digit account ID.
+   *
+   * @default - any account
+   */
+  readonly expectedAccount?: string;
+
+  /**
+   * The job's timeout (GitLab's `timeout`), in whole minutes from 10 minutes to 30 days. With
+   * `ASSUME_ROLE_CLI`, synth warns when the credentials would end before it.
+   *
+   * @default - the project's or runner's timeout (GitLab's default is one hour)
+   */
+  readonly jobTimeout?: Duration;
+
+  /**
    * How long the credentials last, for `ASSUME_ROLE_CLI` only (`--duration-seconds`): 15 minutes to
    * the role's maximum session duration. With the token file, each AWS client picks its own.
    *

@@ -4,7 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { GitLabCiJobOptions } from './ci-job';
 import { GitLabExplainOptions, GitLabTokenClaims, GitLabTrustExplanation } from './explain';
 import { GitLabJobsPrincipal } from './principal';
-import { CiJobRole, renderCiJob } from './private/ci-job-yaml';
+import { CiJobRole, renderCiJob } from './private/job/ci-job';
 import { fail, show, withPath } from './private/errors';
 import { explainToken } from './private/explain/explain';
 import { rolePolicy } from './private/explain/role-policy';

@@ -3,7 +3,7 @@
 // package), and closed to deploy-time values that could change their structure. The real-client runs
 // are in test/job.
 import { App, Aws, CfnOutput, CfnParameter, Duration, Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
 import { GITLAB_CI_SCHEMA, gitLabCiValidator, psych, resolvedJob } from './support/gitlab-ci';
@@ -58,34 +58,65 @@ describe('gitLabCiJob', () => {
       AWS_ROLE_SESSION_NAME: 'gitlab-${CI_PROJECT_ID}-${CI_JOB_ID}',
       AWS_REGION: 'eu-west-1',
       AWS_DEFAULT_REGION: 'eu-west-1',
+      AWS_STS_REGIONAL_ENDPOINTS: 'regional',
+      GITLAB_OIDC_CREDENTIALS: 'token-file',
+      GITLAB_OIDC_STS_ATTEMPTS: '5',
     });
+    const clean = 'cdk_gitlab_oidc_clean() { rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
+      '! grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f" || rm -f -- "$_oidc_f"; done; return 0; }';
     expect(job.before_script).toEqual([
       'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac',
       expect.stringMatching(/^unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN .*AWS_CONTAINER_CREDENTIALS_FULL_URI .*; export AWS_CONFIG_FILE=\/dev\/null AWS_SHARED_CREDENTIALS_FILE=\/dev\/null AWS_EC2_METADATA_DISABLED=true$/),
       expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
+      expect.stringMatching(/^case "\$\{GITLAB_OIDC_CREDENTIALS:-\}" in token-file\|assume-role-cli\) ;; \*\) \{ echo .*exit 1; \};; esac$/),
+      expect.stringMatching(/^case "\$\{GITLAB_OIDC_STS_ATTEMPTS:-\}" in \[1-9\]\|10\) ;; \*\) \{ echo .*exit 1; \};; esac$/),
       expect.stringMatching(/^\(umask 077 && mkdir -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}" && printf '%s' "\$GITLAB_OIDC_TOKEN" > /),
-      'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
+      `${clean}; trap cdk_gitlab_oidc_clean EXIT`,
       expect.stringMatching(/^cdk_gitlab_oidc_explain\(\) \{ .* \}$/),
-      expect.stringMatching(/^cdk_gitlab_oidc_sts\(\) \{ .* \[ "\$_oidc_n" -lt 5 \] .* \}$/),
-      'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
-      expect.stringMatching(/^cdk_gitlab_oidc_sts aws sts get-caller-identity \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
+      expect.stringMatching(/^cdk_gitlab_oidc_sts\(\) \{ .* \[ "\$_oidc_n" -lt "\$GITLAB_OIDC_STS_ATTEMPTS" \] .* \}$/),
+      expect.stringMatching(/^if \[ "\$GITLAB_OIDC_CREDENTIALS" = token-file \]; then export AWS_WEB_IDENTITY_TOKEN_FILE="\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token"; _oidc_arn="\$\(cdk_gitlab_oidc_sts aws sts get-caller-identity --query Arn --output text\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
+      expect.stringMatching(/^if \[ "\$GITLAB_OIDC_CREDENTIALS" = assume-role-cli \]; then _oidc_creds="\$\(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity /),
+      expect.stringMatching(/^\[ -z "\$\{GITLAB_OIDC_EXPECTED_ACCOUNT:-\}" \] \|\| case "\$_oidc_arn" in arn:\*:sts::"\$GITLAB_OIDC_EXPECTED_ACCOUNT":assumed-role\/\*\) ;; /),
+      'echo "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
       '[ -z "$_oidc_trace" ] || set -x',
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
-    expect(job.after_script).toEqual(['rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"']);
+    expect(job.after_script).toEqual([`${clean}; cdk_gitlab_oidc_clean`]);
   });
 
-  test('the CLI form reads the token from the private file and stops when the exchange fails', () => {
+  test('the CLI form reads the token from the private file, removes it after the exchange, and stops when the exchange fails', () => {
     const { stack, role } = newRole({ url: 'https://gitlab.example.com', audience: 'sts.amazonaws.com', maxSessionHours: 2 });
     const job = parse(jobYaml(stack, role, { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, tokenVariable: 'ID_TOKEN', sessionDuration: Duration.hours(2) }))['.aws-oidc'];
     expect(job.id_tokens).toEqual({ ID_TOKEN: { aud: 'sts.amazonaws.com' } });
-    const exchange = job.before_script.find((line: string) => line.includes('assume-role-with-web-identity'));
-    expect(exchange).toMatch(/^AWS_OIDC_CREDENTIALS="\$\(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity --role-arn "\$AWS_ROLE_ARN" --role-session-name "\$AWS_ROLE_SESSION_NAME" --web-identity-token "file:\/\/\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token" --duration-seconds 7200 /);
-    expect(exchange).toMatch(/\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}$/);
-    // The token never reaches a command line (other users can read those) and its file goes right after the exchange.
+    expect(job.variables).toMatchObject({ GITLAB_OIDC_CREDENTIALS: 'assume-role-cli', GITLAB_OIDC_SESSION_SECONDS: '7200' });
+    const exchange: string = job.before_script.find((line: string) => line.includes('assume-role-with-web-identity'));
+    expect(exchange).toContain('aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
+      '--web-identity-token "file://${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token" --duration-seconds "$GITLAB_OIDC_SESSION_SECONDS" ');
+    expect(exchange).toMatch(/\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}; rm -rf -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}"; export /);
+    // The token never reaches a command line (other users can read those).
     expect(job.before_script.join('\n')).not.toContain('--web-identity-token "$ID_TOKEN"');
-    expect(job.before_script[job.before_script.indexOf(exchange) + 1]).toBe('rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"');
-    expect(job.before_script.join('\n')).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE=');
+  });
+
+  test('expectedAccount, regionalSts and jobTimeout are written as the job\'s variables and timeout', () => {
+    const { stack, role } = newRole();
+    const job = parse(jobYaml(stack, role, { expectedAccount: '111122223333', regionalSts: false, jobTimeout: Duration.minutes(90) }))['.aws-oidc'];
+    expect(job.variables).toMatchObject({ GITLAB_OIDC_EXPECTED_ACCOUNT: '111122223333', AWS_STS_REGIONAL_ENDPOINTS: 'legacy' });
+    expect(job.timeout).toBe('90 minutes');
+  });
+
+  test.each<[string, GitLabCiJobOptions, number, string | undefined]>([
+    ['the CLI\'s hour, a 90-minute job', { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, jobTimeout: Duration.minutes(90) }, 1,
+      'the job may run 90 minutes but its credentials (ASSUME_ROLE_CLI) last 3600 seconds and the role\'s maxSessionDuration (3600 seconds) allows no longer: raise it'],
+    ['a role that allows longer', { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, jobTimeout: Duration.hours(3) }, 4,
+      'the job may run 180 minutes but its credentials (ASSUME_ROLE_CLI) last 3600 seconds; set sessionDuration'],
+    ['a session as long as the job', { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.hours(3), jobTimeout: Duration.hours(3) }, 4, undefined],
+    ['the token file, which the clients renew', { jobTimeout: Duration.hours(3) }, 1, undefined],
+  ])('%s: a warning when the credentials end before the job may', (_name, options, maxSessionHours, warning) => {
+    const { stack, role } = newRole({ maxSessionHours });
+    role.gitLabCiJob(options);
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('sessionShorterThanJob'));
+    if (warning === undefined) expect(warnings).toEqual([]);
+    else expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringContaining(warning)]);
   });
 
   test('the role ARN resolves in a stack output', () => {
@@ -98,7 +129,8 @@ describe('gitLabCiJob', () => {
   test('an env-agnostic stack leaves the region to the runner', () => {
     const stack = new Stack(new App(), 'Stack');
     const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: [GitLabSubject.project('g/p').branch('main')] });
-    expect(Object.keys(parse(jobYaml(stack, role))['.aws-oidc'].variables)).toEqual(['AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME']);
+    expect(Object.keys(parse(jobYaml(stack, role))['.aws-oidc'].variables)).toEqual(['AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'GITLAB_OIDC_CREDENTIALS', 'GITLAB_OIDC_STS_ATTEMPTS']);
+    expect(() => role.gitLabCiJob({ regionalSts: true })).toThrow('regionalSts needs a region: give the job a region, or its role a stack with a literal region, got: no region');
   });
 
   test('the schema check is not vacuous: GitLab\'s schema rejects a malformed job', () => {
@@ -176,9 +208,11 @@ describe('gitLabCiJob', () => {
       ['region from a parameter', (t) => ({ region: t.parameter })],
       ['sessionDuration from an imported number', (t) => ({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(t.importedNumber) })],
       ['stsAttempts from an imported number', (t) => ({ stsAttempts: t.importedNumber })],
+      ['expectedAccount from a parameter', (t) => ({ expectedAccount: t.parameter })],
+      ['expectedAccount from a list token\'s element', (t) => ({ expectedAccount: Fn.select(0, Fn.split(',', t.import)) })],
     ])('%s is refused: its deploy-time value could rewrite the job', (_name, options) => {
       const { stack, role } = newRole();
-      expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(/holds a deploy-time value that could contain quotes or line breaks .*got: \{"(Ref|Fn::ImportValue)"/);
+      expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(/holds a deploy-time value that could contain quotes or line breaks .*got: \{"(Ref|Fn::ImportValue|Fn::Select)"/);
     });
 
     test.each<[string, (t: ReturnType<typeof tokens>) => GitLabCiJobOptions]>([
@@ -213,6 +247,7 @@ describe('gitLabCiJob', () => {
         region: Aws.REGION,
         credentials: GitLabCiCredentials.ASSUME_ROLE_CLI,
         sessionDuration: Duration.seconds(seconds),
+        expectedAccount: Aws.ACCOUNT_ID,
         script: [`aws s3 ls s3://cdk-${Aws.ACCOUNT_ID}-${Aws.REGION} --endpoint-url https://s3.${Aws.URL_SUFFIX} # ${Aws.PARTITION}`],
       }));
       const parts = JSON.stringify(job);
@@ -251,6 +286,13 @@ describe('gitLabCiJob', () => {
     [{ stsAttempts: 0 }, 'stsAttempts must be a whole number from 1 to 10, got: 0'],
     [{ stsAttempts: 11 }, 'stsAttempts must be a whole number from 1 to 10, got: 11'],
     [{ stsAttempts: 2.5 }, 'stsAttempts must be a whole number from 1 to 10, got: 2.5'],
+    [{ tokenVariable: 'GITLAB_OIDC_CREDENTIALS' }, 'tokenVariable must not be one of the job\'s settings (GITLAB_OIDC_CREDENTIALS, GITLAB_OIDC_STS_ATTEMPTS, ' +
+      'GITLAB_OIDC_SESSION_SECONDS, GITLAB_OIDC_EXPECTED_ACCOUNT), got: "GITLAB_OIDC_CREDENTIALS"'],
+    [{ expectedAccount: '1111-2222-3333' }, 'expectedAccount must be a 12-digit AWS account ID, got: "1111-2222-3333"'],
+    [{ expectedAccount: '11112222333' }, 'got: "11112222333"'],
+    [{ jobTimeout: Duration.minutes(5) }, 'jobTimeout must be whole minutes from 10 minutes to 30 days (GitLab\'s limits), got: Duration.minutes(5)'],
+    [{ jobTimeout: Duration.days(31) }, 'got: Duration.days(31)'],
+    [{ jobTimeout: Duration.seconds(630) }, 'got: Duration.seconds(630)'],
   ])('bad options are refused: %#, %s', (options, message) => {
     const { role } = newRole();
     expect(() => role.gitLabCiJob(options)).toThrow(message);
@@ -320,6 +362,9 @@ describe('the before_script, exactly', () => {
   // Pauses GitLab's debug trace (xtrace) over the exchange; the last line resumes it (test/job proves both).
   const PAUSE_TRACE = 'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac';
   const RESUME_TRACE = '[ -z "$_oidc_trace" ] || set -x';
+  // Removes the token's folder and this job's entries in the AWS CLI's credential cache (test/job proves it with the real CLI).
+  const CLEAN = 'cdk_gitlab_oidc_clean() { rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
+    '! grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f" || rm -f -- "$_oidc_f"; done; return 0; }';
   const COMMON = [
     PAUSE_TRACE,
     'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE ' +
@@ -329,10 +374,15 @@ describe('the before_script, exactly', () => {
     '[ -n "${GITLAB_OIDC_TOKEN:-}" ] || { echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry ' +
       'named GITLAB_OIDC_TOKEN with the role\'s audience as aud (a job that sets its own id_tokens must keep it); the job stops ' +
       'before its script" >&2; exit 1; }',
+    // The settings, from variables a pipeline's variables can override, checked before use.
+    'case "${GITLAB_OIDC_CREDENTIALS:-}" in token-file|assume-role-cli) ;; *) { echo "cdk-gitlab-oidc: GITLAB_OIDC_CREDENTIALS must be ' +
+      'token-file or assume-role-cli, got: $GITLAB_OIDC_CREDENTIALS; the job stops before its script" >&2; exit 1; };; esac',
+    'case "${GITLAB_OIDC_STS_ATTEMPTS:-}" in [1-9]|10) ;; *) { echo "cdk-gitlab-oidc: GITLAB_OIDC_STS_ATTEMPTS must be a whole number ' +
+      'from 1 to 10, got: $GITLAB_OIDC_STS_ATTEMPTS; the job stops before its script" >&2; exit 1; };; esac',
     '(umask 077 && mkdir -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}" && printf \'%s\' "$GITLAB_OIDC_TOKEN" > ' +
       '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token") || { echo "cdk-gitlab-oidc: cannot write the ID token to a private file; ' +
       'the job stops before its script" >&2; exit 1; }',
-    'trap \'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"\' EXIT',
+    `${CLEAN}; trap cdk_gitlab_oidc_clean EXIT`,
     // Prints the token's non-secret claims, what the role expects, and the explain command (test/job proves it runs).
     `cdk_gitlab_oidc_explain() { (set +e; ${[
       "_oidc_p=$(cut -d. -f2 < \"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token\" | tr '_-' '/+')",
@@ -341,46 +391,42 @@ describe('the before_script, exactly', () => {
       "for _oidc_k in iss aud sub ref_type ref ref_protected project_path; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
       "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
       "printf '%s\\n' 'cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud https://gitlab.com, sub project_path:mygroup/myproject:ref_type:branch:ref:main' >&2",
+      "_oidc_h='cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role '\\''Stack/Role'\\'' --claims '\\''{'",
       "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
-      "printf '%s%s%s\\n' 'cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role '\\''Stack/Role'\\'' --claims '\\''{' \"$_oidc_q\" '}'\\''' >&2",
+      "printf '%s%s%s\\n' \"$_oidc_h\" \"$_oidc_q\" '}'\\''' >&2",
     ].join('; ')}) || :; }`,
     // Runs an STS command again after a transient error (test/job proves the retries and the refusal's single attempt).
     'cdk_gitlab_oidc_sts() { _oidc_n=1; while :; do if "$@" 2>"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error; then ' +
       'cat "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error >&2; return 0; fi; cat "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error >&2; ' +
-      '{ [ "$_oidc_n" -lt 5 ] && grep -qE \'\\((IDPCommunicationError|Throttling|ThrottlingException|RequestLimitExceeded|InternalFailure|ServiceUnavailable)\\)|' +
+      '{ [ "$_oidc_n" -lt "$GITLAB_OIDC_STS_ATTEMPTS" ] && grep -qE \'\\((IDPCommunicationError|Throttling|ThrottlingException|RequestLimitExceeded|InternalFailure|ServiceUnavailable)\\)|' +
       '\\(InvalidIdentityToken\\).*[Cc]ouldn.t retrieve verification key\' "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error; } || return 1; ' +
       '_oidc_w=$(awk -v n="$_oidc_n" \'BEGIN { srand(); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
-      'echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of 5 in $_oidc_w seconds" >&2; ' +
+      'echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of $GITLAB_OIDC_STS_ATTEMPTS in $_oidc_w seconds" >&2; ' +
       'sleep "$_oidc_w"; _oidc_n=$((_oidc_n + 1)); done; }',
   ];
   const NOT_EXCHANGED = '{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
     '$AWS_ROLE_ARN (the AWS error is above); the job stops before its script" >&2; exit 1; }';
+  const EXCHANGE = [
+    'if [ "$GITLAB_OIDC_CREDENTIALS" = token-file ]; then export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"; ' +
+      `_oidc_arn="$(cdk_gitlab_oidc_sts aws sts get-caller-identity --query Arn --output text)" || ${NOT_EXCHANGED}; fi`,
+    'if [ "$GITLAB_OIDC_CREDENTIALS" = assume-role-cli ]; then _oidc_creds="$(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity ' +
+      '--role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" --web-identity-token "file://${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token" ' +
+      '--duration-seconds "$GITLAB_OIDC_SESSION_SECONDS" ' +
+      '--query "[Credentials.AccessKeyId,Credentials.SecretAccessKey,Credentials.SessionToken,AssumedRoleUser.Arn]" --output text)" || ' +
+      `${NOT_EXCHANGED}; rm -rf -- "\${TMPDIR:-/tmp}/gitlab-oidc-\${CI_JOB_ID}"; ` +
+      'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$_oidc_creds" | cut -f1)" AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$_oidc_creds" | cut -f2)" ' +
+      'AWS_SESSION_TOKEN="$(printf \'%s\' "$_oidc_creds" | cut -f3)"; _oidc_arn="$(printf \'%s\' "$_oidc_creds" | cut -f4)"; unset _oidc_creds; ' +
+      '[ -n "$AWS_SESSION_TOKEN" ] || { echo "cdk-gitlab-oidc: AWS STS returned no credentials; the job stops before its script" >&2; exit 1; }; fi',
+    '[ -z "${GITLAB_OIDC_EXPECTED_ACCOUNT:-}" ] || case "$_oidc_arn" in arn:*:sts::"$GITLAB_OIDC_EXPECTED_ACCOUNT":assumed-role/*) ;; ' +
+      '*) { echo "cdk-gitlab-oidc: the credentials are $_oidc_arn, not of the expected account $GITLAB_OIDC_EXPECTED_ACCOUNT; ' +
+      'the job stops before its script" >&2; exit 1; };; esac',
+    'echo "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
+  ];
 
-  test('with the token file', () => {
+  test.each(['token file', 'CLI exchange'])('with the %s: one script for both modes, which a variable selects', (mode) => {
     const { stack, role } = newRole();
-    expect(parse(jobYaml(stack, role))['.aws-oidc'].before_script).toEqual([
-      ...COMMON,
-      'export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"',
-      `cdk_gitlab_oidc_sts aws sts get-caller-identity || ${NOT_EXCHANGED}`,
-      RESUME_TRACE,
-    ]);
-  });
-
-  test('with the CLI exchange, at the shortest session STS grants (900 seconds)', () => {
-    const { stack, role } = newRole();
-    const job = parse(jobYaml(stack, role, { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(900) }))['.aws-oidc'];
-    expect(job.before_script).toEqual([
-      ...COMMON,
-      'AWS_OIDC_CREDENTIALS="$(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
-        '--web-identity-token "file://${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token" --duration-seconds 900 ' +
-        `--query "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" --output text)" || ${NOT_EXCHANGED}`,
-      'rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"',
-      'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f1)" ' +
-        'AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f2)" ' +
-        'AWS_SESSION_TOKEN="$(printf \'%s\' "$AWS_OIDC_CREDENTIALS" | cut -f3)"; unset AWS_OIDC_CREDENTIALS',
-      '[ -n "$AWS_SESSION_TOKEN" ] || { echo "cdk-gitlab-oidc: AWS STS returned no credentials; the job stops before its script" >&2; exit 1; }',
-      RESUME_TRACE,
-    ]);
+    const options = mode === 'token file' ? {} : { credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(900) };
+    expect(parse(jobYaml(stack, role, options))['.aws-oidc'].before_script).toEqual([...COMMON, ...EXCHANGE, RESUME_TRACE]);
   });
 });
 

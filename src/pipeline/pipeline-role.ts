@@ -1,13 +1,12 @@
 import { IConstruct } from 'constructs';
-import { CiJobRole } from '../private/ci-job-yaml';
+import { CiJobRole } from '../private/job/ci-job';
 import { fail, show } from '../private/errors';
-import { DEFAULT_SESSION_SECONDS, validateRegion } from '../private/rules/aws';
+import { DEFAULT_SESSION_SECONDS, IAM_ROLE_ARN, validateRegion } from '../private/rules/aws';
 import { GITLAB_COM } from '../private/rules/iam-limits';
 import { isLiteral } from '../private/tokens';
 import { GitLabRunnerRole } from '../role';
 
 /** An IAM role ARN: partition, 12-digit account, optional path, name (IAM's characters). */
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 /**
  * Options for `GitLabPipelineRole.fromRole()`.
@@ -79,7 +78,7 @@ export class GitLabPipelineRole {
   public static fromRoleArn(roleArn: string, options: GitLabPipelineRoleArnOptions = {}): GitLabPipelineRole {
     const audience = options.audience ?? GITLAB_COM;
     return new GitLabPipelineRole((scope) => {
-      if (!isLiteral(roleArn) || !ROLE_ARN.test(roleArn)) {
+      if (!isLiteral(roleArn) || !IAM_ROLE_ARN.test(roleArn)) {
         fail(`GitLabPipelineRole.fromRoleArn needs the literal ARN of an IAM role (arn:<partition>:iam::<account>:role/<name>), got: ${show(roleArn)}`, scope);
       }
       if (!isLiteral(audience) || audience.length === 0) fail(`GitLabPipelineRole.fromRoleArn needs a literal, non-empty audience, got: ${show(audience)}`, scope);

@@ -6,7 +6,7 @@ import { IConstruct } from 'constructs';
 import { judgeRoleTrust } from './role-trust';
 import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabRunnerRole } from '../../role';
-import { CiJobRole } from '../ci-job-yaml';
+import { CiJobRole } from '../job/ci-job';
 import { fail, show } from '../errors';
 import { GITLAB_COM } from '../rules/iam-limits';
 

@@ -4,10 +4,13 @@ import { fail, show } from '../errors';
 import { isLiteral } from '../tokens';
 
 /** A 12-digit AWS account ID. */
-const AWS_ACCOUNT_ID = /^\d{12}$/;
+export const AWS_ACCOUNT_ID = /^\d{12}$/;
 
 /** An AWS region name such as `eu-west-1` or `us-gov-west-1`. */
-const AWS_REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+export const AWS_REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+/** An IAM role's ARN in any partition: its path (the parts between "role/" and the last "/") and its name. */
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 
 /** STS's session length when a call names none, which is also IAM's default maximum for a role. */
 export const DEFAULT_SESSION_SECONDS = 3600;

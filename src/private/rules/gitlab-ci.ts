@@ -1,6 +1,7 @@
 // GitLab's rules for the names a generated job writes: its job name (a top-level key of .gitlab-ci.yml)
 // and the CI/CD variable that receives the ID token.
 import { IConstruct } from 'constructs';
+import { JOB_VARIABLES } from '../job/credential-script';
 import { fail, show } from '../errors';
 import { isLiteral } from '../tokens';
 import { yamlProblem } from '../yaml';
@@ -56,5 +57,8 @@ export function validateTokenVariable(name: string, scope: IConstruct): void {
   if (prefix || RESERVED_VARIABLES.includes(upper)) {
     fail(`tokenVariable must not be a variable that GitLab, the runner, the shell or the AWS clients use (${prefix ? `the ${prefix}* names` : name}), ` +
       `got: ${show(name)}`, scope);
+  }
+  if ((Object.values(JOB_VARIABLES) as string[]).includes(name)) {
+    fail(`tokenVariable must not be one of the job's settings (${Object.values(JOB_VARIABLES).join(', ')}), got: ${show(name)}`, scope);
   }
 }

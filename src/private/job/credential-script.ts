@@ -1,0 +1,178 @@
+// The shell of the job that assumes a role: its before_script (the token exchange) and after_script (the
+// cleanup). It reads every setting from the job's variables (JOB_VARIABLES), never from text written into
+// it, so the job gitLabCiJob() writes and the CI/CD component are the same lines, and no value, literal or
+// component input, can change a command.
+import { SHOWN_CLAIMS } from '../explain/render';
+import { shellQuote } from '../shell';
+import { isLiteral } from '../tokens';
+
+/** The job variables the script reads, besides the AWS clients' own (AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, AWS_REGION). */
+export const JOB_VARIABLES = {
+  /** How the token reaches AWS: one of CREDENTIALS_MODES. */
+  credentials: 'GITLAB_OIDC_CREDENTIALS',
+  /** How many times STS is asked, 1 to MAX_STS_ATTEMPTS. */
+  stsAttempts: 'GITLAB_OIDC_STS_ATTEMPTS',
+  /** The session length, in the assume-role-cli mode. */
+  sessionSeconds: 'GITLAB_OIDC_SESSION_SECONDS',
+  /** The account the credentials must belong to; empty or unset for any. */
+  expectedAccount: 'GITLAB_OIDC_EXPECTED_ACCOUNT',
+} as const;
+
+/** The values of GITLAB_OIDC_CREDENTIALS. */
+export const CREDENTIALS_MODES = { tokenFile: 'token-file', assumeRoleCli: 'assume-role-cli' } as const;
+
+/** STS's attempts by default, and at most. */
+export const DEFAULT_STS_ATTEMPTS = 5;
+export const MAX_STS_ATTEMPTS = 10;
+
+/** What the role's trust policy expects, printed beside the token's claims when the exchange fails. */
+export interface ExpectedClaims {
+  readonly issuer: string;
+  readonly audience: string;
+  /** The subjects' sub values (patterns included); a deploy-time one is shown as such. */
+  readonly subjects: readonly string[];
+  /** The role's construct path, for the explain command. */
+  readonly path: string;
+}
+
+/** Whether the job's shell traced its commands (CI_DEBUG_TRACE) before the exchange paused it. */
+const TRACE_FLAG = '_oidc_trace';
+
+// The job's private folder for the ID token: known to after_script, which runs in a shell of its own,
+// from the job's variables alone. `mkdir` refuses a folder that exists, so nobody can plant one.
+const TOKEN_DIR_PATH = '${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}';
+const TOKEN_FILE_PATH = `${TOKEN_DIR_PATH}/token`;
+// The same paths as shell words: double-quoted, since TMPDIR may hold spaces.
+const TOKEN_DIR = `"${TOKEN_DIR_PATH}"`;
+const TOKEN_FILE = `"${TOKEN_FILE_PATH}"`;
+
+// Credentials the runner may have of its own, which AWS clients would otherwise use before (or
+// instead of) the role's: environment keys, profiles, container credentials. Instance metadata is
+// switched off with AWS_EC2_METADATA_DISABLED.
+const RUNNER_CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CREDENTIAL_EXPIRATION',
+];
+
+const CLEAN_FUNCTION = 'cdk_gitlab_oidc_clean';
+const EXPLAIN_FUNCTION = 'cdk_gitlab_oidc_explain';
+const RETRY_FUNCTION = 'cdk_gitlab_oidc_sts';
+
+const { credentials: MODE, stsAttempts: ATTEMPTS, sessionSeconds: SESSION, expectedAccount: ACCOUNT } = JOB_VARIABLES;
+
+/** A command that prints why the job stops (after `first`, when given) and ends it before its script. */
+function stop(what: string, first = ''): string {
+  return `{ ${first}echo "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
+}
+
+/**
+ * The before_script: refuses an empty token variable, keeps the token in a file only the job's user can
+ * read, hides every credential the runner has of its own from the AWS clients, exchanges the token with
+ * STS (again after a transient error), stops the job with STS's own message when the exchange fails or the
+ * credentials belong to another account than the expected one, and removes the token and any credential
+ * the AWS CLI cached when the shell exits.
+ */
+export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): string[] {
+  const exchangeFailed = stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN (the AWS error is above)`,
+    `${EXPLAIN_FUNCTION}; `);
+  return [
+    // GitLab's debug trace (CI_DEBUG_TRACE) runs the job's shell with xtrace, which prints every command and
+    // assignment with its values: the credentials the exchange makes would be in the log. Tracing is paused for
+    // these lines and resumed for the script. (GitLab's trace also prints every CI/CD variable, the ID token
+    // among them: that is GitLab's own, and why its docs restrict debug logging.)
+    `case $- in *x*) ${TRACE_FLAG}=x; set +x;; *) ${TRACE_FLAG}=;; esac`,
+    // The role's credentials and no others: AWS clients read environment keys, profiles and container
+    // credentials before a web identity, and fall back to them (or to instance metadata) after one fails.
+    `unset ${RUNNER_CREDENTIAL_VARIABLES.join(' ')}; export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true`,
+    `[ -n "\${${tokenVariable}:-}" ] || ${stop(`${tokenVariable} is empty: this job needs an id_tokens entry named ${tokenVariable} ` +
+      'with the role\'s audience as aud (a job that sets its own id_tokens must keep it)')}`,
+    // Settings come from variables, which a pipeline's variables can override: each is checked before use.
+    `case "\${${MODE}:-}" in ${CREDENTIALS_MODES.tokenFile}|${CREDENTIALS_MODES.assumeRoleCli}) ;; ` +
+      `*) ${stop(`${MODE} must be ${CREDENTIALS_MODES.tokenFile} or ${CREDENTIALS_MODES.assumeRoleCli}, got: $${MODE}`)};; esac`,
+    `case "\${${ATTEMPTS}:-}" in [1-9]|10) ;; *) ${stop(`${ATTEMPTS} must be a whole number from 1 to ${MAX_STS_ATTEMPTS}, got: $${ATTEMPTS}`)};; esac`,
+    `(umask 077 && mkdir -- ${TOKEN_DIR} && printf '%s' "$${tokenVariable}" > ${TOKEN_FILE}) || ${stop('cannot write the ID token to a private file')}`,
+    `${cleanFunction()}; trap ${CLEAN_FUNCTION} EXIT`,
+    // In a subshell without -e: a token that does not decode must not stop the job before its own message.
+    `${EXPLAIN_FUNCTION}() { (set +e; ${diagnostics(expects)}) || :; }`,
+    retryFunction(),
+    `if [ "$${MODE}" = ${CREDENTIALS_MODES.tokenFile} ]; then export AWS_WEB_IDENTITY_TOKEN_FILE=${TOKEN_FILE}; ` +
+      `_oidc_arn="$(${RETRY_FUNCTION} aws sts get-caller-identity --query Arn --output text)" || ${exchangeFailed}; fi`,
+    `if [ "$${MODE}" = ${CREDENTIALS_MODES.assumeRoleCli} ]; then ` +
+      `_oidc_creds="$(${RETRY_FUNCTION} aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ` +
+      `--web-identity-token "file://${TOKEN_FILE_PATH}" --duration-seconds "$${SESSION}" ` +
+      '--query "[Credentials.AccessKeyId,Credentials.SecretAccessKey,Credentials.SessionToken,AssumedRoleUser.Arn]" --output text)" || ' +
+      `${exchangeFailed}; rm -rf -- ${TOKEN_DIR}; ` +
+      'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$_oidc_creds" | cut -f1)" AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$_oidc_creds" | cut -f2)" ' +
+      'AWS_SESSION_TOKEN="$(printf \'%s\' "$_oidc_creds" | cut -f3)"; _oidc_arn="$(printf \'%s\' "$_oidc_creds" | cut -f4)"; unset _oidc_creds; ' +
+      `[ -n "$AWS_SESSION_TOKEN" ] || ${stop('AWS STS returned no credentials')}; fi`,
+    // The account is the ARN's fifth field: arn:<partition>:sts::<account>:assumed-role/<role>/<session>.
+    `[ -z "\${${ACCOUNT}:-}" ] || case "$_oidc_arn" in arn:*:sts::"$${ACCOUNT}":assumed-role/*) ;; ` +
+      `*) ${stop(`the credentials are $_oidc_arn, not of the expected account $${ACCOUNT}`)};; esac`,
+    'echo "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
+    `[ -z "$${TRACE_FLAG}" ] || set -x`,
+  ];
+}
+
+/** The after_script, in a shell of its own: the same cleanup, for a job whose shell was killed. */
+export function afterScript(): string[] {
+  return [`${cleanFunction()}; ${CLEAN_FUNCTION}`];
+}
+
+// Removes the token's folder, and the role's credentials the AWS CLI caches in ~/.aws/cli/cache when it assumes a
+// role with a web identity token (aws-cli's awscli/customizations/assumerole.py; aws-cli#4365): on a shell executor,
+// HOME outlives the job and every later job of the runner reads it. Only this job's entries go: the cache holds the
+// STS response, whose AssumedRoleUser ARN ends in this job's session name and a quote. It never fails: it runs as
+// the EXIT trap of a shell under `set -e`, whose status is the job's.
+function cleanFunction(): string {
+  return `${CLEAN_FUNCTION}() { rm -rf -- ${TOKEN_DIR}; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ` +
+    '! grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f" || rm -f -- "$_oidc_f"; done; return 0; }';
+}
+
+// Runs an AWS CLI command that asks STS for credentials, again after a transient STS error. The codes STS
+// documents as transient or retryable (AssumeRoleWithWebIdentity's IDPCommunicationError: "Retry the request a
+// limited number of times"; InvalidIdentityToken when STS "Couldn't retrieve verification key" from the issuer;
+// throttling; 5xx; https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html#API_AssumeRoleWithWebIdentity_Errors
+// and .../CommonErrors.html) as the CLI prints them: "An error occurred (Code) when calling the X operation: message".
+// Anything else, a refusal included, returns at once. The command's stderr goes to the job log either way.
+const RETRYABLE = '\\((IDPCommunicationError|Throttling|ThrottlingException|RequestLimitExceeded|InternalFailure|ServiceUnavailable)\\)|' +
+  '\\(InvalidIdentityToken\\).*[Cc]ouldn.t retrieve verification key';
+
+function retryFunction(): string {
+  return `${RETRY_FUNCTION}() { _oidc_n=1; while :; do ` +
+    `if "$@" 2>${TOKEN_DIR}/sts-error; then cat ${TOKEN_DIR}/sts-error >&2; return 0; fi; cat ${TOKEN_DIR}/sts-error >&2; ` +
+    `{ [ "$_oidc_n" -lt "$${ATTEMPTS}" ] && grep -qE '${RETRYABLE}' ${TOKEN_DIR}/sts-error; } || return 1; ` +
+    // Waits 2^(n-1) seconds plus up to as much again, so that jobs that failed together retry apart.
+    '_oidc_w=$(awk -v n="$_oidc_n" \'BEGIN { srand(); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
+    `echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of $${ATTEMPTS} in $_oidc_w seconds" >&2; ` +
+    'sleep "$_oidc_w"; _oidc_n=$((_oidc_n + 1)); done; }';
+}
+
+// The token's non-secret claims, printed when the exchange fails, with tools every image has: a POSIX
+// shell, cut, tr, sed and base64. The payload (base64url, unpadded) is decoded; each claim's JSON value is
+// copied as it stands, so escapes stay escapes and the line is valid JSON. Never the token, never its
+// signature, nothing personal (no user_* claims). A token that does not decode prints no claims.
+function diagnostics(expects?: ExpectedClaims): string {
+  // A role known only by its ARN is judged from its policy as IAM returns it; the role's name is the ARN's last part.
+  const hint = expects
+    ? [
+      `printf '%s\\n' ${shellQuote(`cdk-gitlab-oidc: the role expects iss ${expects.issuer}, aud ${expects.audience}, sub ` +
+        expects.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)').join(' or '))} >&2`,
+      `_oidc_h=${shellQuote(`cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role ${shellQuote(expects.path)} --claims '{`)}`,
+    ]
+    : ['_oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
+      "npx cdk-gitlab-oidc explain --policy-file role.json --claims '{\""];
+  return [
+    // The payload, base64url to base64, padded.
+    `_oidc_p=$(cut -d. -f2 < ${TOKEN_FILE} | tr '_-' '/+')`,
+    'case $((${#_oidc_p} % 4)) in 2) _oidc_p="$_oidc_p==";; 3) _oidc_p="$_oidc_p=";; esac',
+    "_oidc_c=$(printf '%s' \"$_oidc_p\" | base64 -d 2>/dev/null | tr -d '\\n\\r'); _oidc_j=''",
+    // Each claim's JSON value: a string with its escapes, a list, or a bare number or boolean.
+    'for _oidc_k in ' + SHOWN_CLAIMS.join(' ') + "; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
+    "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
+    ...hint,
+    // The claims as one shell word for the command: each ' written as '\''.
+    "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
+    `printf '%s%s%s\\n' "$_oidc_h" "$_oidc_q" ${shellQuote("}'")} >&2`,
+  ].join('; ');
+}
