@@ -59,7 +59,9 @@ export interface GitLabCiJobOptions {
 
   /**
    * Whether the AWS clients call the region's own STS endpoint (`AWS_STS_REGIONAL_ENDPOINTS=regional`),
-   * as AWS recommends, rather than the global `sts.amazonaws.com` (`legacy`). Needs a region.
+   * as AWS recommends, rather than the global `sts.amazonaws.com` (`legacy`). Needs a region. It matters to
+   * the clients that read the setting (boto3 and the SDKs whose default was the global endpoint); the AWS
+   * CLI v2 and the SDK for JavaScript v3 call the regional endpoint either way.
    *
    * @default true when the job has a region
    */

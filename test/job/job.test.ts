@@ -66,10 +66,12 @@ async function deploy(
   credentials: GitLabCiCredentials, idToken: string | undefined, env: Record<string, string> = {}, options: GitLabCiJobOptions = {},
 ) {
   const before = sts.calls.length;
+  const issued = sts.issuedSecrets.length;
   const run = await runJob(pipeline(credentials, options), {
     job: 'deploy',
     variables: idToken === undefined ? {} : { GITLAB_OIDC_TOKEN: idToken },
-    secret: idToken,
+    // The token, and every credential STS issued during the run.
+    secrets: () => [...(idToken ? [idToken] : []), ...sts.issuedSecrets.slice(issued)],
     env: {
       AWS_ENDPOINT_URL_STS: sts.url,
       AWS_ACCESS_KEY_ID: RUNNER_ACCESS_KEY_ID,

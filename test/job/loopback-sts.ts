@@ -6,6 +6,7 @@
 import { randomBytes } from 'crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
+import { Duplex } from 'stream';
 import { ACCOUNT, EmulatedAccount, PARTITION } from '../security/support/sts';
 
 const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -59,6 +60,11 @@ export class LoopbackSts {
   /** The runner's container credentials endpoint, for AWS_CONTAINER_CREDENTIALS_FULL_URI. */
   public get containerCredentialsUrl(): string {
     return `${this.baseUrl}/runner-credentials`;
+  }
+
+  /** Serves HTTP on a connection made elsewhere: the TLS side of a proxy that stands in for STS's public endpoints. */
+  public serve(connection: Duplex): void {
+    this.server!.emit('connection', connection);
   }
 
   public async close(): Promise<void> {

@@ -6,48 +6,55 @@ import { join } from 'path';
 import { inEmulatorProject, runEmulator } from '../support/emulator';
 import { EMULATOR_JOB_MS } from '../support/timeouts';
 
-const AWS_CLI_DIR = join(__dirname, 'bin');
+/** The folder of the `aws` command the jobs run by default: the AWS SDK for JavaScript v3 behind the CLI's interface. */
+export const SDK_AWS_CLI_DIR = join(__dirname, 'bin');
 
 export interface JobRun {
   readonly exitCode: number;
   /** What the job printed (the emulator's log, both streams). */
   readonly output: string;
-  /** Files under the run's folders (project, TMPDIR, HOME) that hold `secret`, if one was given. */
+  /** Files under the run's folders (project and its artifacts and cache, TMPDIR, HOME) that hold one of the secrets. */
   readonly filesHoldingSecret: string[];
 }
 
 export interface JobRunOptions {
-  /** The job to run. */
-  readonly job: string;
+  /** The job to run, or jobs in the order of their stages. */
+  readonly job: string | readonly string[];
   /** CI/CD variables passed to the job, as `--variable NAME=value`. */
   readonly variables?: Record<string, string>;
   /** The runner's environment on top of a clean one (PATH with the `aws` command, HOME and TMPDIR of its own). */
   readonly env?: Record<string, string>;
-  /** A value no file may hold after the job, such as the ID token. */
-  readonly secret?: string;
+  /** Values no file may hold after the job, such as the ID token and the credentials STS issued: read when the job has ended. */
+  readonly secrets?: () => readonly string[];
+  /** The folder whose `aws` command the job runs. */
+  readonly awsCliDir?: string;
 }
 
 /** Runs `job` of the pipeline `yaml` in a fresh git project and returns how it ended. */
 export async function runJob(yaml: string, options: JobRunOptions): Promise<JobRun> {
   return inEmulatorProject((dirs) => writeFileSync(join(dirs.project, '.gitlab-ci.yml'), yaml), async (dirs) => {
     const result = await runEmulator(dirs, {
-      args: [options.job], variables: options.variables, path: [AWS_CLI_DIR], env: options.env, timeoutMs: EMULATOR_JOB_MS,
+      args: typeof options.job === 'string' ? [options.job] : [...options.job], variables: options.variables, path: [options.awsCliDir ?? SDK_AWS_CLI_DIR], env: options.env, timeoutMs: EMULATOR_JOB_MS,
     });
+    const secrets = (options.secrets?.() ?? []).filter((secret) => secret.length > 0);
     return {
       exitCode: result.exitCode,
       output: result.output,
-      filesHoldingSecret: options.secret ? filesHolding(dirs.root, options.secret) : [],
+      filesHoldingSecret: secrets.length > 0 ? filesHolding(dirs.root, secrets) : [],
     };
   });
 }
 
-/** Every file below `dir` whose content holds `secret`. */
-function filesHolding(dir: string, secret: string): string[] {
+/** Every file below `dir` whose content holds one of `secrets`. */
+export function filesHolding(dir: string, secrets: readonly string[]): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...filesHolding(path, secret));
-    else if (entry.isFile() && statSync(path).size < 64 * 1024 * 1024 && readFileSync(path, 'utf8').includes(secret)) found.push(path);
+    if (entry.isDirectory()) found.push(...filesHolding(path, secrets));
+    else if (entry.isFile() && statSync(path).size < 64 * 1024 * 1024) {
+      const text = readFileSync(path, 'utf8');
+      if (secrets.some((secret) => text.includes(secret))) found.push(path);
+    }
   }
   return found;
 }
