@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
-import { CiJobRole } from '../private/job/ci-job';
 import { fail, show } from '../private/errors';
+import { CiJobRole } from '../private/job/ci-job';
 import { DEFAULT_SESSION_SECONDS, IAM_ROLE_ARN, validateRegion } from '../private/rules/aws';
 import { GITLAB_COM } from '../private/rules/iam-limits';
 import { isLiteral } from '../private/tokens';

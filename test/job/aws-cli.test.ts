@@ -6,14 +6,15 @@ import { execFileSync } from 'child_process';
 import { existsSync, mkdtempSync, symlinkSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { parse } from 'yaml';
+import { JobFixture, ROLE_ARN, ROLE_NAME } from './job-fixture';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_SECRET_ACCESS_KEY } from './loopback-sts';
 import { runJob } from './run-job';
 import { StsProxy } from './sts-proxy';
-import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
-import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
-import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
+import { runTraced } from './traced-run';
+import { GitLabCiCredentials, GitLabCiJobOptions } from '../../src';
+import { JobSpec } from '../security/support/issuer';
+import { ACCOUNT } from '../security/support/sts';
 import { resolvedJob } from '../support/gitlab-ci';
 import { EMULATOR_JOB_TEST_MS, PROCESS_MS } from '../support/timeouts';
 
@@ -21,49 +22,34 @@ import { EMULATOR_JOB_TEST_MS, PROCESS_MS } from '../support/timeouts';
 jest.setTimeout(EMULATOR_JOB_TEST_MS);
 
 const DEBIAN_AWS_CLI = '/usr/bin/aws';
-const ROLE_NAME = 'gitlab-deploy';
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
 const SCRIPT_MARKER = 'the job script ran';
 const MODES: [string, GitLabCiCredentials][] = [
   ['token file', GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE],
   ['assume-role CLI', GitLabCiCredentials.ASSUME_ROLE_CLI],
 ];
 
-let issuer: FixtureIssuer;
+let fixture: JobFixture;
 let sts: LoopbackSts;
 let proxy: StsProxy;
-let stack: Stack;
-let role: GitLabRunnerRole;
 let awsCliDir: string;
 
 beforeAll(async () => {
-  // The package, not whatever `aws` comes first on PATH (a pip install of v1 ignores none of this, but is not what runners use).
+  // The package, not whatever `aws` comes first on PATH (a pip install of v1, say, which is not what runners use).
   if (!existsSync(DEBIAN_AWS_CLI)) throw new Error(`${DEBIAN_AWS_CLI} is missing: run scripts/install-test-tools.sh (Debian's awscli package)`);
   expect(execFileSync(DEBIAN_AWS_CLI, ['--version'], { encoding: 'utf8', timeout: PROCESS_MS })).toMatch(/^aws-cli\/2\./);
   awsCliDir = mkdtempSync(join(tmpdir(), 'debian-aws-cli-'));
   symlinkSync(DEBIAN_AWS_CLI, join(awsCliDir, 'aws'));
-
-  issuer = await FixtureIssuer.start('https://gitlab.com');
-  stack = new Stack(new App(), 'Stack', { env: { account: ACCOUNT, region: 'eu-west-1' } });
-  role = new GitLabRunnerRole(stack, 'Role', {
-    provider: new GitLabOidcProvider(stack, 'GitLab'),
-    roleName: ROLE_NAME,
-    subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
-  });
-  sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(Template.fromStack(stack).toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl }));
+  fixture = await JobFixture.start();
+  sts = fixture.sts;
   proxy = await StsProxy.start(sts);
 });
 
 afterAll(async () => {
   await proxy?.close();
-  await sts?.close();
-  await issuer?.close();
+  await fixture?.close();
 });
 
-async function token(job: Partial<JobSpec> = {}): Promise<string> {
-  const spec = { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main', aud: 'https://gitlab.com', ...job } as JobSpec;
-  return issuer.sign(gitLabClaims('https://gitlab.com', spec, Math.floor(Date.now() / 1000)));
-}
+const token = (job?: Partial<JobSpec>) => fixture.token(job);
 
 /**
  * Runs `jobs` of `yaml` with Debian's AWS CLI, STS behind the proxy, and the runner's own keys in the environment when
@@ -88,7 +74,7 @@ async function run(yaml: string, jobs: string[], idToken: string, runnerKeys = t
 
 /** The generated hidden job and a job that extends it, with the script users write. */
 function deployPipeline(options: GitLabCiJobOptions): string {
-  return `${resolvedJob(stack, role.gitLabCiJob(options), ROLE_ARN)}\ndeploy:\n  extends: .aws-oidc\n  script:\n` +
+  return `${resolvedJob(fixture.stack, fixture.role.gitLabCiJob(options), ROLE_ARN)}\ndeploy:\n  extends: .aws-oidc\n  script:\n` +
     `    - aws sts get-caller-identity --query Arn --output text\n    - echo "${SCRIPT_MARKER}"\n`;
 }
 
@@ -117,6 +103,28 @@ describe.each(MODES)('Debian\'s AWS CLI, %s', (_mode, credentials) => {
     const result = await run(deployPipeline({ credentials, expectedAccount: ACCOUNT }), ['deploy'], await token());
     expect(result.output).toContain(SCRIPT_MARKER);
     expect(result.exitCode).toBe(0);
+  });
+});
+
+describe('under GitLab\'s debug trace (CI_DEBUG_TRACE)', () => {
+  test.each(MODES)('%s: no credential in the trace', async (_mode, credentials) => {
+    const doc = parse(deployPipeline({ credentials }));
+    const issued = sts.issuedSecrets.length;
+    const idToken = await token();
+    const result = await runTraced({
+      hidden: doc['.aws-oidc'],
+      script: doc.deploy.script,
+      idToken,
+      awsCliDir,
+      env: { HTTPS_PROXY: proxy.url, AWS_CA_BUNDLE: proxy.caBundle },
+    });
+    expect(result.stdout).toContain(SCRIPT_MARKER);
+    expect(result.status).toBe(0);
+    const secrets = sts.issuedSecrets.slice(issued);
+    expect(secrets.length).toBeGreaterThan(0);
+    expect(secrets.filter((secret) => `${result.stdout}${result.stderr}`.includes(secret))).toEqual([]);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(idToken.split('.')[2]);
+    expect(result.stderr).toContain(`+ echo '${SCRIPT_MARKER}'`);
   });
 });
 

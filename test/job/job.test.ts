@@ -3,7 +3,7 @@
 // loopback endpoint that verifies the ID token and judges the role's trust policy. The runner has AWS
 // credentials of its own throughout (static keys and a container credentials endpoint), which no job
 // may ever use.
-import { execFile, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -11,7 +11,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
-import { runJob } from './run-job';
+import { runJob, SDK_AWS_CLI_DIR } from './run-job';
+import { runTraced } from './traced-run';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
 import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
@@ -220,36 +221,22 @@ describe('under GitLab\'s debug trace (CI_DEBUG_TRACE), which runs the job\'s sh
   // GitLab's runner writes the job as one bash script under `set -eo pipefail`, with `set -o xtrace` when debug
   // tracing is on: the hidden job's before_script and the job's script run here the same way, with the job's
   // variables, against the loopback STS (asynchronously: the STS answers from this process).
-  function runTraced(credentials: GitLabCiCredentials, idToken: string, keep: (line: string) => boolean = () => true) {
+  function traced(credentials: GitLabCiCredentials, idToken: string, keep?: (line: string) => boolean) {
     const doc = parse(pipeline(credentials));
-    const hidden = doc['.aws-oidc'];
-    const tmp = mkdtempSync(join(tmpdir(), 'traced-'));
-    const lines = [...hidden.before_script.filter(keep), ...doc.deploy.script];
-    const predefined: Record<string, string> = { CI_JOB_ID: '7', CI_PROJECT_ID: '42' };
-    // GitLab expands the job's variables (AWS_ROLE_SESSION_NAME names the project and job).
-    const variables = Object.fromEntries(Object.entries<string>(hidden.variables).map(([name, value]) => [name, value.replace(/\$\{(\w+)\}/g, (_m, v) => predefined[v])]));
-    const env = {
-      PATH: `${join(__dirname, 'bin')}:${process.env.PATH}`,
-      HOME: tmp,
-      TMPDIR: tmp,
-      ...predefined,
-      ...variables,
-      GITLAB_OIDC_TOKEN: idToken,
-      AWS_ENDPOINT_URL_STS: sts.url,
-      NODE_NO_WARNINGS: '1',
-    };
-    return new Promise<{ status: number; stdout: string; stderr: string }>((resolve, reject) => {
-      execFile('/bin/bash', ['-eo', 'pipefail', '-o', 'xtrace', '-c', lines.join('\n')], { encoding: 'utf8', timeout: PROCESS_MS, env }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') return reject(error);
-        resolve({ status: error ? error.code as number : 0, stdout, stderr });
-      });
+    return runTraced({
+      hidden: doc['.aws-oidc'],
+      script: doc.deploy.script,
+      idToken,
+      keep,
+      awsCliDir: SDK_AWS_CLI_DIR,
+      env: { AWS_ENDPOINT_URL_STS: sts.url, NODE_NO_WARNINGS: '1' },
     });
   }
 
   test.each(MODES)('%s: no credential in the trace, and the job\'s own script is traced again', async (_mode, credentials) => {
     const idToken = await token();
     const issuedBefore = sts.issuedSecrets.length;
-    const run = await runTraced(credentials, idToken);
+    const run = await traced(credentials, idToken);
     expect(run.stdout).toContain(SCRIPT_MARKER);
     expect(run.status).toBe(0);
     const issued = sts.issuedSecrets.slice(issuedBefore);
@@ -263,7 +250,7 @@ describe('under GitLab\'s debug trace (CI_DEBUG_TRACE), which runs the job\'s sh
 
   test('control: the same lines without the pause print the credentials (assume-role CLI)', async () => {
     const issuedBefore = sts.issuedSecrets.length;
-    const run = await runTraced(GitLabCiCredentials.ASSUME_ROLE_CLI, await token(), (line) => !line.startsWith('case $- in') && !line.endsWith('|| set -x'));
+    const run = await traced(GitLabCiCredentials.ASSUME_ROLE_CLI, await token(), (line) => !line.startsWith('case $- in') && !line.endsWith('|| set -x'));
     expect(run.status).toBe(0);
     expect(sts.issuedSecrets.slice(issuedBefore).some((secret) => run.stderr.includes(secret))).toBe(true);
   });

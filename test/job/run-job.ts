@@ -1,9 +1,9 @@
 // Runs a generated .gitlab-ci.yml job with gitlab-ci-local (a GitLab CI runner emulator) on its shell
 // executor, the way a GitLab runner would: before_script and script in one shell, after_script in
 // another. The emulator mints no ID tokens, so the test passes the token as the id_tokens variable.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
-import { join } from 'path';
-import { inEmulatorProject, runEmulator } from '../support/emulator';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { EmulatorDirs, inEmulatorProject, runEmulator } from '../support/emulator';
 import { EMULATOR_JOB_MS } from '../support/timeouts';
 
 /** The folder of the `aws` command the jobs run by default: the AWS SDK for JavaScript v3 behind the CLI's interface. */
@@ -28,11 +28,19 @@ export interface JobRunOptions {
   readonly secrets?: () => readonly string[];
   /** The folder whose `aws` command the job runs. */
   readonly awsCliDir?: string;
+  /** Other files of the project, by path. */
+  readonly files?: Record<string, string>;
 }
 
 /** Runs `job` of the pipeline `yaml` in a fresh git project and returns how it ended. */
 export async function runJob(yaml: string, options: JobRunOptions): Promise<JobRun> {
-  return inEmulatorProject((dirs) => writeFileSync(join(dirs.project, '.gitlab-ci.yml'), yaml), async (dirs) => {
+  const prepare = (dirs: EmulatorDirs) => {
+    for (const [path, text] of Object.entries({ ...options.files, '.gitlab-ci.yml': yaml })) {
+      mkdirSync(dirname(join(dirs.project, path)), { recursive: true });
+      writeFileSync(join(dirs.project, path), text);
+    }
+  };
+  return inEmulatorProject(prepare, async (dirs) => {
     const result = await runEmulator(dirs, {
       args: typeof options.job === 'string' ? [options.job] : [...options.job], variables: options.variables, path: [options.awsCliDir ?? SDK_AWS_CLI_DIR], env: options.env, timeoutMs: EMULATOR_JOB_MS,
     });
@@ -50,8 +58,7 @@ export function filesHolding(dir: string, secrets: readonly string[]): string[] 
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...filesHolding(path, secrets));
-    else if (entry.isFile() && statSync(path).size < 64 * 1024 * 1024) {
+    if (entry.isDirectory()) {found.push(...filesHolding(path, secrets));} else if (entry.isFile() && statSync(path).size < 64 * 1024 * 1024) {
       const text = readFileSync(path, 'utf8');
       if (secrets.some((secret) => text.includes(secret))) found.push(path);
     }

@@ -2,8 +2,8 @@
 // then written into the job's YAML (its id_tokens entry and its variables), never into its shell.
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { CiJobModel, jobYaml } from './job-yaml';
 import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, ExpectedClaims, JOB_VARIABLES, MAX_STS_ATTEMPTS } from './credential-script';
+import { CiJobModel, jobYaml } from './job-yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions } from '../../ci-job';
 import { unescapableTokens } from '../deploy-time';
 import { fail, show } from '../errors';

@@ -3,8 +3,8 @@
 // interpolation (https://docs.gitlab.com/ci/inputs/). Inputs reach only YAML values (the job's name, its
 // id_tokens audience, its variables), which GitLab interpolates after parsing the file; the shell reads them
 // as variables. The regexes are RE2, which GitLab uses for inputs, and match what gitLabCiJob() accepts.
-import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, JOB_VARIABLES, MAX_STS_ATTEMPTS } from './credential-script';
 import { DEFAULT_TOKEN_VARIABLE, SESSION_NAME } from './ci-job';
+import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, JOB_VARIABLES, MAX_STS_ATTEMPTS } from './credential-script';
 import { jobYaml } from './job-yaml';
 import { AWS_ACCOUNT_ID, AWS_REGION, DEFAULT_SESSION_SECONDS, IAM_ROLE_ARN } from '../rules/aws';
 import { yamlString } from '../yaml';
@@ -16,7 +16,8 @@ export const COMPONENT_PATH = 'templates/aws-oidc.yml';
 export interface ComponentInput {
   readonly name: string;
   readonly description: string;
-  readonly type?: 'number';
+  /** Stated for strings too: GitLab's schema reads an input without a type as every type at once. */
+  readonly type: 'string' | 'number';
   readonly default?: string | number;
   readonly options?: readonly string[];
   readonly regex?: string;
@@ -24,16 +25,18 @@ export interface ComponentInput {
 
 /** The component's inputs, in the order its README table lists them. */
 export const COMPONENT_INPUTS: readonly ComponentInput[] = [
-  { name: 'role_arn', description: 'The ARN of the IAM role the job assumes.', regex: IAM_ROLE_ARN.source },
+  { name: 'role_arn', description: 'The ARN of the IAM role the job assumes.', type: 'string', regex: IAM_ROLE_ARN.source },
   {
     name: 'audience',
     description: 'The aud of the job\'s ID token: an audience the role\'s trust policy expects and its OIDC provider lists.',
+    type: 'string',
     regex: '^\\S{1,255}$',
   },
-  { name: 'region', description: 'The AWS region of the CLI and SDKs, and of the STS endpoint they call.', regex: AWS_REGION.source },
+  { name: 'region', description: 'The AWS region of the CLI and SDKs, and of the STS endpoint they call.', type: 'string', regex: AWS_REGION.source },
   {
     name: 'sts_endpoints',
     description: 'regional: the region\'s STS endpoint, as AWS recommends; legacy: the global sts.amazonaws.com.',
+    type: 'string',
     default: 'regional',
     options: ['regional', 'legacy'],
   },
@@ -41,6 +44,7 @@ export const COMPONENT_INPUTS: readonly ComponentInput[] = [
     name: 'credentials',
     description: `${CREDENTIALS_MODES.tokenFile}: AWS_WEB_IDENTITY_TOKEN_FILE, which every AWS SDK and the CLI use and renew; ` +
       `${CREDENTIALS_MODES.assumeRoleCli}: credentials exported once, for tools that read only AWS_ACCESS_KEY_ID and its companions.`,
+    type: 'string',
     default: CREDENTIALS_MODES.tokenFile,
     options: [CREDENTIALS_MODES.tokenFile, CREDENTIALS_MODES.assumeRoleCli],
   },
@@ -59,10 +63,11 @@ export const COMPONENT_INPUTS: readonly ComponentInput[] = [
   {
     name: 'expected_account',
     description: 'The 12-digit account the credentials must belong to; empty for any.',
+    type: 'string',
     default: '',
     regex: `^(${AWS_ACCOUNT_ID.source.slice(1, -1)})?$`,
   },
-  { name: 'job_name', description: 'The hidden job that jobs extend.', default: '.aws-oidc', regex: '^\\.[A-Za-z0-9_.-]{1,254}$' },
+  { name: 'job_name', description: 'The hidden job that jobs extend.', type: 'string', default: '.aws-oidc', regex: '^\\.[A-Za-z0-9_.-]{1,254}$' },
 ];
 
 const input = (name: string) => `$[[ inputs.${name} ]]`;
@@ -72,7 +77,7 @@ export function renderCiComponent(): string {
   const spec = ['spec:', '  inputs:', ...COMPONENT_INPUTS.flatMap((i) => [
     `    ${i.name}:`,
     `      description: ${yamlString(i.description)}`,
-    ...(i.type ? [`      type: ${i.type}`] : []),
+    `      type: ${i.type}`,
     ...(i.default === undefined ? [] : [`      default: ${typeof i.default === 'number' ? i.default : yamlString(i.default)}`]),
     ...(i.options ? ['      options:', ...i.options.map((o) => `        - ${yamlString(o)}`)] : []),
     ...(i.regex ? [`      regex: ${yamlString(i.regex)}`] : []),

@@ -6,8 +6,8 @@ import { IConstruct } from 'constructs';
 import { judgeRoleTrust } from './role-trust';
 import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabRunnerRole } from '../../role';
-import { CiJobRole } from '../job/ci-job';
 import { fail, show } from '../errors';
+import { CiJobRole } from '../job/ci-job';
 import { GITLAB_COM } from '../rules/iam-limits';
 
 /** A job that assumes a role. */

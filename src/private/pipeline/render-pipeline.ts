@@ -12,8 +12,8 @@ import { GitLabCiCredentials } from '../../ci-job';
 import { GitLabJobSettings, GitLabStageSettings } from '../../pipeline/job-settings';
 import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabShellStep } from '../../pipeline/shell-step';
-import { renderCiJob } from '../job/ci-job';
 import { fail, show } from '../errors';
+import { renderCiJob } from '../job/ci-job';
 import { validateJobName } from '../rules/gitlab-ci';
 import { shellQuote } from '../shell';
 

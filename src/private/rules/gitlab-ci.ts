@@ -1,8 +1,8 @@
 // GitLab's rules for the names a generated job writes: its job name (a top-level key of .gitlab-ci.yml)
 // and the CI/CD variable that receives the ID token.
 import { IConstruct } from 'constructs';
-import { JOB_VARIABLES } from '../job/credential-script';
 import { fail, show } from '../errors';
+import { JOB_VARIABLES } from '../job/credential-script';
 import { isLiteral } from '../tokens';
 import { yamlProblem } from '../yaml';
 
