@@ -53,6 +53,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The generated jobs run for real: a GitLab CI runner emulator (4.64.1 is the newest that runs on
     // Node 20), and AWS clients on the SDK for JavaScript v3 against a loopback STS.
     'gitlab-ci-local@4.64.1',
+    // The CI/CD component's input regexes, checked with RE2's semantics, as GitLab checks them.
+    're2js@^1.4.0',
     // Mutation testing (npx projen mutation; too slow for CI). 9.x is the last line that runs on Node 20.
     '@stryker-mutator/core@~9.6.0',
     '@stryker-mutator/jest-runner@~9.6.0',

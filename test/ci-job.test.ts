@@ -62,22 +62,24 @@ describe('gitLabCiJob', () => {
       GITLAB_OIDC_CREDENTIALS: 'token-file',
       GITLAB_OIDC_STS_ATTEMPTS: '5',
     });
-    const clean = 'cdk_gitlab_oidc_clean() { rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
-      '! grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f" || rm -f -- "$_oidc_f"; done; return 0; }';
+    const clean = 'cdk_gitlab_oidc_clean() { (set +f; rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
+      'if grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f"; then rm -f -- "$_oidc_f"; fi; done) 2>/dev/null || :; }';
     expect(job.before_script).toEqual([
       'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac',
       expect.stringMatching(/^unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN .*AWS_CONTAINER_CREDENTIALS_FULL_URI .*; export AWS_CONFIG_FILE=\/dev\/null AWS_SHARED_CREDENTIALS_FILE=\/dev\/null AWS_EC2_METADATA_DISABLED=true$/),
-      expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
-      expect.stringMatching(/^case "\$\{GITLAB_OIDC_CREDENTIALS:-\}" in token-file\|assume-role-cli\) ;; \*\) \{ echo .*exit 1; \};; esac$/),
-      expect.stringMatching(/^case "\$\{GITLAB_OIDC_STS_ATTEMPTS:-\}" in \[1-9\]\|10\) ;; \*\) \{ echo .*exit 1; \};; esac$/),
+      expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ printf '%s\\n' "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
+      expect.stringMatching(/^case "\$\{GITLAB_OIDC_CREDENTIALS:-\}" in token-file\|assume-role-cli\) ;; \*\) \{ printf .*exit 1; \};; esac$/),
+      expect.stringMatching(/^case "\$\{GITLAB_OIDC_STS_ATTEMPTS:-\}" in \[1-9\]\|10\) ;; \*\) \{ printf .*exit 1; \};; esac$/),
+      expect.stringMatching(/^\[ "\$GITLAB_OIDC_CREDENTIALS" != assume-role-cli \] \|\| case "\$\{GITLAB_OIDC_SESSION_SECONDS:-\}" in ''\|\*\[!0-9\]\*\) /),
       expect.stringMatching(/^\(umask 077 && mkdir -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}" && printf '%s' "\$GITLAB_OIDC_TOKEN" > /),
       `${clean}; trap cdk_gitlab_oidc_clean EXIT`,
       expect.stringMatching(/^cdk_gitlab_oidc_explain\(\) \{ .* \}$/),
       expect.stringMatching(/^cdk_gitlab_oidc_sts\(\) \{ .* \[ "\$_oidc_n" -lt "\$GITLAB_OIDC_STS_ATTEMPTS" \] .* \}$/),
-      expect.stringMatching(/^if \[ "\$GITLAB_OIDC_CREDENTIALS" = token-file \]; then export AWS_WEB_IDENTITY_TOKEN_FILE="\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token"; _oidc_arn="\$\(cdk_gitlab_oidc_sts aws sts get-caller-identity --query Arn --output text\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
+      expect.stringMatching(/^if \[ "\$GITLAB_OIDC_CREDENTIALS" = token-file \]; then export AWS_WEB_IDENTITY_TOKEN_FILE="\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}\/token"; _oidc_arn="\$\(cdk_gitlab_oidc_sts aws sts get-caller-identity --query Arn --output text\)" \|\| \{ cdk_gitlab_oidc_explain; printf '%s\\n' "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role \$AWS_ROLE_ARN/),
       expect.stringMatching(/^if \[ "\$GITLAB_OIDC_CREDENTIALS" = assume-role-cli \]; then _oidc_creds="\$\(cdk_gitlab_oidc_sts aws sts assume-role-with-web-identity /),
-      expect.stringMatching(/^\[ -z "\$\{GITLAB_OIDC_EXPECTED_ACCOUNT:-\}" \] \|\| case "\$_oidc_arn" in arn:\*:sts::"\$GITLAB_OIDC_EXPECTED_ACCOUNT":assumed-role\/\*\) ;; /),
-      'echo "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
+      expect.stringMatching(/^_oidc_r=\$\{AWS_ROLE_ARN#arn:\}; .* \[ "\$_oidc_arn" = "\$_oidc_session" \] \|\| /),
+      expect.stringMatching(/^\[ -z "\$\{GITLAB_OIDC_EXPECTED_ACCOUNT:-\}" \] \|\| case "\$_oidc_arn" in "arn:\$\{_oidc_r%%:\*\}:sts::\$GITLAB_OIDC_EXPECTED_ACCOUNT:assumed-role\/"\*\) ;; /),
+      'printf \'%s\\n\' "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
       '[ -z "$_oidc_trace" ] || set -x',
     ]);
     expect(job.script).toEqual(['aws sts get-caller-identity']);
@@ -92,7 +94,7 @@ describe('gitLabCiJob', () => {
     const exchange: string = job.before_script.find((line: string) => line.includes('assume-role-with-web-identity'));
     expect(exchange).toContain('aws sts assume-role-with-web-identity --role-arn "$AWS_ROLE_ARN" --role-session-name "$AWS_ROLE_SESSION_NAME" ' +
       '--web-identity-token "file://${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token" --duration-seconds "$GITLAB_OIDC_SESSION_SECONDS" ');
-    expect(exchange).toMatch(/\)" \|\| \{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}; rm -rf -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}"; export /);
+    expect(exchange).toMatch(/\)" \|\| \{ cdk_gitlab_oidc_explain; printf '%s\\n' "cdk-gitlab-oidc: the ID token in ID_TOKEN was not exchanged .*; exit 1; \}; rm -rf -- "\$\{TMPDIR:-\/tmp\}\/gitlab-oidc-\$\{CI_JOB_ID\}"; export /);
     // The token never reaches a command line (other users can read those).
     expect(job.before_script.join('\n')).not.toContain('--web-identity-token "$ID_TOKEN"');
   });
@@ -363,24 +365,27 @@ describe('the before_script, exactly', () => {
   const PAUSE_TRACE = 'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac';
   const RESUME_TRACE = '[ -z "$_oidc_trace" ] || set -x';
   // Removes the token's folder and this job's entries in the AWS CLI's credential cache (test/job proves it with the real CLI).
-  const CLEAN = 'cdk_gitlab_oidc_clean() { rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
-    '! grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f" || rm -f -- "$_oidc_f"; done; return 0; }';
+  const CLEAN = 'cdk_gitlab_oidc_clean() { (set +f; rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
+    'if grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f"; then rm -f -- "$_oidc_f"; fi; done) 2>/dev/null || :; }';
   const COMMON = [
     PAUSE_TRACE,
     'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE ' +
       'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN ' +
       'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE AWS_WEB_IDENTITY_TOKEN_FILE AWS_CREDENTIAL_EXPIRATION; ' +
       'export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_EC2_METADATA_DISABLED=true',
-    '[ -n "${GITLAB_OIDC_TOKEN:-}" ] || { echo "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry ' +
+    '[ -n "${GITLAB_OIDC_TOKEN:-}" ] || { printf \'%s\\n\' "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry ' +
       'named GITLAB_OIDC_TOKEN with the role\'s audience as aud (a job that sets its own id_tokens must keep it); the job stops ' +
       'before its script" >&2; exit 1; }',
     // The settings, from variables a pipeline's variables can override, checked before use.
-    'case "${GITLAB_OIDC_CREDENTIALS:-}" in token-file|assume-role-cli) ;; *) { echo "cdk-gitlab-oidc: GITLAB_OIDC_CREDENTIALS must be ' +
+    'case "${GITLAB_OIDC_CREDENTIALS:-}" in token-file|assume-role-cli) ;; *) { printf \'%s\\n\' "cdk-gitlab-oidc: GITLAB_OIDC_CREDENTIALS must be ' +
       'token-file or assume-role-cli, got: $GITLAB_OIDC_CREDENTIALS; the job stops before its script" >&2; exit 1; };; esac',
-    'case "${GITLAB_OIDC_STS_ATTEMPTS:-}" in [1-9]|10) ;; *) { echo "cdk-gitlab-oidc: GITLAB_OIDC_STS_ATTEMPTS must be a whole number ' +
+    'case "${GITLAB_OIDC_STS_ATTEMPTS:-}" in [1-9]|10) ;; *) { printf \'%s\\n\' "cdk-gitlab-oidc: GITLAB_OIDC_STS_ATTEMPTS must be a whole number ' +
       'from 1 to 10, got: $GITLAB_OIDC_STS_ATTEMPTS; the job stops before its script" >&2; exit 1; };; esac',
+    '[ "$GITLAB_OIDC_CREDENTIALS" != assume-role-cli ] || case "${GITLAB_OIDC_SESSION_SECONDS:-}" in \'\'|*[!0-9]*) { printf \'%s\\n\' ' +
+      '"cdk-gitlab-oidc: GITLAB_OIDC_SESSION_SECONDS must be a whole number of seconds, got: $GITLAB_OIDC_SESSION_SECONDS; the job stops before ' +
+      'its script" >&2; exit 1; };; esac',
     '(umask 077 && mkdir -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}" && printf \'%s\' "$GITLAB_OIDC_TOKEN" > ' +
-      '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token") || { echo "cdk-gitlab-oidc: cannot write the ID token to a private file; ' +
+      '"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token") || { printf \'%s\\n\' "cdk-gitlab-oidc: cannot write the ID token to a private file; ' +
       'the job stops before its script" >&2; exit 1; }',
     `${CLEAN}; trap cdk_gitlab_oidc_clean EXIT`,
     // Prints the token's non-secret claims, what the role expects, and the explain command (test/job proves it runs).
@@ -400,11 +405,11 @@ describe('the before_script, exactly', () => {
       'cat "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error >&2; return 0; fi; cat "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error >&2; ' +
       '{ [ "$_oidc_n" -lt "$GITLAB_OIDC_STS_ATTEMPTS" ] && grep -qE \'\\((IDPCommunicationError|Throttling|ThrottlingException|RequestLimitExceeded|InternalFailure|ServiceUnavailable)\\)|' +
       '\\(InvalidIdentityToken\\).*[Cc]ouldn.t retrieve verification key\' "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error; } || return 1; ' +
-      '_oidc_w=$(awk -v n="$_oidc_n" \'BEGIN { srand(); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
+      '_oidc_w=$(awk -v n="$_oidc_n" -v s="${CI_JOB_ID:-$$}" \'BEGIN { srand(s + n); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
       'echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of $GITLAB_OIDC_STS_ATTEMPTS in $_oidc_w seconds" >&2; ' +
       'sleep "$_oidc_w"; _oidc_n=$((_oidc_n + 1)); done; }',
   ];
-  const NOT_EXCHANGED = '{ cdk_gitlab_oidc_explain; echo "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
+  const NOT_EXCHANGED = '{ cdk_gitlab_oidc_explain; printf \'%s\\n\' "cdk-gitlab-oidc: the ID token in GITLAB_OIDC_TOKEN was not exchanged for credentials of role ' +
     '$AWS_ROLE_ARN (the AWS error is above); the job stops before its script" >&2; exit 1; }';
   const EXCHANGE = [
     'if [ "$GITLAB_OIDC_CREDENTIALS" = token-file ]; then export AWS_WEB_IDENTITY_TOKEN_FILE="${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}/token"; ' +
@@ -416,11 +421,15 @@ describe('the before_script, exactly', () => {
       `${NOT_EXCHANGED}; rm -rf -- "\${TMPDIR:-/tmp}/gitlab-oidc-\${CI_JOB_ID}"; ` +
       'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$_oidc_creds" | cut -f1)" AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$_oidc_creds" | cut -f2)" ' +
       'AWS_SESSION_TOKEN="$(printf \'%s\' "$_oidc_creds" | cut -f3)"; _oidc_arn="$(printf \'%s\' "$_oidc_creds" | cut -f4)"; unset _oidc_creds; ' +
-      '[ -n "$AWS_SESSION_TOKEN" ] || { echo "cdk-gitlab-oidc: AWS STS returned no credentials; the job stops before its script" >&2; exit 1; }; fi',
-    '[ -z "${GITLAB_OIDC_EXPECTED_ACCOUNT:-}" ] || case "$_oidc_arn" in arn:*:sts::"$GITLAB_OIDC_EXPECTED_ACCOUNT":assumed-role/*) ;; ' +
-      '*) { echo "cdk-gitlab-oidc: the credentials are $_oidc_arn, not of the expected account $GITLAB_OIDC_EXPECTED_ACCOUNT; ' +
+      '[ -n "$AWS_SESSION_TOKEN" ] || { printf \'%s\\n\' "cdk-gitlab-oidc: AWS STS returned no credentials; the job stops before its script" >&2; exit 1; }; fi',
+    '_oidc_r=${AWS_ROLE_ARN#arn:}; _oidc_a=${_oidc_r#*:iam::}; ' +
+      '_oidc_session="arn:${_oidc_r%%:*}:sts::${_oidc_a%%:*}:assumed-role/${AWS_ROLE_ARN##*/}/$AWS_ROLE_SESSION_NAME"; ' +
+      '[ "$_oidc_arn" = "$_oidc_session" ] || { printf \'%s\\n\' "cdk-gitlab-oidc: the credentials are $_oidc_arn, not the session $_oidc_session ' +
+      'of role $AWS_ROLE_ARN; the job stops before its script" >&2; exit 1; }',
+    '[ -z "${GITLAB_OIDC_EXPECTED_ACCOUNT:-}" ] || case "$_oidc_arn" in "arn:${_oidc_r%%:*}:sts::$GITLAB_OIDC_EXPECTED_ACCOUNT:assumed-role/"*) ;; ' +
+      '*) { printf \'%s\\n\' "cdk-gitlab-oidc: the credentials are $_oidc_arn, not of the expected account $GITLAB_OIDC_EXPECTED_ACCOUNT; ' +
       'the job stops before its script" >&2; exit 1; };; esac',
-    'echo "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
+    'printf \'%s\\n\' "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
   ];
 
   test.each(['token file', 'CLI exchange'])('with the %s: one script for both modes, which a variable selects', (mode) => {

@@ -101,7 +101,7 @@ describe('its trust settings are judged where it is built', () => {
     ['an audience the provider does not accept', (provider) => ({ provider, subjects: [GitLabSubject.project('g/p').branch('main')], audience: 'sts.amazonaws.com' }),
       'audience must be one of the provider\'s client IDs ["https://gitlab.com"], or STS rejects every token with "Incorrect token audience", got: "sts.amazonaws.com"'],
     ['an audience with a wildcard', (provider) => ({ provider, subjects: [GitLabSubject.project('g/p').branch('main')], audience: 'https://gitlab.*' }),
-      'an audience must not contain white space, "*", "?" or "${" (it is compared with StringEquals), got: "https://gitlab.*"'],
+      'an audience must not contain white space, "*", "?" or "$" (it is compared with StringEquals, and GitLab expands "$" in id_tokens), got: "https://gitlab.*"'],
   ])('%s', (_name, props, message) => {
     const { provider } = setup();
     expect(() => new GitLabJobsPrincipal(props(provider))).toThrow(message);

@@ -118,6 +118,7 @@ describe('GitLabOidcProvider', () => {
       [['x', 'x'], 'audiences must be unique, got: "x" twice'],
       [['my aud'], 'must not contain white space'],
       [['aud*'], 'must not contain white space, "*"'],
+      [['aud-$CI_PROJECT_ID'], 'and GitLab expands "$" in id_tokens), got: "aud-$CI_PROJECT_ID"'],
     ])('audiences %#: %s', (audiences, message) => {
       expect(() => new GitLabOidcProvider(newStack(), 'GitLab', { audiences })).toThrow(message);
     });

@@ -3,15 +3,16 @@
 // is the loopback endpoint at its public addresses, through a proxy (sts-proxy.ts), so the CLI runs unchanged
 // and the test sees which endpoint it calls. scripts/install-test-tools.sh installs the package.
 import { execFileSync } from 'child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'fs';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { JobFixture, ROLE_ARN, ROLE_NAME } from './job-fixture';
-import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_SECRET_ACCESS_KEY } from './loopback-sts';
+import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
 import { runJob } from './run-job';
 import { StsProxy } from './sts-proxy';
-import { runTraced } from './traced-run';
+import { runTraced, TRACED_JOB } from './traced-run';
 import { GitLabCiCredentials, GitLabCiJobOptions } from '../../src';
 import { JobSpec } from '../security/support/issuer';
 import { ACCOUNT } from '../security/support/sts';
@@ -125,6 +126,43 @@ describe('under GitLab\'s debug trace (CI_DEBUG_TRACE)', () => {
     expect(secrets.filter((secret) => `${result.stdout}${result.stderr}`.includes(secret))).toEqual([]);
     expect(`${result.stdout}${result.stderr}`).not.toContain(idToken.split('.')[2]);
     expect(result.stderr).toContain(`+ echo '${SCRIPT_MARKER}'`);
+  });
+});
+
+describe('an entry an earlier job planted in the AWS CLI\'s cache', () => {
+  // The CLI names a web identity session's cache file by a hash of the role's ARN and the session name (aws-cli's
+  // botocore, AssumeRoleWithWebIdentityCredentialFetcher._create_cache_key), both guessable; it then uses the entry
+  // without calling STS. Here the entry holds the runner's own keys.
+  function plant(home: string): void {
+    const session = `gitlab-${TRACED_JOB.projectId}-${TRACED_JOB.jobId}`;
+    const key = createHash('sha1').update(JSON.stringify({ RoleArn: ROLE_ARN, RoleSessionName: session }).replace(/","/g, '", "').replace(/":"/g, '": "')).digest('hex');
+    mkdirSync(join(home, '.aws', 'cli', 'cache'), { recursive: true });
+    writeFileSync(join(home, '.aws', 'cli', 'cache', `${key}.json`), JSON.stringify({
+      Credentials: { AccessKeyId: RUNNER_ACCESS_KEY_ID, SecretAccessKey: RUNNER_SECRET_ACCESS_KEY, SessionToken: 'planted', Expiration: '2099-01-01T00:00:00Z' },
+    }));
+  }
+
+  async function runPlanted(keep?: (line: string) => boolean) {
+    const doc = parse(deployPipeline({}));
+    return runTraced({
+      hidden: doc['.aws-oidc'], script: doc.deploy.script, idToken: await token(), awsCliDir, keep, prepareHome: plant,
+      env: { HTTPS_PROXY: proxy.url, AWS_CA_BUNDLE: proxy.caBundle },
+    });
+  }
+
+  test('the job stops: the credentials are not the role\'s session', async () => {
+    const result = await runPlanted();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`cdk-gitlab-oidc: the credentials are ${RUNNER_USER_ARN}, not the session ` +
+      `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE_NAME}/gitlab-42-7 of role ${ROLE_ARN}; the job stops before its script`);
+    expect(result.stdout).not.toContain(SCRIPT_MARKER);
+  });
+
+  test('control: without that check the script runs on the planted keys', async () => {
+    const result = await runPlanted((line) => !line.startsWith('_oidc_r='));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(SCRIPT_MARKER);
+    expect(result.stdout).toContain(RUNNER_USER_ARN);
   });
 });
 

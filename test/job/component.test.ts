@@ -4,6 +4,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import { RE2JS } from 're2js';
 import { parseAllDocuments } from 'yaml';
 import { JobFixture, ROLE_ARN, ROLE_NAME } from './job-fixture';
 import { runJob } from './run-job';
@@ -43,7 +44,7 @@ function interpolate(text: string, inputs: Inputs): any {
     const value = inputs[name] ?? input.default;
     if (value === undefined) throw new Error(`\`${name}\` input: required value has not been provided`);
     if (input.options && !input.options.includes(value)) throw new Error(`\`${name}\` input: \`${value}\` is not in the list of allowed options`);
-    if (input.regex && !new RegExp(input.regex).test(String(value))) throw new Error(`\`${name}\` input: provided value does not match required RegEx`);
+    if (input.regex && !RE2JS.compile(input.regex).matcher(String(value)).find()) throw new Error(`\`${name}\` input: provided value does not match required RegEx`);
     if (typeof value !== (input.type ?? 'string')) throw new Error(`\`${name}\` input: provided value is not a ${input.type ?? 'string'}`);
     values[name] = value;
   }
@@ -124,7 +125,7 @@ describe('the component file', () => {
     for (const input of COMPONENT_INPUTS) expect(readme).toContain(`| \`${input.name}\` |`);
   });
 
-  // Each regex, as GitLab checks it (RE2; the patterns use nothing RE2 and JavaScript read differently).
+  // Each regex, as GitLab checks it: RE2 (https://docs.gitlab.com/ci/inputs/#regex), here re2js, a port of RE2.
   test.each<[string, string, boolean]>([
     ['role_arn', ROLE_ARN, true],
     ['role_arn', 'arn:aws-us-gov:iam::111122223333:role/path/to/deploy', true],
@@ -134,6 +135,8 @@ describe('the component file', () => {
     ['region', 'eu-west-1; id', false],
     ['audience', 'https://gitlab.example.com', true],
     ['audience', 'two words', false],
+    ['audience', 'aud-$CI_PROJECT_ID', false],
+    ['audience', 'https://gitlab.*', false],
     ['expected_account', '', true],
     ['expected_account', ACCOUNT, true],
     ['expected_account', '$(id)', false],
@@ -141,7 +144,7 @@ describe('the component file', () => {
     ['job_name', 'deploy', false],
   ])('%s %j: accepted %s', (name, value, accepted) => {
     const regex = COMPONENT_INPUTS.find((i) => i.name === name)!.regex!;
-    expect(new RegExp(regex).test(value)).toBe(accepted);
+    expect(RE2JS.compile(regex).matcher(value).find()).toBe(accepted);
   });
 
   test.each<[string, Inputs, string]>([

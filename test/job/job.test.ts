@@ -65,12 +65,13 @@ async function token(job: Partial<JobSpec> = {}): Promise<string> {
 /** Runs the deploy job with the runner's own credentials in its environment; returns the run and the STS calls it made. */
 async function deploy(
   credentials: GitLabCiCredentials, idToken: string | undefined, env: Record<string, string> = {}, options: GitLabCiJobOptions = {},
+  variables: Record<string, string> = {},
 ) {
   const before = sts.calls.length;
   const issued = sts.issuedSecrets.length;
   const run = await runJob(pipeline(credentials, options), {
     job: 'deploy',
-    variables: idToken === undefined ? {} : { GITLAB_OIDC_TOKEN: idToken },
+    variables: { ...variables, ...(idToken === undefined ? {} : { GITLAB_OIDC_TOKEN: idToken }) },
     // The token, and every credential STS issued during the run.
     secrets: () => [...(idToken ? [idToken] : []), ...sts.issuedSecrets.slice(issued)],
     env: {
@@ -167,6 +168,20 @@ describe.each(MODES)('the generated job (%s) with real clients', (_mode, credent
     expect(run.exitCode).not.toBe(0);
     expect(run.output).toContain('GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN');
     expect(run.output).not.toContain('Invalid length for parameter WebIdentityToken');
+    expect(run.output).not.toContain(SCRIPT_MARKER);
+    expect(calls).toEqual([]);
+  });
+
+  // A pipeline's variables (a manual run's, a schedule's, a trigger's) override the job's: each setting is checked first.
+  test.each<[string, Record<string, string>, string]>([
+    ['a mode with a typo', { GITLAB_OIDC_CREDENTIALS: 'token_file' }, 'GITLAB_OIDC_CREDENTIALS must be token-file or assume-role-cli, got: token_file'],
+    ['attempts out of range', { GITLAB_OIDC_STS_ATTEMPTS: '11' }, 'GITLAB_OIDC_STS_ATTEMPTS must be a whole number from 1 to 10, got: 11'],
+    ['a session length with a unit', { GITLAB_OIDC_CREDENTIALS: 'assume-role-cli', GITLAB_OIDC_SESSION_SECONDS: '1h' },
+      'GITLAB_OIDC_SESSION_SECONDS must be a whole number of seconds, got: 1h'],
+  ])('%s, set by a pipeline variable, stops the job before any AWS call', async (_case, variables, message) => {
+    const { run, calls } = await deploy(credentials, await token(), {}, {}, variables);
+    expect(run.exitCode).not.toBe(0);
+    expect(run.output).toContain(`cdk-gitlab-oidc: ${message}; the job stops before its script`);
     expect(run.output).not.toContain(SCRIPT_MARKER);
     expect(calls).toEqual([]);
   });

@@ -7,6 +7,9 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { PROCESS_MS } from '../support/timeouts';
 
+/** The job's predefined IDs, which name its session (gitlab-<project>-<job>). */
+export const TRACED_JOB = { projectId: '42', jobId: '7' };
+
 export interface TracedRunOptions {
   /** The hidden job and the job that extends it, as parsed from the pipeline. */
   readonly hidden: { before_script: string[]; variables: Record<string, string> };
@@ -18,12 +21,15 @@ export interface TracedRunOptions {
   readonly env: Record<string, string>;
   /** Which before_script lines to keep (a control drops some). */
   readonly keep?: (line: string) => boolean;
+  /** Writes files into the runner's HOME before the job, as an earlier job on the runner could. */
+  readonly prepareHome?: (home: string) => void;
 }
 
 export function runTraced(options: TracedRunOptions): Promise<{ status: number; stdout: string; stderr: string }> {
   const tmp = mkdtempSync(join(tmpdir(), 'traced-'));
+  options.prepareHome?.(tmp);
   const lines = [...options.hidden.before_script.filter(options.keep ?? (() => true)), ...options.script];
-  const predefined: Record<string, string> = { CI_JOB_ID: '7', CI_PROJECT_ID: '42' };
+  const predefined: Record<string, string> = { CI_JOB_ID: TRACED_JOB.jobId, CI_PROJECT_ID: TRACED_JOB.projectId };
   // GitLab expands the job's variables (AWS_ROLE_SESSION_NAME names the project and job).
   const variables = Object.fromEntries(Object.entries(options.hidden.variables).map(([name, value]) => [name, value.replace(/\$\{(\w+)\}/g, (_m, v) => predefined[v])]));
   const env = {

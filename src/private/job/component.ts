@@ -30,7 +30,8 @@ export const COMPONENT_INPUTS: readonly ComponentInput[] = [
     name: 'audience',
     description: 'The aud of the job\'s ID token: an audience the role\'s trust policy expects and its OIDC provider lists.',
     type: 'string',
-    regex: '^\\S{1,255}$',
+    // As validateAudience: no white space, "*", "?" or "$" (GitLab expands variables in id_tokens aud).
+    regex: '^[^\\s*?$]{1,255}$',
   },
   { name: 'region', description: 'The AWS region of the CLI and SDKs, and of the STS endpoint they call.', type: 'string', regex: AWS_REGION.source },
   {

@@ -61,9 +61,12 @@ const RETRY_FUNCTION = 'cdk_gitlab_oidc_sts';
 
 const { credentials: MODE, stsAttempts: ATTEMPTS, sessionSeconds: SESSION, expectedAccount: ACCOUNT } = JOB_VARIABLES;
 
-/** A command that prints why the job stops (after `first`, when given) and ends it before its script. */
+/**
+ * A command that prints why the job stops (after `first`, when given) and ends it before its script. printf, not
+ * echo: dash's echo reads backslash escapes in the variables a message shows, which could forge log lines.
+ */
 function stop(what: string, first = ''): string {
-  return `{ ${first}echo "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
+  return `{ ${first}printf '%s\\n' "cdk-gitlab-oidc: ${what}; the job stops before its script" >&2; exit 1; }`;
 }
 
 /**
@@ -91,6 +94,8 @@ export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): s
     `case "\${${MODE}:-}" in ${CREDENTIALS_MODES.tokenFile}|${CREDENTIALS_MODES.assumeRoleCli}) ;; ` +
       `*) ${stop(`${MODE} must be ${CREDENTIALS_MODES.tokenFile} or ${CREDENTIALS_MODES.assumeRoleCli}, got: $${MODE}`)};; esac`,
     `case "\${${ATTEMPTS}:-}" in [1-9]|10) ;; *) ${stop(`${ATTEMPTS} must be a whole number from 1 to ${MAX_STS_ATTEMPTS}, got: $${ATTEMPTS}`)};; esac`,
+    `[ "$${MODE}" != ${CREDENTIALS_MODES.assumeRoleCli} ] || case "\${${SESSION}:-}" in ''|*[!0-9]*) ` +
+      `${stop(`${SESSION} must be a whole number of seconds, got: $${SESSION}`)};; esac`,
     `(umask 077 && mkdir -- ${TOKEN_DIR} && printf '%s' "$${tokenVariable}" > ${TOKEN_FILE}) || ${stop('cannot write the ID token to a private file')}`,
     `${cleanFunction()}; trap ${CLEAN_FUNCTION} EXIT`,
     // In a subshell without -e: a token that does not decode must not stop the job before its own message.
@@ -106,10 +111,15 @@ export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): s
       'export AWS_ACCESS_KEY_ID="$(printf \'%s\' "$_oidc_creds" | cut -f1)" AWS_SECRET_ACCESS_KEY="$(printf \'%s\' "$_oidc_creds" | cut -f2)" ' +
       'AWS_SESSION_TOKEN="$(printf \'%s\' "$_oidc_creds" | cut -f3)"; _oidc_arn="$(printf \'%s\' "$_oidc_creds" | cut -f4)"; unset _oidc_creds; ' +
       `[ -n "$AWS_SESSION_TOKEN" ] || ${stop('AWS STS returned no credentials')}; fi`,
-    // The account is the ARN's fifth field: arn:<partition>:sts::<account>:assumed-role/<role>/<session>.
-    `[ -z "\${${ACCOUNT}:-}" ] || case "$_oidc_arn" in arn:*:sts::"$${ACCOUNT}":assumed-role/*) ;; ` +
+    // The credentials must be this role's session, whatever the client used: on a shell executor an earlier job can
+    // plant an entry in the AWS CLI's cache (its file name is a hash of the role's ARN and the session name, both
+    // guessable), which the CLI would use without calling STS. The session's ARN is
+    // arn:<partition>:sts::<account>:assumed-role/<role name>/<session name>, the parts taken from AWS_ROLE_ARN.
+    `_oidc_r=\${AWS_ROLE_ARN#arn:}; _oidc_a=\${_oidc_r#*:iam::}; _oidc_session="arn:\${_oidc_r%%:*}:sts::\${_oidc_a%%:*}:assumed-role/\${AWS_ROLE_ARN##*/}/$AWS_ROLE_SESSION_NAME"; ` +
+      `[ "$_oidc_arn" = "$_oidc_session" ] || ${stop('the credentials are $_oidc_arn, not the session $_oidc_session of role $AWS_ROLE_ARN')}`,
+    `[ -z "\${${ACCOUNT}:-}" ] || case "$_oidc_arn" in "arn:\${_oidc_r%%:*}:sts::$${ACCOUNT}:assumed-role/"*) ;; ` +
       `*) ${stop(`the credentials are $_oidc_arn, not of the expected account $${ACCOUNT}`)};; esac`,
-    'echo "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
+    'printf \'%s\\n\' "cdk-gitlab-oidc: the job runs as $_oidc_arn" >&2',
     `[ -z "$${TRACE_FLAG}" ] || set -x`,
   ];
 }
@@ -120,13 +130,14 @@ export function afterScript(): string[] {
 }
 
 // Removes the token's folder, and the role's credentials the AWS CLI caches in ~/.aws/cli/cache when it assumes a
-// role with a web identity token (aws-cli's awscli/customizations/assumerole.py; aws-cli#4365): on a shell executor,
-// HOME outlives the job and every later job of the runner reads it. Only this job's entries go: the cache holds the
-// STS response, whose AssumedRoleUser ARN ends in this job's session name and a quote. It never fails: it runs as
-// the EXIT trap of a shell under `set -e`, whose status is the job's.
+// role with a web identity token (CACHE_DIR in aws-cli's awscli/customizations/assumerole.py; aws-cli#4365): on a
+// shell executor, HOME outlives the job and every later job of the runner reads it. Only this job's entries go: the
+// cache holds the STS response, whose AssumedRoleUser ARN ends in this job's session name and a quote. In a subshell
+// with globbing on and its errors ignored: it runs as the EXIT trap of a shell under `set -e`, whose status is the
+// job's, and after a script that may have run `set -f`.
 function cleanFunction(): string {
-  return `${CLEAN_FUNCTION}() { rm -rf -- ${TOKEN_DIR}; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ` +
-    '! grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f" || rm -f -- "$_oidc_f"; done; return 0; }';
+  return `${CLEAN_FUNCTION}() { (set +f; rm -rf -- ${TOKEN_DIR}; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ` +
+    'if grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f"; then rm -f -- "$_oidc_f"; fi; done) 2>/dev/null || :; }';
 }
 
 // Runs an AWS CLI command that asks STS for credentials, again after a transient STS error. The codes STS
@@ -143,7 +154,8 @@ function retryFunction(): string {
     `if "$@" 2>${TOKEN_DIR}/sts-error; then cat ${TOKEN_DIR}/sts-error >&2; return 0; fi; cat ${TOKEN_DIR}/sts-error >&2; ` +
     `{ [ "$_oidc_n" -lt "$${ATTEMPTS}" ] && grep -qE '${RETRYABLE}' ${TOKEN_DIR}/sts-error; } || return 1; ` +
     // Waits 2^(n-1) seconds plus up to as much again, so that jobs that failed together retry apart.
-    '_oidc_w=$(awk -v n="$_oidc_n" \'BEGIN { srand(); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
+    // awk's srand() seeds from the clock's second, the same for jobs that failed together: the job's ID seeds it.
+    '_oidc_w=$(awk -v n="$_oidc_n" -v s="${CI_JOB_ID:-$$}" \'BEGIN { srand(s + n); b = 2 ^ (n - 1); printf "%d", b + rand() * b }\'); ' +
     `echo "cdk-gitlab-oidc: STS answered with a transient error; attempt $((_oidc_n + 1)) of $${ATTEMPTS} in $_oidc_w seconds" >&2; ` +
     'sleep "$_oidc_w"; _oidc_n=$((_oidc_n + 1)); done; }';
 }

@@ -67,8 +67,10 @@ export function validateAudience(audience: string, scope?: IConstruct): void {
   if (audience.length > MAX_AUDIENCE_LENGTH) {
     fail(`an audience must be at most ${MAX_AUDIENCE_LENGTH} characters (IAM limit), got: ${show(audience)} (${audience.length} characters)`, scope);
   }
-  if (/[\s*?]/.test(audience) || audience.includes('${')) {
-    fail(`an audience must not contain white space, "*", "?" or "\${" (it is compared with StringEquals), got: ${show(audience)}`, scope);
+  // StringEquals reads "*", "?" and "${" literally in a trust policy, but GitLab expands CI/CD variables in an
+  // id_tokens aud: "$" would change the audience a job asks for.
+  if (/[\s*?$]/.test(audience)) {
+    fail(`an audience must not contain white space, "*", "?" or "$" (it is compared with StringEquals, and GitLab expands "$" in id_tokens), got: ${show(audience)}`, scope);
   }
 }
 
