@@ -7,7 +7,7 @@ import { GitLabJobSettings, GitLabStageSettings } from './job-settings';
 import { GitLabPipelineRole } from './pipeline-role';
 import { GitLabCiCredentials } from '../ci-job';
 import { cdkAssetsVersion, cdkCliVersion } from '../private/pipeline/cli-versions';
-import { PIPELINE_FILE_COPY, renderPipeline } from '../private/pipeline/render-pipeline';
+import { ASSET_LIST, PIPELINE_FILE_COPY, renderPipeline } from '../private/pipeline/render-pipeline';
 import { refuseChangeSetSteps } from '../private/pipeline/unsupported';
 import { validateOutputFile } from '../private/pipeline/validate';
 
@@ -155,7 +155,7 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
     const graph = new PipelineGraph(this, { selfMutation: false, publishTemplate: false, prepareStep: false });
     const repositoryRoot = resolve(this.props.repositoryRoot ?? '.');
     const assemblyDir = (this.node.root as Stage).outdir;
-    const yaml = renderPipeline({
+    const { yaml, assetList } = renderPipeline({
       pipeline: this,
       graph,
       role: this.props.role,
@@ -174,5 +174,7 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
     writeFileSync(file, yaml);
     // The check job compares the committed file with this copy, which travels in the cloud assembly.
     writeFileSync(join(assemblyDir, PIPELINE_FILE_COPY), yaml);
+    // The asset jobs publish what this list names: the assets' hashes stay out of the committed file.
+    writeFileSync(join(assemblyDir, ASSET_LIST), assetList);
   }
 }

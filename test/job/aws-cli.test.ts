@@ -145,7 +145,12 @@ describe('an entry an earlier job planted in the AWS CLI\'s cache', () => {
   async function runPlanted(keep?: (line: string) => boolean) {
     const doc = parse(deployPipeline({}));
     return runTraced({
-      hidden: doc['.aws-oidc'], script: doc.deploy.script, idToken: await token(), awsCliDir, keep, prepareHome: plant,
+      hidden: doc['.aws-oidc'],
+      script: doc.deploy.script,
+      idToken: await token(),
+      awsCliDir,
+      keep,
+      prepareHome: plant,
       env: { HTTPS_PROXY: proxy.url, AWS_CA_BUNDLE: proxy.caBundle },
     });
   }

@@ -3,15 +3,15 @@
 // does); valid against GitLab's schema; and run under gitlab-ci-local, which includes it with inputs.
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RE2JS } from 're2js';
 import { parseAllDocuments } from 'yaml';
 import { JobFixture, ROLE_ARN, ROLE_NAME } from './job-fixture';
 import { runJob } from './run-job';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabPipelineRole } from '../../src';
 import { ciJobModel } from '../../src/private/job/ci-job';
-import { jobYaml } from '../../src/private/job/job-yaml';
 import { COMPONENT_INPUTS, COMPONENT_PATH, renderCiComponent } from '../../src/private/job/component';
+import { jobYaml } from '../../src/private/job/job-yaml';
 import { JobSpec } from '../security/support/issuer';
 import { ACCOUNT } from '../security/support/sts';
 import { gitLabCiValidator, psych } from '../support/gitlab-ci';
@@ -65,7 +65,8 @@ function interpolate(text: string, inputs: Inputs): any {
 /** The job gitLabCiJob() writes for a role known by its ARN, with the options that match `inputs`. */
 function cdkJob(inputs: Inputs): any {
   const stack = new Stack(new App(), 'Stack');
-  const role = GitLabPipelineRole.fromRoleArn(String(inputs.role_arn), { audience: String(inputs.audience), region: String(inputs.region) })._jobRole(stack);
+  const role = GitLabPipelineRole.fromRoleArn(String(inputs.role_arn), { audience: String(inputs.audience), region: String(inputs.region) })
+    ._jobRole(stack);
   const cli = inputs.credentials === 'assume-role-cli';
   const options: GitLabCiJobOptions = {
     jobName: String(inputs.job_name ?? '.aws-oidc'),
@@ -73,7 +74,7 @@ function cdkJob(inputs: Inputs): any {
     regionalSts: inputs.sts_endpoints !== 'legacy',
     stsAttempts: inputs.sts_attempts as number | undefined,
     expectedAccount: inputs.expected_account === '' ? undefined : inputs.expected_account as string | undefined,
-    sessionDuration: cli && inputs.session_duration !== undefined ? require('aws-cdk-lib').Duration.seconds(inputs.session_duration) : undefined,
+    sessionDuration: cli && inputs.session_duration !== undefined ? Duration.seconds(inputs.session_duration as number) : undefined,
   };
   return documents(`spec: {}\n---\n${jobYaml(ciJobModel(role, options, stack))}`)[1];
 }

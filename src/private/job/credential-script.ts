@@ -115,7 +115,7 @@ export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): s
     // plant an entry in the AWS CLI's cache (its file name is a hash of the role's ARN and the session name, both
     // guessable), which the CLI would use without calling STS. The session's ARN is
     // arn:<partition>:sts::<account>:assumed-role/<role name>/<session name>, the parts taken from AWS_ROLE_ARN.
-    `_oidc_r=\${AWS_ROLE_ARN#arn:}; _oidc_a=\${_oidc_r#*:iam::}; _oidc_session="arn:\${_oidc_r%%:*}:sts::\${_oidc_a%%:*}:assumed-role/\${AWS_ROLE_ARN##*/}/$AWS_ROLE_SESSION_NAME"; ` +
+    '_oidc_r=${AWS_ROLE_ARN#arn:}; _oidc_a=${_oidc_r#*:iam::}; _oidc_session="arn:${_oidc_r%%:*}:sts::${_oidc_a%%:*}:assumed-role/${AWS_ROLE_ARN##*/}/$AWS_ROLE_SESSION_NAME"; ' +
       `[ "$_oidc_arn" = "$_oidc_session" ] || ${stop('the credentials are $_oidc_arn, not the session $_oidc_session of role $AWS_ROLE_ARN')}`,
     `[ -z "\${${ACCOUNT}:-}" ] || case "$_oidc_arn" in "arn:\${_oidc_r%%:*}:sts::$${ACCOUNT}:assumed-role/"*) ;; ` +
       `*) ${stop(`the credentials are $_oidc_arn, not of the expected account $${ACCOUNT}`)};; esac`,

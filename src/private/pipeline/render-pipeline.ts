@@ -23,6 +23,8 @@ export const PIPELINE_FILE_COPY = 'gitlab-ci-pipeline.yml';
 const MAX_NEEDS = 50;
 /** GitLab passes at most 20 variables from one dotenv report (by default, and on GitLab.com). */
 const MAX_DOTENV_VARIABLES = 20;
+/** The list of the assets each asset job publishes (job, manifest, asset ID), tab-separated, in the cloud assembly. */
+export const ASSET_LIST = 'gitlab-ci-assets.tsv';
 /** The check job's name, in the Build stage beside the synth job. */
 const CHECK_JOB = 'Build-CheckPipelineFile';
 
@@ -68,9 +70,17 @@ interface Job {
   readonly settings: GitLabJobSettings;
 }
 
-/** The pipeline file for the graph. */
-export function renderPipeline(input: PipelineInput): string {
-  return new PipelineRenderer(input).render();
+/** What the synth writes: the pipeline file, and the asset list that travels in the cloud assembly. */
+export interface RenderedPipeline {
+  readonly yaml: string;
+  readonly assetList: string;
+}
+
+/** The pipeline file for the graph, and its asset list. */
+export function renderPipeline(input: PipelineInput): RenderedPipeline {
+  const renderer = new PipelineRenderer(input);
+  const yaml = renderer.render();
+  return { yaml, assetList: renderer.assetList.map((fields) => `${fields.join('\t')}\n`).join('') };
 }
 
 class PipelineRenderer {
@@ -83,6 +93,8 @@ class PipelineRenderer {
   private readonly hiddenJobs = new Map<GitLabPipelineRole, string>();
   /** Each job that assumes a role: which role, and for which stage. */
   private readonly roleUses: RoleUse[] = [];
+  /** Each asset job's assets: the job, the asset manifest, the asset's ID and destination. */
+  public readonly assetList: [string, string, string][] = [];
   /** The stages whose asset jobs are added (just before their first deployment). */
   private readonly stagesWithAssetJobs = new Set<pipelines.StageDeployment>();
   private synthJob?: Job;
@@ -253,7 +265,6 @@ class PipelineRenderer {
   private addStageAssetJobs(stage: pipelines.StageDeployment, firstUser: AGraphNode): void {
     if (this.stagesWithAssetJobs.has(stage)) return;
     this.stagesWithAssetJobs.add(stage);
-    const publish = `npx --yes --package=cdk-assets@${this.input.cdkAssetsVersion} -- cdk-assets`;
     const manifestPath = (asset: pipelines.StackAsset) => posix.join(this.cdkOut, relative(this.input.assemblyDir, asset.assetManifestPath).split(sep).join('/'));
     const deployNodes = this.deployNodesOf(stage);
     const assetNodes = [...new Set([firstUser, ...deployNodes].flatMap((node) => this.leafDependencies(node).filter((dep) => dep.data?.type === 'publish-assets')))];
@@ -263,8 +274,9 @@ class PipelineRenderer {
       const selectors = new Set(node.data?.type === 'publish-assets' ? node.data.assets.map((asset) => asset.assetSelector) : []);
       const stageAssets = stage.stacks.flatMap((stack) => stack.assets).filter((asset) => selectors.has(asset.assetSelector));
       const assets = uniqueBy(stageAssets, (asset) => asset.assetSelector);
+      const name = `${node.uniqueId}-${stage.stageName}`;
       this.add(node, {
-        name: `${node.uniqueId}-${stage.stageName}`,
+        name,
         gitLabStage: firstUser.rootPath()[1].id,
         waitsAlsoFor: approvals,
         deployOnly: true,
@@ -273,11 +285,32 @@ class PipelineRenderer {
         environment: this.environment(stage, 'prepare'),
         publishes: { stage, selectors: assets.map((asset) => asset.assetSelector) },
         variables: {},
-        script: assets.map((asset) => `${publish} --path ${shellQuote(manifestPath(asset))} --verbose publish ${shellQuote(asset.assetSelector)}`),
+        script: [this.publishScript(name, assets.map((asset) => [manifestPath(asset), asset.assetSelector]))],
         settings: this.settings(this.input.stageSettings.get(stage), undefined),
         artifactsFromSynth: true,
       });
     }
+  }
+
+  /**
+   * The command of an asset job: publish each asset the asset list names for the job. The assets' hashes live in
+   * the list, which the synth job writes into the cloud assembly, not in the pipeline file: changing an asset's
+   * contents changes the list, never the committed file. The list is data, read with `read -r` and quoted; the job
+   * fails unless it published exactly the assets it has at synth.
+   */
+  private publishScript(job: string, assets: readonly (readonly [string, string])[]): string {
+    for (const [manifest, selector] of assets) {
+      for (const value of [manifest, selector]) {
+        if (/[\t\r\n]/.test(value)) fail(`an asset's manifest path and ID must not contain tabs or line breaks (the asset list is one asset a line), got: ${show(value)}`, this.pipeline);
+      }
+      this.assetList.push([job, manifest, selector]);
+    }
+    const publish = `npx --yes --package=cdk-assets@${this.input.cdkAssetsVersion} -- cdk-assets`;
+    const list = shellQuote(posix.join(this.cdkOut, ASSET_LIST));
+    return `_n=0; while IFS="$(printf '\\t')" read -r _job _manifest _asset <&3; do [ "$_job" = ${shellQuote(job)} ] || continue; ` +
+      `${publish} --path "$_manifest" --verbose publish "$_asset" || exit 1; _n=$((_n + 1)); done 3< ${list}; ` +
+      `[ "$_n" -eq ${assets.length} ] || { printf '%s\\n' "the asset list ${posix.join(this.cdkOut, ASSET_LIST)} names $_n assets for this job, ` +
+      `not ${assets.length}: it is not from this pipeline's synth" >&2; exit 1; }`;
   }
 
   /** The graph's deployment nodes of a stage's stacks. */
