@@ -83,7 +83,8 @@ export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): s
     // GitLab's debug trace (CI_DEBUG_TRACE) runs the job's shell with xtrace, which prints every command and
     // assignment with its values: the credentials the exchange makes would be in the log. Tracing is paused for
     // these lines and resumed for the script. (GitLab's trace also prints every CI/CD variable, the ID token
-    // among them: that is GitLab's own, and why its docs restrict debug logging.)
+    // among them: that is GitLab's own, and why its docs restrict debug logging:
+    // https://docs.gitlab.com/ci/variables/#enable-debug-logging, gitlab-org/gitlab#213159)
     `case $- in *x*) ${TRACE_FLAG}=x; set +x;; *) ${TRACE_FLAG}=;; esac`,
     // The role's credentials and no others: AWS clients read environment keys, profiles and container
     // credentials before a web identity, and fall back to them (or to instance metadata) after one fails.
