@@ -19,7 +19,7 @@ const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
   // This example lives in a folder of the library's repository; an app at its repository's root leaves this out.
   repositoryRoot: __dirname,
   // Node.js and the AWS CLI, which the jobs need.
-  jobSettings: { image: 'public.ecr.aws/sam/build-nodejs20.x:latest' },
+  jobSettings: { image: 'public.ecr.aws/sam/build-nodejs22.x:latest' },
 });
 
 const beta = new ServiceStage(app, 'Beta', { env: { account: '222222222222', region: 'eu-west-1' } });

@@ -211,10 +211,11 @@ describe('gitLabCiJob', () => {
       ['sessionDuration from an imported number', (t) => ({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI, sessionDuration: Duration.seconds(t.importedNumber) })],
       ['stsAttempts from an imported number', (t) => ({ stsAttempts: t.importedNumber })],
       ['expectedAccount from a parameter', (t) => ({ expectedAccount: t.parameter })],
+      ['jobTimeout from a Number parameter', (t) => ({ jobTimeout: Duration.hours(t.numberParameter) })],
       ['expectedAccount from a list token\'s element', (t) => ({ expectedAccount: Fn.select(0, Fn.split(',', t.import)) })],
     ])('%s is refused: its deploy-time value could rewrite the job', (_name, options) => {
       const { stack, role } = newRole();
-      expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(/holds a deploy-time value that could contain quotes or line breaks .*got: \{"(Ref|Fn::ImportValue|Fn::Select)"/);
+      expect(() => role.gitLabCiJob(options(tokens(stack)))).toThrow(/holds a deploy-time value that could contain quotes or line breaks .*got: \{"(Ref|Fn::ImportValue|Fn::Select)"|jobTimeout must be a literal duration: GitLab reads it from the file/);
     });
 
     test.each<[string, (t: ReturnType<typeof tokens>) => GitLabCiJobOptions]>([

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { dirname, join, resolve } from 'path';
-import { Stage, pipelines } from 'aws-cdk-lib';
+import { Duration, Stage, pipelines } from 'aws-cdk-lib';
 import { PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { Construct } from 'constructs';
 import { GitLabJobSettings, GitLabStageSettings } from './job-settings';
@@ -9,7 +9,7 @@ import { GitLabCiCredentials } from '../ci-job';
 import { cdkAssetsVersion, cdkCliVersion } from '../private/pipeline/cli-versions';
 import { ASSET_LIST, PIPELINE_FILE_COPY, renderPipeline } from '../private/pipeline/render-pipeline';
 import { refuseChangeSetSteps } from '../private/pipeline/unsupported';
-import { validateOutputFile } from '../private/pipeline/validate';
+import { expireInText, validateOutputFile } from '../private/pipeline/validate';
 
 /**
  * Properties of a `GitLabCiPipeline`.
@@ -85,6 +85,15 @@ export interface GitLabCiPipelineProps extends pipelines.PipelineBaseProps {
    * @default GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE
    */
   readonly credentials?: GitLabCiCredentials;
+
+  /**
+   * How long GitLab keeps the jobs' artifacts (the cloud assembly, stack outputs, steps' outputs): `expire_in`
+   * on each. The jobs after a manual approval need the synth job's artifacts until someone approves. At least
+   * an hour; written in whole days, hours or minutes.
+   *
+   * @default Duration.days(30)
+   */
+  readonly artifactsExpireIn?: Duration;
 }
 
 /**
@@ -168,6 +177,7 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
       cdkAssetsVersion: this.props.cdkAssetsVersion ?? cdkAssetsVersion(repositoryRoot),
       jobSettings: this.props.jobSettings ?? {},
       credentials: this.props.credentials ?? GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE,
+      artifactsExpireIn: expireInText(this.props.artifactsExpireIn ?? Duration.days(30), this),
     });
     const file = join(repositoryRoot, this.outputFile);
     mkdirSync(dirname(file), { recursive: true });

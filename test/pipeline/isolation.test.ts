@@ -362,7 +362,8 @@ describe('refused at synth: what would switch a gate off', () => {
     ['a merge key', { '<<': { allow_failure: true } }, /must not set "<<": GitLab's YAML parser reads it as a merge key, even when quoted/],
     ['a merge key inside an allowed key', { hooks: { '<<': { x: 1 } } }, /must hold no "<<" key: .*, got: "hooks.<<"$/],
     ['a merge key in a list', { services: [{ 'name': 'x', '<<': {} }] }, /must hold no "<<" key: .*, got: "services\[0\].<<"$/],
-    ['a keyword GitLab may add later', { future_gate: true }, /jobSettings.rawKeys may set only timeout, retry, interruptible, services, hooks, coverage .*, got: "future_gate"$/],
+    ['a keyword GitLab may add later', { future_gate: true }, /jobSettings.rawKeys may set only timeout, retry, services, hooks, coverage .*, got: "future_gate"$/],
+    ['interruptible', { interruptible: true }, /must not set "interruptible": the pipeline writes it: the build jobs are interruptible, and no job that deploys/],
     ['identity', { identity: 'google_cloud' }, /must not set "identity": it hands the job cloud credentials other than its stage's role/],
     ['a prototype name', { constructor: 'x' }, /jobSettings.rawKeys may set only .*, got: "constructor"$/],
   ])('rawKeys %s', (_title, rawKeys, message) => {
@@ -390,11 +391,21 @@ describe('refused at synth: what would switch a gate off', () => {
   });
 
   test('allowed raw keys reach every job, the approval still blocks and nothing is optional', () => {
-    const doc = parse(oneStageApp({ jobSettings: { rawKeys: { timeout: '1h', retry: 1, interruptible: false } } }, (p, _a, s) => p.addStage(s, {
+    const doc = parse(oneStageApp({ jobSettings: { rawKeys: { timeout: '1h', retry: 1 } } }, (p, _a, s) => p.addStage(s, {
       pre: [new pipelines.ManualApprovalStep('Approve')],
     })).yaml);
     expect(doc['Beta-Approve']).toMatchObject({ allow_failure: false, timeout: '1h', retry: 1 });
     expect(Object.values<any>(doc).filter((job) => job?.allow_failure === true)).toEqual([]);
+  });
+
+  test('only the build jobs are interruptible: a newer pipeline never cancels a deployment, a publish, an approval or a step', () => {
+    const doc = parse(oneStageApp({}, (p, _a, s) => p.addStage(s, {
+      pre: [new pipelines.ManualApprovalStep('Approve')], post: [new pipelines.ShellStep('Test', { commands: ['true'] })],
+    })).yaml);
+    const jobs = Object.entries<any>(doc).filter(([name, job]) => !name.startsWith('.') && job?.script);
+    expect(Object.fromEntries(jobs.map(([name, job]) => [name, job.interruptible]))).toEqual({
+      'Build-Synth': true, 'Build-CheckPipelineFile': true, 'Beta-Approve': false, 'Beta-Api-Deploy': false, 'Beta-Test': false,
+    });
   });
 });
 

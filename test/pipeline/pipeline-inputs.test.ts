@@ -1,7 +1,7 @@
 // GitLabCiPipeline's inputs: what each setting writes, and every value it refuses, literal or deploy-time.
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { App, CfnParameter, Fn, Stack, Stage, pipelines } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Fn, Stack, Stage, Token, pipelines } from 'aws-cdk-lib';
 import { parse } from 'yaml';
 import { CDK_CLI_VERSION, REGION, ROLE, newApp, oneStageApp, synthesized } from './support/apps';
 import {
@@ -26,12 +26,12 @@ describe('settings', () => {
 
   test('job settings: the pipeline\'s, then the stage\'s, then the step\'s; variables and raw keys merged key by key', () => {
     const doc = jobs({
-      jobSettings: { image: 'node:20', tags: ['shared'], variables: { A: 'pipeline', B: 'pipeline' }, rawKeys: { timeout: '1h', interruptible: true } },
+      jobSettings: { image: 'node:20', tags: ['shared'], variables: { A: 'pipeline', B: 'pipeline' }, rawKeys: { timeout: '1h' } },
     }, (pipeline, _app, stage) => pipeline.addStageWithGitLabOptions(stage, {
       jobSettings: { image: 'node:22', variables: { B: 'stage' }, rawKeys: { retry: { max: 2, when: ['runner_system_failure'] } } },
       post: [new GitLabShellStep('Check', { commands: ['true'], env: { C: 'step' }, jobSettings: { tags: ['big'], cache: { paths: ['x/'] } } })],
     }));
-    expect(doc['Build-Synth']).toMatchObject({ image: 'node:20', tags: ['shared'], variables: { A: 'pipeline', B: 'pipeline' }, timeout: '1h', interruptible: true });
+    expect(doc['Build-Synth']).toMatchObject({ image: 'node:20', tags: ['shared'], variables: { A: 'pipeline', B: 'pipeline' }, timeout: '1h' });
     expect(doc['Beta-Api-Deploy']).toMatchObject({
       image: 'node:22', tags: ['shared'], variables: { A: 'pipeline', B: 'stage' }, timeout: '1h', retry: { max: 2, when: ['runner_system_failure'] },
     });
@@ -74,7 +74,7 @@ describe('settings', () => {
       const test2 = new pipelines.ShellStep('Test2', { additionalInputs: { dist: build }, commands: ['ls dist'] });
       pipeline.addStage(stage, { pre: [build], post: [test, test2] });
     });
-    expect(doc['Beta-Build'].artifacts).toEqual({ paths: ['dist'] });
+    expect(doc['Beta-Build'].artifacts).toEqual({ paths: ['dist'], expire_in: '30 days' });
     expect(doc['Beta-Test'].needs).toEqual([{ job: 'Beta-Api-Deploy', artifacts: false }, { job: 'Beta-Build', artifacts: true }]);
     expect(doc['Beta-Test'].script).toEqual(["mkdir -p '.' && cp -R 'dist'/. '.'/", 'ls']);
     expect(doc['Beta-Test2'].script).toEqual(['ls dist']);
@@ -102,6 +102,13 @@ describe('settings', () => {
     const doc = parse(synthesized(installed.app, withCli, installed.root).yaml);
     expect(doc['Beta-Api-Deploy'].script[0]).toContain('--package=aws-cdk@2.1234.5 --');
   });
+});
+
+test.each<[Duration, string]>([
+  [Duration.days(7), '7 days'], [Duration.hours(36), '36 hours'], [Duration.minutes(90), '90 minutes'], [Duration.hours(1), '1 hours'],
+])('artifactsExpireIn %s is written as GitLab reads it: %s', (duration, text) => {
+  const doc = jobs({ artifactsExpireIn: duration });
+  expect(doc['Build-Synth'].artifacts.expire_in).toBe(text);
 });
 
 describe('refused at synth', () => {
@@ -134,7 +141,10 @@ describe('refused at synth', () => {
     ['a CDK CLI version range', { cdkCliVersion: '^2.1100.0' }, /cdkCliVersion must be an exact version such as "2.1100.0" \(the jobs pin it\), got: "\^2.1100.0"$/],
     ['a cdk-assets tag', { cdkAssetsVersion: 'latest' }, /cdkAssetsVersion must be an exact version .*, got: "latest"$/],
     ['a variable the exchange sets', { jobSettings: { variables: { AWS_REGION: 'us-east-1' } } },
-      /jobSettings.variables name must not start with AWS_: the OIDC exchange and GitLab set those, got: "AWS_REGION"$/],
+      /jobSettings.variables name must not be a variable that GitLab, the runner, the shell or the AWS clients use \(the AWS_\* names\), got: "AWS_REGION"$/],
+    ['a variable the credential job reads', { jobSettings: { variables: { GITLAB_OIDC_CREDENTIALS: 'assume-role-cli' } } },
+      /jobSettings.variables name must not be a GITLAB_\* name: GitLab and the credential job set those, got: "GITLAB_OIDC_CREDENTIALS"$/],
+    ['a proxy for every AWS call', { jobSettings: { variables: { HTTPS_PROXY: 'http://evil.example.com' } } }, /\(HTTPS_PROXY\), got: "HTTPS_PROXY"$/],
     ['a variable name GitLab refuses', { jobSettings: { variables: { '1X': 'y' } } }, /jobSettings.variables name must be letters, digits and "_", .*, got: "1X"$/],
     ['a raw key with a value that is not data', { jobSettings: { rawKeys: { timeout: new Date(0) } } },
       /jobSettings.rawKeys.timeout must be a literal: strings, numbers, booleans, and lists and maps of them, got: "1970-01-01T00:00:00.000Z"$/],
@@ -146,6 +156,10 @@ describe('refused at synth', () => {
       /GitLabPipelineRole.fromRoleArn needs a literal, non-empty audience, got: ""$/],
     ['a bad region', { role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/x', { region: 'Europe' }) },
       /region must be an AWS region name such as "eu-west-1", got: "Europe"$/],
+    ['artifacts kept under an hour', { artifactsExpireIn: Duration.minutes(30) },
+      /artifactsExpireIn must be a literal duration of at least an hour, in whole minutes, got: Duration.minutes\(30\)$/],
+    ['artifacts kept a fraction of a minute', { artifactsExpireIn: Duration.seconds(3630) }, /got: Duration.seconds\(3630\)$/],
+    ['artifacts kept for a deploy-time number', { artifactsExpireIn: Duration.days(Token.asNumber(Fn.importValue('days'))) }, /artifactsExpireIn must be a literal/],
   ])('%s', (_title, props, message) => {
     expect(() => oneStageApp(props)).toThrow(message);
   });
@@ -171,7 +185,9 @@ describe('refused at synth', () => {
   });
 
   test.each<[string, pipelines.ShellStepProps, RegExp]>([
-    ['a step variable the exchange sets', { commands: ['x'], env: { AWS_PROFILE: 'x' } }, /ShellStep "Step" env name must not start with AWS_: .*, got: "AWS_PROFILE"$/],
+    ['a step variable the exchange sets', { commands: ['x'], env: { AWS_PROFILE: 'x' } }, /ShellStep "Step" env name must not be .*\(the AWS_\* names\), got: "AWS_PROFILE"$/],
+    ...['LD_PRELOAD', 'BASH_ENV', 'NODE_OPTIONS', 'PATH', 'JAVA_TOOL_OPTIONS'].map((name): [string, pipelines.ShellStepProps, RegExp] =>
+      [`a step variable a loader or runtime runs code from (${name})`, { commands: ['x'], env: { [name]: 'x' } }, new RegExp(`got: "${name}"$`)]),
     ['a step with no commands', { commands: [] }, /ShellStep "Step" has no commands: a GitLab job needs at least one, got: \[\]$/],
     ['an approval-free output variable name', { commands: ['x'], env: { 'A-B': 'x' } }, /ShellStep "Step" env name must be letters, digits and "_", .*, got: "A-B"$/],
   ])('%s', (_title, stepProps, message) => {

@@ -1,10 +1,12 @@
 // GitLabCiPipeline: the pipeline file a CDK Pipelines app writes, its jobs, and the inputs it refuses.
-import { existsSync, readFileSync } from 'fs';
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
 import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, twoStageApp } from './support/apps';
 import { gitLabCiValidator, psych } from '../support/gitlab-ci';
-import { PROCESS_TEST_MS } from '../support/timeouts';
+import { PROCESS_MS, PROCESS_TEST_MS } from '../support/timeouts';
 
 // Tests read the file back with Ruby's Psych, a process each.
 jest.setTimeout(PROCESS_TEST_MS);
@@ -34,6 +36,7 @@ describe('the two-stage app', () => {
     expect(readFileSync(join(built.assemblyDir, 'gitlab-ci-pipeline.yml'), 'utf8')).toEqual(built.yaml);
     expect(doc['Build-CheckPipelineFile']).toEqual({
       stage: 'Build',
+      interruptible: true,
       image: 'public.ecr.aws/sam/build-nodejs20.x:latest',
       tags: ['aws'],
       needs: [{ job: 'Build-Synth', artifacts: true }],
@@ -46,11 +49,12 @@ describe('the two-stage app', () => {
     const { built, doc } = build();
     expect(doc['Build-Synth']).toEqual({
       stage: 'Build',
+      interruptible: true,
       image: 'public.ecr.aws/sam/build-nodejs20.x:latest',
       tags: ['aws'],
       needs: [],
       script: ['npm ci', 'npx cdk synth'],
-      artifacts: { paths: ['cdk.out'] },
+      artifacts: { paths: ['cdk.out'], expire_in: '30 days' },
       cache: { key: 'npm', paths: ['.npm/'] },
     });
   });
@@ -141,14 +145,53 @@ describe('the two-stage app', () => {
 
   test('a stack output reaches a post step through a dotenv report, never through the YAML', () => {
     const { built, doc } = build();
-    expect(doc['Beta-Site-Deploy'].artifacts).toEqual({ reports: { dotenv: expect.stringMatching(/^cdk-outputs-BetaSite[0-9A-F]{8}\.env$/) } });
+    expect(doc['Beta-Site-Deploy'].artifacts).toEqual({ reports: { dotenv: expect.stringMatching(/^cdk-outputs-BetaSite[0-9A-F]{8}\.env$/) }, expire_in: '30 days' });
     expect(doc['Beta-Site-Deploy'].script[1]).toMatch(/^node -e '.*' 'cdk-outputs-BetaSite[0-9A-F]{8}\.json' 'Beta-Site' 'SiteUrl=CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl' > /);
     expect(doc['Beta-SmokeTest']).toMatchObject({
       needs: [{ job: 'Beta-Site-Deploy', artifacts: true }],
       environment: { name: 'Beta', action: 'verify' },
-      script: [expect.stringMatching(/^export SITE_URL="\$CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl"$/), 'curl --fail "$SITE_URL"'],
+      script: [
+        expect.stringMatching(/^SITE_URL="\$\(printf '%s' "\$\{CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl\?the job that deploys Beta-Site left no SiteUrl\}" \| base64 -d && printf x\)"; export SITE_URL="\$\{SITE_URL%x\}"$/),
+        'curl --fail "$SITE_URL"',
+      ],
     });
     expect(doc['Beta-SmokeTest'].extends).toBeUndefined();
+  });
+
+  // GitLab expands "$" in the dotenv variables of the jobs that read them, and a report holds one line a variable:
+  // the deploy job writes each output in base64 and the reading step decodes it.
+  test.each([
+    ['a dollar sign and a variable\'s name', 'p$a and $CI_JOB_TOKEN'],
+    ['line breaks, a trailing one included', 'first\nsecond\n'],
+    ['quotes, a backslash and a backtick', 'it\'s "x" \\ `'],
+    ['text beyond ASCII', 'ünïcødé 🚀'],
+    ['nothing', ''],
+  ])('a stack output holding %s reaches the step exactly', (_title, value) => {
+    const { doc } = build();
+    const dir = mkdtempSync(join(tmpdir(), 'outputs-'));
+    const [, writer] = doc['Beta-Site-Deploy'].script;
+    const outputsFile = /'(cdk-outputs-BetaSite[0-9A-F]{8}\.json)'/.exec(writer)![1];
+    writeFileSync(join(dir, outputsFile), JSON.stringify({ 'Beta-Site': { SiteUrl: value } }));
+    const written = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', writer], { cwd: dir, encoding: 'utf8', timeout: PROCESS_MS });
+    expect(written.status).toBe(0);
+    const dotenv = readFileSync(join(dir, /> '(.*)'$/.exec(writer)![1]), 'utf8');
+    expect(dotenv).not.toMatch(/\$/);
+    expect(dotenv.split('\n').filter(Boolean)).toHaveLength(1);
+    // The reading job, with the report's variable in its environment, as GitLab passes it.
+    const [name, encoded] = dotenv.trim().split(/=(.*)/s);
+    const read = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', `${doc['Beta-SmokeTest'].script[0]}; printf '%s' "$SITE_URL"`],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, [name]: encoded }, timeout: PROCESS_MS });
+    expect(read.status).toBe(0);
+    expect(read.stdout).toBe(value);
+  });
+
+  test('a step whose output never arrived stops with the stack and output it waited for', () => {
+    const { doc } = build();
+    const read = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', `${doc['Beta-SmokeTest'].script[0]}; echo reached`],
+      { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: PROCESS_MS });
+    expect(read.status).not.toBe(0);
+    expect(read.stderr).toContain('the job that deploys Beta-Site left no SiteUrl');
+    expect(read.stdout).not.toContain('reached');
   });
 
   test('the manual approval blocks the production wave, in the production environment', () => {

@@ -131,8 +131,8 @@ export function regionVariables(region: string, regional: boolean): [string, str
 
 /** A job timeout as GitLab writes it ("90 minutes"), when it is a literal GitLab accepts. */
 function jobTimeout(duration: Duration, scope: IConstruct): { seconds: number; text: string } {
+  if (duration.isUnresolved()) fail(`jobTimeout must be a literal duration: GitLab reads it from the file, got: ${duration.toString()}`, scope);
   const seconds = duration.toSeconds();
-  if (!isLiteralNumber(seconds)) fail(`jobTimeout must be a literal duration: GitLab reads it from the file, got: ${duration.toString()}`, scope);
   if (seconds < MIN_TIMEOUT_SECONDS || seconds > MAX_TIMEOUT_SECONDS || seconds % 60 !== 0) {
     fail(`jobTimeout must be whole minutes from 10 minutes to 30 days (GitLab's limits), got: ${duration.toString()}`, scope);
   }

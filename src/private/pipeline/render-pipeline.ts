@@ -45,6 +45,8 @@ export interface PipelineInput {
   readonly cdkAssetsVersion: string;
   readonly jobSettings: GitLabJobSettings;
   readonly credentials: GitLabCiCredentials;
+  /** How long the jobs' artifacts are kept, as GitLab writes it ("30 days"). */
+  readonly artifactsExpireIn: string;
 }
 
 /** One job, before its `needs:` are reduced. */
@@ -456,7 +458,11 @@ class PipelineRenderer {
     for (const [name, reference] of Object.entries(step.envFromCfnOutputs)) {
       validateVariable(name, '', `ShellStep ${show(step.id)} envFromCfnOutputs`, this.pipeline);
       const stack = this.input.graph.queries.producingStack(reference);
-      lines.push(`export ${name}="$${outputVariable(stack, reference.outputName)}"`);
+      // The value as the stack output holds it, decoded from the dotenv report's base64 (OUTPUTS_TO_DOTENV); the
+      // "x" keeps trailing line breaks, which a command substitution drops, and a failed decode stops the job.
+      const variable = outputVariable(stack, reference.outputName);
+      lines.push(`${name}="$(printf '%s' "\${${variable}?the job that deploys ${stack.stackName} left no ${reference.outputName}}" | base64 -d && printf x)"; ` +
+        `export ${name}="\${${name}%x}"`);
     }
     validateLiteralList(step.installCommands, `ShellStep ${show(step.id)} installCommands`, this.pipeline);
     validateLiteralList(step.commands, `ShellStep ${show(step.id)} commands`, this.pipeline);
@@ -545,7 +551,9 @@ class PipelineRenderer {
       resource_group: job.resourceGroup,
       variables: Object.keys(variables).length > 0 ? variables : undefined,
       script: job.script,
-      artifacts: job.artifacts,
+      artifacts: job.artifacts && { ...job.artifacts, expire_in: this.input.artifactsExpireIn },
+      // A newer pipeline may cancel the jobs that build, never one that deploys, publishes, approves or runs a step.
+      interruptible: !job.deployOnly,
       cache: settings.cache
         ? { key: cacheKey(settings.cache.key, job.environment?.name), paths: settings.cache.paths, policy: settings.cache.policy }
         : undefined,
@@ -595,9 +603,11 @@ function outputVariable(stack: pipelines.StackDeployment, outputName: string): s
 }
 
 // Writes the stack outputs that steps read from `cdk deploy --outputs-file` as a dotenv report:
-// arguments are the outputs file, the stack's name, then OutputKey=VARIABLE pairs. GitLab's dotenv
-// reports hold one line per variable, so an output with a line break stops the job. No backtick and
-// no "$": some tools echo a command inside double quotes before they run it.
+// arguments are the outputs file, the stack's name, then OutputKey=VARIABLE pairs. Each value is written in
+// base64: GitLab expands "$" in dotenv variables in the jobs that read them ("p$a" arrives as "p", and
+// "$CI_JOB_TOKEN" is filled in), and a report holds one line per variable; base64 has neither "$" nor a line
+// break, and the reading job decodes it (stepScript). No backtick and no "$" in this program: some tools echo a
+// command inside double quotes before they run it.
 const OUTPUTS_TO_DOTENV = [
   'const [file, stack, ...pairs] = process.argv.slice(1);',
   'const outputs = JSON.parse(require("fs").readFileSync(file, "utf8"))[stack] || {};',
@@ -605,7 +615,6 @@ const OUTPUTS_TO_DOTENV = [
   ' const [key, name] = pair.split("=");',
   ' const value = outputs[key];',
   ' if (value === undefined) { console.error("cdk-gitlab-oidc: stack " + stack + " has no output " + key); process.exit(1); }',
-  ' if (/[\\r\\n]/.test(String(value))) { console.error("cdk-gitlab-oidc: output " + key + " of stack " + stack + " has a line break, which a dotenv report cannot hold"); process.exit(1); }',
-  ' console.log(name + "=" + value);',
+  ' console.log(name + "=" + Buffer.from(String(value), "utf8").toString("base64"));',
   '}',
 ].join(' ');

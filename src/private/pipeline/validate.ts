@@ -1,10 +1,11 @@
 // The rules for the values a pipeline file holds: every one a literal GitLab reads as it stands.
 import { isAbsolute, normalize } from 'path';
+import { Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { GitLabEnvironment, GitLabJobSettings } from '../../pipeline/job-settings';
 import { fail, show } from '../errors';
 import { refNameProblem } from '../rules/git-refs';
-import { CI_VARIABLE_NAME } from '../rules/gitlab-ci';
+import { CI_VARIABLE_NAME, reservedVariable } from '../rules/gitlab-ci';
 import { holdsNoToken, isListToken, isLiteral } from '../tokens';
 import { yamlProblem } from '../yaml';
 
@@ -14,15 +15,13 @@ const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const ENVIRONMENT_NAME = /^[A-Za-z0-9 _./-]+$/;
 /** The tiers `environment:deployment_tier` takes. */
 const DEPLOYMENT_TIERS = ['production', 'staging', 'testing', 'development', 'other'];
-/** Variables the OIDC exchange or GitLab sets, which a job must not replace. */
-const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'GITLAB_'];
 
 /**
  * The job keywords `rawKeys` may set: none of them can make the check, an approval or a deployment's
  * failure non-blocking, reorder jobs, or change when a job runs. An allow-list, so that a keyword GitLab
  * adds later is refused until it is judged.
  */
-const RAW_KEYS = ['timeout', 'retry', 'interruptible', 'services', 'hooks', 'coverage'];
+const RAW_KEYS = ['timeout', 'retry', 'services', 'hooks', 'coverage'];
 
 /**
  * Job keywords the pipeline writes itself, each with what to use instead. (Maps, so that a key such as
@@ -54,6 +53,8 @@ const OWNED_KEYS = new Map(Object.entries({
 
 /** Keywords that would switch a gate off or reorder the jobs around it, each with how. */
 const GATE_KEYS = new Map(Object.entries({
+  'interruptible': 'the pipeline writes it: the build jobs are interruptible, and no job that deploys, publishes, approves or runs a step ' +
+    'ever is (a newer pipeline would cancel it part way)',
   'allow_failure': 'it lets the pipeline go on after the job fails (a failed check or deployment) and makes a manual approval optional',
   'exit_codes': 'it is how allow_failure names the failures it lets through',
   'start_in': 'it delays a job by a timer, outside the pipeline\'s order',
@@ -129,8 +130,9 @@ export function validateEnvironment(environment: GitLabEnvironment, name: string
 export function validateVariable(name: string, value: string, what: string, scope: IConstruct): void {
   validateLiteral(name, `${what} name`, scope);
   if (!CI_VARIABLE_NAME.test(name)) fail(`${what} name must be letters, digits and "_", not starting with a digit, got: ${show(name)}`, scope);
-  const prefix = RESERVED_VARIABLE_PREFIXES.find((p) => name.toUpperCase().startsWith(p));
-  if (prefix) fail(`${what} name must not start with ${prefix}: the OIDC exchange and GitLab set those, got: ${show(name)}`, scope);
+  // GITLAB_* too: GitLab's own, and the credential job's settings and token.
+  const reserved = name.toUpperCase().startsWith('GITLAB_') ? 'a GITLAB_* name: GitLab and the credential job set those' : reservedVariable(name);
+  if (reserved) fail(`${what} name must not be ${reserved}, got: ${show(name)}`, scope);
   validateLiteral(value, `${what} ${name}`, scope);
 }
 
@@ -194,4 +196,14 @@ function describe(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** A literal duration of at least an hour as GitLab's expire_in writes it: whole days, hours or minutes. */
+export function expireInText(duration: Duration, scope: IConstruct): string {
+  const minutes = duration.isUnresolved() ? NaN : duration.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 60) {
+    fail(`artifactsExpireIn must be a literal duration of at least an hour, in whole minutes, got: ${duration.toString()}`, scope);
+  }
+  if (minutes % 1440 === 0) return `${minutes / 1440} days`;
+  return minutes % 60 === 0 ? `${minutes / 60} hours` : `${minutes} minutes`;
 }

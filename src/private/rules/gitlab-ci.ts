@@ -13,9 +13,10 @@ const RESERVED_KEYS = ['$schema', 'spec', 'image', 'services', 'before_script', 
 // GitLab refuses job names longer than this (Gitlab::Ci::Config::Entry::Job).
 const MAX_JOB_NAME_LENGTH = 255;
 
-// Names the token variable must not take: variables that GitLab sets or reads, that the runner, the
-// shell or the AWS CLI and SDKs read, or that this job sets. Prefixes are matched case-insensitively.
-const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'FF_', 'GIT_', 'RUNNER_', 'DOCKER_', 'KUBERNETES_', 'LC_', 'LD_', 'BASH_'];
+// Names a variable the package writes must not take: variables that GitLab sets or reads, that the runner,
+// the shell, a language runtime or the AWS CLI and SDKs read (some of them run code: BASH_ENV, LD_PRELOAD,
+// NODE_OPTIONS), or that the credential job sets. Prefixes are matched case-insensitively.
+const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'FF_', 'GIT_', 'RUNNER_', 'DOCKER_', 'KUBERNETES_', 'LC_', 'LD_', 'DYLD_', 'BASH_'];
 const RESERVED_VARIABLES = [
   // GitLab's predefined variables outside CI_*
   'GITLAB_CI', 'GITLAB_FEATURES', 'GITLAB_USER_EMAIL', 'GITLAB_USER_ID', 'GITLAB_USER_LOGIN', 'GITLAB_USER_NAME',
@@ -29,6 +30,9 @@ const RESERVED_VARIABLES = [
   // read by HTTP clients, the AWS CLI and SDKs among them
   'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'REQUESTS_CA_BUNDLE',
   'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'PYTHONPATH', 'PYTHONHOME',
+  // read by shells and language runtimes at start, some to run code
+  'BASHOPTS', 'SHELLOPTS', 'PROMPT_COMMAND', 'NODE_PATH', 'PYTHONSTARTUP', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT', 'RUBYLIB',
+  'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS',
 ];
 
 /** A CI/CD variable's name as GitLab accepts it: letters, digits and "_", not starting with a digit. */
@@ -47,18 +51,25 @@ export function validateJobName(jobName: string, scope: IConstruct): void {
   if (problem) fail(`jobName ${problem}, got: ${show(jobName)}`, scope);
 }
 
+/**
+ * Why a CI/CD variable name is taken, if it is: a name (or a prefix of names) that GitLab, the runner, the shell,
+ * a language runtime or the AWS clients use, or one of the credential job's settings.
+ */
+export function reservedVariable(name: string): string | undefined {
+  const upper = name.toUpperCase();
+  const prefix = RESERVED_VARIABLE_PREFIXES.find((p) => upper.startsWith(p));
+  if (prefix || RESERVED_VARIABLES.includes(upper)) {
+    return `a variable that GitLab, the runner, the shell or the AWS clients use (${prefix ? `the ${prefix}* names` : name})`;
+  }
+  if ((Object.values(JOB_VARIABLES) as string[]).includes(name)) return `one of the job's settings (${Object.values(JOB_VARIABLES).join(', ')})`;
+  return undefined;
+}
+
 /** A CI/CD variable name that nothing else in the job, GitLab, the runner or the AWS clients uses. */
 export function validateTokenVariable(name: string, scope: IConstruct): void {
   if (!isLiteral(name) || !CI_VARIABLE_NAME.test(name)) {
     fail(`tokenVariable must be a CI/CD variable name (letters, digits and "_", not starting with a digit), got: ${show(name)}`, scope);
   }
-  const upper = name.toUpperCase();
-  const prefix = RESERVED_VARIABLE_PREFIXES.find((p) => upper.startsWith(p));
-  if (prefix || RESERVED_VARIABLES.includes(upper)) {
-    fail(`tokenVariable must not be a variable that GitLab, the runner, the shell or the AWS clients use (${prefix ? `the ${prefix}* names` : name}), ` +
-      `got: ${show(name)}`, scope);
-  }
-  if ((Object.values(JOB_VARIABLES) as string[]).includes(name)) {
-    fail(`tokenVariable must not be one of the job's settings (${Object.values(JOB_VARIABLES).join(', ')}), got: ${show(name)}`, scope);
-  }
+  const reserved = reservedVariable(name);
+  if (reserved) fail(`tokenVariable must not be ${reserved}, got: ${show(name)}`, scope);
 }
