@@ -18,6 +18,12 @@ const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
   role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-deploy', { audience: 'gitlab-deploy', region: 'eu-west-1' }),
   // This example lives in a folder of the library's repository; an app at its repository's root leaves this out.
   repositoryRoot: __dirname,
+  // Merge requests get a `cdk diff` per stage, with a read-only role that trusts every branch (it may assume the
+  // stages' bootstrap lookup roles only), and fail when a stage broadens IAM permissions or security groups.
+  mergeRequestDiffs: true,
+  synthRole: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-lookup', { audience: 'gitlab-lookup', region: 'eu-west-1' }),
+  // Forks run the same file: only this project's pipelines deploy.
+  projectPath: 'mygroup/myproject',
   // Node.js and the AWS CLI, which the jobs need.
   jobSettings: { image: 'public.ecr.aws/sam/build-nodejs22.x:latest' },
 });

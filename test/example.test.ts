@@ -72,7 +72,10 @@ describe('the example\'s pipeline', () => {
     const validate = gitLabCiValidator();
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
     expect(doc.stages).toEqual(['Build', 'Beta', 'Prod']);
-    expect(doc['Prod-PromoteToProd']).toMatchObject({ allow_failure: false, rules: [{ when: 'manual' }] });
+    expect(doc['Prod-PromoteToProd']).toMatchObject({ allow_failure: false, rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { when: 'manual' }] });
+    // Merge requests: a diff per stage with the read-only role, and one pipeline per push.
+    expect(doc['Diff-Prod']).toMatchObject({ extends: '.aws-oidc-synth', rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }] });
+    expect(doc.workflow.rules[0]).toEqual({ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' });
     expect(doc['Prod-Storage-Deploy'].needs.map((need: { job: string }) => need.job)).toContain('Prod-PromoteToProd');
     expect(doc['Prod-Storage-Deploy'].extends).toBe('.aws-oidc-Prod');
     expect(doc['.aws-oidc-Prod'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111111111111:role/gitlab-production');

@@ -9,7 +9,7 @@ import { GitLabCiCredentials } from '../ci-job';
 import { cdkAssetsVersion, cdkCliVersion } from '../private/pipeline/cli-versions';
 import { ASSET_LIST, PIPELINE_FILE_COPY, renderPipeline } from '../private/pipeline/render-pipeline';
 import { refuseChangeSetSteps } from '../private/pipeline/unsupported';
-import { expireInText, validateOutputFile } from '../private/pipeline/validate';
+import { expireInText, validateOutputFile, validateProjectPath } from '../private/pipeline/validate';
 
 /**
  * Properties of a `GitLabCiPipeline`.
@@ -94,6 +94,34 @@ export interface GitLabCiPipelineProps extends pipelines.PipelineBaseProps {
    * @default Duration.days(30)
    */
   readonly artifactsExpireIn?: Duration;
+
+  /**
+   * A `cdk diff` job per stage in merge request pipelines, with `synthRole`'s credentials: the diff in the job log
+   * and in an artifact the merge request shows. Needs `synthRole`, a read-only role that trusts every branch and
+   * merge request and may assume each stage's bootstrap lookup role (`allowCdkDeployments({ lookupOnly: true,
+   * accounts })`); never a deploy role. Also writes `workflow: rules` so that a push to a branch with an open merge
+   * request makes one pipeline, not two.
+   *
+   * @default false
+   */
+  readonly mergeRequestDiffs?: boolean;
+
+  /**
+   * With `mergeRequestDiffs`, fail a stage's diff job when its IAM statements or security group rules broaden
+   * access (`cdk diff --security-only --fail`): the merge request's pipeline fails until someone accepts the
+   * change, the stand-in for CDK Pipelines' `ConfirmPermissionsBroadening`.
+   *
+   * @default true
+   */
+  readonly failOnSecurityChanges?: boolean;
+
+  /**
+   * The GitLab project (`group/project`) whose pipelines deploy: a fork's pipelines, which run the same file, then
+   * skip every job that publishes or deploys instead of failing them (the roles would refuse their tokens anyway).
+   *
+   * @default - any project's pipelines try to deploy
+   */
+  readonly projectPath?: string;
 }
 
 /**
@@ -178,6 +206,9 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
       jobSettings: this.props.jobSettings ?? {},
       credentials: this.props.credentials ?? GitLabCiCredentials.WEB_IDENTITY_TOKEN_FILE,
       artifactsExpireIn: expireInText(this.props.artifactsExpireIn ?? Duration.days(30), this),
+      mergeRequestDiffs: this.props.mergeRequestDiffs ?? false,
+      failOnSecurityChanges: this.props.failOnSecurityChanges ?? true,
+      projectPath: this.props.projectPath === undefined ? undefined : validateProjectPath(this.props.projectPath, this),
     });
     const file = join(repositoryRoot, this.outputFile);
     mkdirSync(dirname(file), { recursive: true });

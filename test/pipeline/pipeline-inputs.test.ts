@@ -20,8 +20,12 @@ const LIST_TOKEN = () => Fn.split(',', Fn.importValue('ExportedList'));
 
 describe('settings', () => {
   test('the deploy branch: the project\'s default branch, or the one given', () => {
-    expect(jobs()['Beta-Api-Deploy'].rules).toEqual([{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }]);
-    expect(jobs({ deployBranch: 'release/v2' })['Beta-Api-Deploy'].rules).toEqual([{ if: '$CI_COMMIT_BRANCH == "release/v2"' }]);
+    const freeze = { if: '$CI_DEPLOY_FREEZE', when: 'never' };
+    expect(jobs()['Beta-Api-Deploy'].rules).toEqual([freeze, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }]);
+    expect(jobs({ deployBranch: 'release/v2' })['Beta-Api-Deploy'].rules).toEqual([freeze, { if: '$CI_COMMIT_BRANCH == "release/v2"' }]);
+    // A fork runs the same file: with projectPath, only the project's own pipelines deploy.
+    expect(jobs({ projectPath: 'mygroup/myproject' })['Beta-Api-Deploy'].rules)
+      .toEqual([freeze, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PROJECT_PATH == "mygroup/myproject"' }]);
   });
 
   test('job settings: the pipeline\'s, then the stage\'s, then the step\'s; variables and raw keys merged key by key', () => {
@@ -138,6 +142,9 @@ describe('refused at synth', () => {
     ['a deploy branch git refuses', { deployBranch: 'refs/heads/main' }, /deployBranch name must be the short name .*, got: "refs\/heads\/main"$/],
     ['a deploy branch with a quote', { deployBranch: 'feat"x' }, /deployBranch must not contain '"' or '\*' .*, got: "feat\\"x"$/],
     ['a deploy branch with a wildcard', { deployBranch: 'release/*' }, /deployBranch must not contain '"' or '\*' .*, got: "release\/\*"$/],
+    ['a project path with a quote', { projectPath: 'mygroup/my"project' }, /projectPath segment "my\\"project" must start with a letter, .*, got: "mygroup\/my\\"project"$/],
+    ['a project path without a group', { projectPath: 'myproject' }, /projectPath must have at least 2 segments .*, got: "myproject"$/],
+    ['merge request diffs without a read-only role', { mergeRequestDiffs: true }, /mergeRequestDiffs needs a synthRole: .*, got: synthRole undefined$/],
     ['a CDK CLI version range', { cdkCliVersion: '^2.1100.0' }, /cdkCliVersion must be an exact version such as "2.1100.0" \(the jobs pin it\), got: "\^2.1100.0"$/],
     ['a cdk-assets tag', { cdkAssetsVersion: 'latest' }, /cdkAssetsVersion must be an exact version .*, got: "latest"$/],
     ['a variable the exchange sets', { jobSettings: { variables: { AWS_REGION: 'us-east-1' } } },
@@ -229,6 +236,7 @@ describe('deploy-time values are refused: a pipeline file holds literals only', 
   const scalarInputs: [string, (token: string) => Partial<GitLabCiPipelineProps>, RegExp][] = [
     ['outputFile', (t) => ({ outputFile: t }), /outputFile holds a deploy-time value, but a pipeline file holds literals only/],
     ['deployBranch', (t) => ({ deployBranch: t }), /deployBranch holds a deploy-time value/],
+    ['projectPath', (t) => ({ projectPath: t }), /projectPath holds a deploy-time value/],
     ['cdkCliVersion', (t) => ({ cdkCliVersion: t }), /cdkCliVersion holds a deploy-time value/],
     ['cdkAssetsVersion', (t) => ({ cdkAssetsVersion: t }), /cdkAssetsVersion holds a deploy-time value/],
     ['jobSettings.image', (t) => ({ jobSettings: { image: t } }), /jobSettings.image holds a deploy-time value/],

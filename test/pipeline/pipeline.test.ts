@@ -70,7 +70,7 @@ describe('the two-stage app', () => {
       stage: 'Beta',
       extends: '.aws-oidc',
       needs: [{ job: 'Beta-Lint', artifacts: false }, { job: 'Build-Synth', artifacts: true }],
-      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
+      rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
       environment: { name: 'Beta', action: 'start' },
       resource_group: 'Beta/Database',
       script: [`npx --yes --package=aws-cdk@${CDK_CLI_VERSION} -- cdk deploy --app 'cdk.out' --exclusively --require-approval never --progress events 'Beta/Database'`],
@@ -198,7 +198,7 @@ describe('the two-stage app', () => {
     const { built, doc } = build();
     expect(doc['Prod-PromoteToProd']).toMatchObject({
       needs: [{ job: 'Beta-SmokeTest', artifacts: false }],
-      rules: [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }],
+      rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }],
       allow_failure: false,
       script: ["printf '%s\\n' 'Deploy to production?'"],
     });

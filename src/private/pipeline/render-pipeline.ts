@@ -25,6 +25,16 @@ const MAX_NEEDS = 50;
 const MAX_DOTENV_VARIABLES = 20;
 /** The list of the assets each asset job publishes (job, manifest, asset ID), tab-separated, in the cloud assembly. */
 export const ASSET_LIST = 'gitlab-ci-assets.tsv';
+/**
+ * Merge request pipelines, branch pipelines for branches without an open merge request (one pipeline per push,
+ * not two), and tag pipelines: GitLab's documented switch between branch and merge request pipelines.
+ */
+const WORKFLOW_RULES = [
+  { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
+  { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
+  { if: '$CI_COMMIT_BRANCH' },
+  { if: '$CI_COMMIT_TAG' },
+];
 /** The check job's name, in the Build stage beside the synth job. */
 const CHECK_JOB = 'Build-CheckPipelineFile';
 
@@ -47,6 +57,12 @@ export interface PipelineInput {
   readonly credentials: GitLabCiCredentials;
   /** How long the jobs' artifacts are kept, as GitLab writes it ("30 days"). */
   readonly artifactsExpireIn: string;
+  /** Whether each stage gets a `cdk diff` job in merge request pipelines, with the synth role. */
+  readonly mergeRequestDiffs: boolean;
+  /** Whether those jobs fail when a stage's IAM or security group changes broaden access. */
+  readonly failOnSecurityChanges: boolean;
+  /** The project whose pipelines may deploy (a fork's may not); undefined for any. */
+  readonly projectPath?: string;
 }
 
 /** One job, before its `needs:` are reduced. */
@@ -59,6 +75,8 @@ interface Job {
   readonly artifactsFrom: Set<string>;
   /** Whether it runs on the deploy branch only. */
   readonly deployOnly: boolean;
+  /** Whether it runs in merge request pipelines only (a stage's diff). */
+  readonly mergeRequestOnly?: boolean;
   readonly manual?: boolean;
   /** The hidden job of the role it assumes, which it extends for AWS credentials. */
   readonly extends?: string;
@@ -125,6 +143,7 @@ class PipelineRenderer {
   public render(): string {
     const { graph } = this.input;
     for (const node of graph.graph.sortedLeaves().flat()) this.addNode(node);
+    if (this.input.mergeRequestDiffs) this.addDiffJobs();
     checkPipelineRoles(this.roleUses, this.input.deployBranch, this.pipeline);
     const order = this.jobs.map((job) => job.name);
     const reduced = reducedPredecessors(order, new Map(this.jobs.map((job) => [job.name, job.after])));
@@ -139,6 +158,8 @@ class PipelineRenderer {
       `# Change the app and run \`cdk synth\`; the ${CHECK_JOB} job fails when this file is not what the app generates.`,
       ...yamlBlock({ stages }),
       '',
+      // Merge request pipelines for the diff jobs, and no second pipeline for a branch that has an open merge request.
+      ...(this.input.mergeRequestDiffs ? [...yamlBlock({ workflow: { rules: WORKFLOW_RULES } }), ''] : []),
       ...roleJobs,
       ...jobs,
     ].join('\n');
@@ -313,6 +334,49 @@ class PipelineRenderer {
       `${publish} --path "$_manifest" --verbose publish "$_asset" || exit 1; _n=$((_n + 1)); done 3< ${list}; ` +
       `[ "$_n" -eq ${assets.length} ] || { printf '%s\\n' "the asset list ${posix.join(this.cdkOut, ASSET_LIST)} names $_n assets for this job, ` +
       `not ${assets.length}: it is not from this pipeline's synth" >&2; exit 1; }`;
+  }
+
+  /**
+   * A `cdk diff` job per stage in merge request pipelines, with the synth role (read-only: it may assume the
+   * bootstrap lookup roles, never a deploy role, and it already trusts every branch and merge request). The diff
+   * goes to the log and to an artifact the merge request shows; with failOnSecurityChanges, a second diff of the
+   * security changes alone fails the job when IAM statements or security group rules broaden access (the stand-in
+   * for ConfirmPermissionsBroadening). `--no-change-set`: a change set needs the deploy role.
+   */
+  private addDiffJobs(): void {
+    const synth = this.synthJob!;
+    if (!this.input.synthRole) {
+      fail('mergeRequestDiffs needs a synthRole: the diff jobs run for every merge request, so they need the read-only role the synth job ' +
+        'would use (allowCdkDeployments({ lookupOnly: true }) for each stage\'s account), never a deploy role, got: synthRole undefined', this.pipeline);
+    }
+    const cdk = `npx --yes --package=aws-cdk@${this.input.cdkCliVersion} -- cdk`;
+    for (const stage of this.pipeline.waves.flatMap((wave) => wave.stages)) {
+      const deployNodes = this.deployNodesOf(stage);
+      if (deployNodes.length === 0) continue;
+      const stacks = stage.stacks.map((stack) => shellQuote(stack.constructPath)).join(' ');
+      const diff = `${cdk} diff --app ${shellQuote(this.cdkOut)} --exclusively --no-change-set`;
+      const report = `cdk-diff-${stage.stageName}.txt`;
+      const job = this.job({
+        name: `Diff-${stage.stageName}`,
+        stage: deployNodes[0].rootPath()[1].id,
+        after: [synth.name, CHECK_JOB],
+        artifactsFrom: [synth.name],
+        deployOnly: false,
+        mergeRequestOnly: true,
+        extends: this.hiddenJob(this.input.synthRole, 'synth'),
+        variables: {},
+        script: [
+          `${diff} ${stacks} 2>&1 | tee ${shellQuote(report)}`,
+          ...(this.input.failOnSecurityChanges ? [`${diff} --security-only --fail ${stacks} || { printf '%s\\n' ${shellQuote(
+            `cdk-gitlab-oidc: stage ${stage.stageName} broadens IAM permissions or security group rules (above): review them; the merge request ` +
+            'pipeline fails until they are accepted (failOnSecurityChanges)')} >&2; exit 1; }`] : []),
+        ],
+        artifacts: { when: 'always', expose_as: `cdk diff ${stage.stageName}`, paths: [report] },
+        settings: this.settings(this.input.stageSettings.get(stage), undefined),
+      });
+      this.jobs.push(job);
+      this.roleUses.push({ role: this.input.synthRole, job: job.name, synth: true });
+    }
   }
 
   /** The graph's deployment nodes of a stage's stacks. */
@@ -535,7 +599,9 @@ class PipelineRenderer {
       fail(`GitLab lets a job wait for at most ${MAX_NEEDS} jobs (needs:): job ${show(job.name)} would wait for ${needs.length}; ` +
         'split the stage or wave before it into smaller ones', this.pipeline);
     }
-    const rule = this.input.deployBranch === undefined ? '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' : `$CI_COMMIT_BRANCH == "${this.input.deployBranch}"`;
+    const branch = this.input.deployBranch === undefined ? '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' : `$CI_COMMIT_BRANCH == "${this.input.deployBranch}"`;
+    // A fork's pipelines run the same file: only the project's own deploy (its tokens would be refused anyway).
+    const rule = this.input.projectPath === undefined ? branch : `${branch} && $CI_PROJECT_PATH == "${this.input.projectPath}"`;
     const { settings } = job;
     const variables = { ...settings.variables, ...job.variables };
     return {
@@ -544,7 +610,9 @@ class PipelineRenderer {
       image: settings.image,
       tags: settings.tags,
       needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name) })),
-      rules: job.deployOnly ? [{ if: rule, when: job.manual ? 'manual' : undefined }] : undefined,
+      // A deploy freeze (the project's freeze periods set CI_DEPLOY_FREEZE) holds every job that deploys or publishes.
+      rules: job.deployOnly ? [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: rule, when: job.manual ? 'manual' : undefined }]
+        : job.mergeRequestOnly ? [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }] : undefined,
       // A manual job that must run before the jobs after it: a blocking approval.
       allow_failure: job.manual ? false : undefined,
       environment: job.environment,

@@ -6,6 +6,7 @@ import { GitLabEnvironment, GitLabJobSettings } from '../../pipeline/job-setting
 import { fail, show } from '../errors';
 import { refNameProblem } from '../rules/git-refs';
 import { CI_VARIABLE_NAME, reservedVariable } from '../rules/gitlab-ci';
+import { gitLabPathProblem } from '../rules/gitlab-paths';
 import { holdsNoToken, isListToken, isLiteral } from '../tokens';
 import { yamlProblem } from '../yaml';
 
@@ -206,4 +207,12 @@ export function expireInText(duration: Duration, scope: IConstruct): string {
   }
   if (minutes % 1440 === 0) return `${minutes / 1440} days`;
   return minutes % 60 === 0 ? `${minutes / 60} hours` : `${minutes} minutes`;
+}
+
+/** The project whose pipelines deploy: a literal GitLab project path, which the rules compare as a quoted string. */
+export function validateProjectPath(path: string, scope: IConstruct): string {
+  validateLiteral(path, 'projectPath', scope);
+  const problem = gitLabPathProblem(path, 'project');
+  if (problem) fail(`projectPath ${problem}, got: ${show(path)}`, scope);
+  return path;
 }

@@ -136,3 +136,43 @@ export function newPipeline(app: App, root: string, props: Partial<GitLabCiPipel
     ...props,
   });
 }
+
+/** The audience of the lookup-only role of the merge request app. */
+export const LOOKUP_AUDIENCE = 'gitlab-lookup';
+
+/**
+ * Beta, then Prod behind an approval, with a diff per stage in merge requests: a deploy role for protected main, and
+ * a role for every branch that may only assume the stages' bootstrap lookup roles (its roles in stack "Roles").
+ */
+export function mergeRequestApp(props: Partial<GitLabCiPipelineProps> = {}, lookupOnly = true): PipelineApp {
+  const { app, root } = newApp();
+  const stack = new Stack(app, 'Roles', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
+  const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: [DEPLOY_AUDIENCE, LOOKUP_AUDIENCE] });
+  const deploy = new GitLabRunnerRole(stack, 'Deploy', {
+    provider,
+    roleName: 'gitlab-deploy',
+    audience: DEPLOY_AUDIENCE,
+    subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+    claimConditions: { refProtected: true },
+  });
+  const lookup = new GitLabRunnerRole(stack, 'Lookup', {
+    provider, roleName: LOOKUP_AUDIENCE, audience: LOOKUP_AUDIENCE, subjects: [GitLabSubject.project('mygroup/myproject').anyBranch()],
+  });
+  lookup.allowCdkDeployments({ accounts: [BETA_ACCOUNT, PROD_ACCOUNT], lookupOnly });
+  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+    synth: new pipelines.ShellStep('Synth', { commands: ['npx cdk synth'] }),
+    role: GitLabPipelineRole.fromRole(deploy),
+    synthRole: GitLabPipelineRole.fromRole(lookup),
+    repositoryRoot: root,
+    cdkCliVersion: CDK_CLI_VERSION,
+    mergeRequestDiffs: true,
+    ...props,
+  });
+  for (const [name, account] of [['Beta', BETA_ACCOUNT], ['Prod', PROD_ACCOUNT]]) {
+    const stage = new Stage(app, name, { env: { account, region: REGION } });
+    new Stack(stage, 'Api');
+    new Stack(stage, 'Web');
+    pipeline.addStage(stage, name === 'Prod' ? { pre: [new pipelines.ManualApprovalStep('Promote')] } : {});
+  }
+  return synthesized(app, pipeline, root);
+}
