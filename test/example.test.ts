@@ -74,7 +74,9 @@ describe('the example\'s pipeline', () => {
     expect(doc.stages).toEqual(['Build', 'Beta', 'Prod']);
     expect(doc['Prod-PromoteToProd']).toMatchObject({ allow_failure: false, rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { when: 'manual' }] });
     // Merge requests: a diff per stage with the read-only role, and one pipeline per push.
-    expect(doc['Diff-Prod']).toMatchObject({ extends: '.aws-oidc-synth', rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }] });
+    expect(doc['Diff-Prod']).toMatchObject({
+      extends: '.aws-oidc-synth', rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event" && $CI_PROJECT_PATH == "mygroup/myproject"' }],
+    });
     expect(doc.workflow.rules[0]).toEqual({ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' });
     expect(doc['Prod-Storage-Deploy'].needs.map((need: { job: string }) => need.job)).toContain('Prod-PromoteToProd');
     expect(doc['Prod-Storage-Deploy'].extends).toBe('.aws-oidc-Prod');
@@ -91,6 +93,6 @@ describe('the example\'s pipeline', () => {
     }
     // Pinned to the CDK CLI the app is synthesized with.
     const cli = JSON.parse(readFileSync(require.resolve('aws-cdk/package.json'), 'utf8')).version;
-    expect(doc['Beta-Site-Deploy'].script[0]).toContain(`--package=aws-cdk@${cli} -- cdk deploy`);
+    expect(doc['Beta-Site-Deploy'].script[1]).toContain(`--package=aws-cdk@${cli} -- cdk deploy`);
   });
 });

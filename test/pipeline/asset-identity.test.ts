@@ -66,7 +66,7 @@ test('a synth output folder whose name holds a tab is refused: the asset list is
 
 describe('an asset job\'s command, run in bash as the runner runs it (set -eo pipefail)', () => {
   const app = appWith(BEFORE);
-  const script: string = parse(app.yaml)['Assets-FileAsset1-Beta'].script[0];
+  const script: string = parse(app.yaml)['Assets-FileAsset1-Beta'].script[1];
 
   /** Runs the command beside `list` as cdk.out/gitlab-ci-assets.tsv, with an `npx` that prints its arguments a line each. */
   function run(list: string, npx = 'printf "npx"; printf " [%s]" "$@"; echo') {

@@ -41,6 +41,8 @@ test('one pipeline per push: merge request pipelines, and branch pipelines only 
   expect(doc.workflow).toEqual({
     rules: [
       { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
+      // The deploy branch always: a merge request *from* it (any Developer can open one) must not stop deployments.
+      { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' },
       { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
       { if: '$CI_COMMIT_BRANCH' },
       { if: '$CI_COMMIT_TAG' },
@@ -64,4 +66,18 @@ test('failOnSecurityChanges: false shows the diff and never fails on it', () => 
 
 test('a diff role that may deploy is refused: the diff jobs run for every merge request', () => {
   expect(() => appWith({}, false)).toThrow(/the synth job's role "Roles\/Lookup" may deploy and publish \(allowCdkDeployments\(\)\)/);
+});
+
+test('a stage name GitLab would refuse in expose_as is made safe there and in the report\'s file name', () => {
+  const doc = parse(appWith({}, true, { stageName: 'Prod.EU' }).yaml);
+  expect(doc['Diff-Prod.EU'].artifacts).toMatchObject({ expose_as: 'cdk diff Prod_EU', paths: ['cdk-diff-Prod_EU.txt'] });
+  // GitLab's rule for expose_as (Gitlab::Ci::Config::Entry::Artifacts).
+  for (const job of Object.values<any>(doc)) if (job?.artifacts?.expose_as) expect(job.artifacts.expose_as).toMatch(/^\w[-\w ]{0,99}$/);
+});
+
+test('the diff jobs use the pipeline\'s job settings, never a stage\'s (a production runner must not take merge request code)', () => {
+  const built = appWith({ jobSettings: { tags: ['shared'] } }, true, { jobSettings: { tags: ['production-runner'] } });
+  const doc = parse(built.yaml);
+  expect(doc['Diff-Prod'].tags).toEqual(['shared']);
+  expect(doc['Prod-Api-Deploy'].tags).toEqual(['production-runner']);
 });

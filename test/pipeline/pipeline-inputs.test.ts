@@ -1,9 +1,9 @@
 // GitLabCiPipeline's inputs: what each setting writes, and every value it refuses, literal or deploy-time.
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { App, CfnParameter, Duration, Fn, Stack, Stage, Token, pipelines } from 'aws-cdk-lib';
+import { App, CfnOutput, CfnParameter, Duration, Fn, Stack, Stage, Token, pipelines } from 'aws-cdk-lib';
 import { parse } from 'yaml';
-import { CDK_CLI_VERSION, REGION, ROLE, newApp, oneStageApp, synthesized } from './support/apps';
+import { CDK_CLI_VERSION, FREEZE, REGION, ROLE, newApp, oneStageApp, synthesized } from './support/apps';
 import {
   GitLabCiCredentials, GitLabCiPipeline, GitLabCiPipelineProps, GitLabDeploymentTier, GitLabJobSettings, GitLabOidcProvider, GitLabPipelineRole,
   GitLabRunnerRole, GitLabShellStep, GitLabSubject,
@@ -80,8 +80,8 @@ describe('settings', () => {
     });
     expect(doc['Beta-Build'].artifacts).toEqual({ paths: ['dist'], expire_in: '30 days' });
     expect(doc['Beta-Test'].needs).toEqual([{ job: 'Beta-Api-Deploy', artifacts: false }, { job: 'Beta-Build', artifacts: true }]);
-    expect(doc['Beta-Test'].script).toEqual(["mkdir -p '.' && cp -R 'dist'/. '.'/", 'ls']);
-    expect(doc['Beta-Test2'].script).toEqual(['ls dist']);
+    expect(doc['Beta-Test'].script).toEqual([FREEZE, "mkdir -p '.' && cp -R 'dist'/. '.'/", 'ls']);
+    expect(doc['Beta-Test2'].script).toEqual([FREEZE, 'ls dist']);
   });
 
   test('the CDK CLI version defaults to the app\'s installed aws-cdk', () => {
@@ -104,8 +104,16 @@ describe('settings', () => {
     new Stack(stage, 'Api');
     withCli.addStage(stage);
     const doc = parse(synthesized(installed.app, withCli, installed.root).yaml);
-    expect(doc['Beta-Api-Deploy'].script[0]).toContain('--package=aws-cdk@2.1234.5 --');
+    expect(doc['Beta-Api-Deploy'].script[1]).toContain('--package=aws-cdk@2.1234.5 --');
   });
+});
+
+test('a stack output read by a step must have an alphanumeric name: it is written into the step\'s script', () => {
+  expect(() => oneStageApp({}, (pipeline, _app, stage) => {
+    const output = new CfnOutput(new Stack(stage, 'Site'), 'Url', { value: 'https://x' });
+    output.overrideLogicalId('Url}$(id)');
+    pipeline.addStage(stage, { post: [new pipelines.ShellStep('Smoke', { envFromCfnOutputs: { URL: output }, commands: ['true'] })] });
+  })).toThrow('a stack output that a step reads must have an alphanumeric name (CloudFormation\'s rule), got: "Url}$(id)"');
 });
 
 test.each<[Duration, string]>([
@@ -152,6 +160,8 @@ describe('refused at synth', () => {
     ['a variable the credential job reads', { jobSettings: { variables: { GITLAB_OIDC_CREDENTIALS: 'assume-role-cli' } } },
       /jobSettings.variables name must not be a GITLAB_\* name: GitLab and the credential job set those, got: "GITLAB_OIDC_CREDENTIALS"$/],
     ['a proxy for every AWS call', { jobSettings: { variables: { HTTPS_PROXY: 'http://evil.example.com' } } }, /\(HTTPS_PROXY\), got: "HTTPS_PROXY"$/],
+    ['another registry for every npx', { jobSettings: { variables: { npm_config_registry: 'https://evil.example.com' } } },
+      /\(the NPM_CONFIG_\* names\), got: "npm_config_registry"$/],
     ['a variable name GitLab refuses', { jobSettings: { variables: { '1X': 'y' } } }, /jobSettings.variables name must be letters, digits and "_", .*, got: "1X"$/],
     ['a raw key with a value that is not data', { jobSettings: { rawKeys: { timeout: new Date(0) } } },
       /jobSettings.rawKeys.timeout must be a literal: strings, numbers, booleans, and lists and maps of them, got: "1970-01-01T00:00:00.000Z"$/],

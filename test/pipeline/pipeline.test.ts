@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { parse } from 'yaml';
-import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, twoStageApp } from './support/apps';
+import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, FREEZE, twoStageApp } from './support/apps';
 import { gitLabCiValidator, psych } from '../support/gitlab-ci';
 import { PROCESS_MS, PROCESS_TEST_MS } from '../support/timeouts';
 
@@ -73,7 +73,7 @@ describe('the two-stage app', () => {
       rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
       environment: { name: 'Beta', action: 'start' },
       resource_group: 'Beta/Database',
-      script: [`npx --yes --package=aws-cdk@${CDK_CLI_VERSION} -- cdk deploy --app 'cdk.out' --exclusively --require-approval never --progress events 'Beta/Database'`],
+      script: [FREEZE, `npx --yes --package=aws-cdk@${CDK_CLI_VERSION} -- cdk deploy --app 'cdk.out' --exclusively --require-approval never --progress events 'Beta/Database'`],
     });
   });
 
@@ -98,7 +98,7 @@ describe('the two-stage app', () => {
       stage: 'Beta',
       extends: '.aws-oidc',
       environment: { name: 'Beta', action: 'prepare' },
-      script: [publish('Assets-FileAsset1-Beta', 1)],
+      script: [FREEZE, publish('Assets-FileAsset1-Beta', 1)],
     });
     const list = readFileSync(join(built.assemblyDir, 'gitlab-ci-assets.tsv'), 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t'));
     const entry = (manifest: string, account: string, region: string) =>
@@ -114,7 +114,7 @@ describe('the two-stage app', () => {
         extends: '.aws-oidc-Prod-eu-west-1',
         environment: { name: 'production', action: 'prepare', deployment_tier: 'production' },
         needs: [{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }],
-        script: [publish(`Assets-FileAsset1-Prod-${region}`, 1)],
+        script: [FREEZE, publish(`Assets-FileAsset1-Prod-${region}`, 1)],
       });
       expect(doc[`Prod-Prod-${region}-Site-Deploy`].needs.map((n: any) => n.job)).toContain(`Assets-FileAsset1-Prod-${region}`);
     }
@@ -146,12 +146,13 @@ describe('the two-stage app', () => {
   test('a stack output reaches a post step through a dotenv report, never through the YAML', () => {
     const { built, doc } = build();
     expect(doc['Beta-Site-Deploy'].artifacts).toEqual({ reports: { dotenv: expect.stringMatching(/^cdk-outputs-BetaSite[0-9A-F]{8}\.env$/) }, expire_in: '30 days' });
-    expect(doc['Beta-Site-Deploy'].script[1]).toMatch(/^node -e '.*' 'cdk-outputs-BetaSite[0-9A-F]{8}\.json' 'Beta-Site' 'SiteUrl=CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl' > /);
+    expect(doc['Beta-Site-Deploy'].script[2]).toMatch(/^node -e '.*' 'cdk-outputs-BetaSite[0-9A-F]{8}\.json' 'Beta-Site' 'SiteUrl=CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl' > /);
     expect(doc['Beta-SmokeTest']).toMatchObject({
       needs: [{ job: 'Beta-Site-Deploy', artifacts: true }],
       environment: { name: 'Beta', action: 'verify' },
       script: [
-        expect.stringMatching(/^SITE_URL="\$\(printf '%s' "\$\{CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl\?the job that deploys Beta-Site left no SiteUrl\}" \| base64 -d && printf x\)"; export SITE_URL="\$\{SITE_URL%x\}"$/),
+        FREEZE,
+        expect.stringMatching(/^: "\$\{CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl\?the job that deploys Beta-Site left no SiteUrl\}"; SITE_URL="\$\(printf '%s' "\$CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl" \| base64 -d && printf x\)"; export SITE_URL="\$\{SITE_URL%x\}"$/),
         'curl --fail "$SITE_URL"',
       ],
     });
@@ -169,7 +170,7 @@ describe('the two-stage app', () => {
   ])('a stack output holding %s reaches the step exactly', (_title, value) => {
     const { doc } = build();
     const dir = mkdtempSync(join(tmpdir(), 'outputs-'));
-    const [, writer] = doc['Beta-Site-Deploy'].script;
+    const [, , writer] = doc['Beta-Site-Deploy'].script;
     const outputsFile = /'(cdk-outputs-BetaSite[0-9A-F]{8}\.json)'/.exec(writer)![1];
     writeFileSync(join(dir, outputsFile), JSON.stringify({ 'Beta-Site': { SiteUrl: value } }));
     const written = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', writer], { cwd: dir, encoding: 'utf8', timeout: PROCESS_MS });
@@ -179,19 +180,44 @@ describe('the two-stage app', () => {
     expect(dotenv.split('\n').filter(Boolean)).toHaveLength(1);
     // The reading job, with the report's variable in its environment, as GitLab passes it.
     const [name, encoded] = dotenv.trim().split(/=(.*)/s);
-    const read = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', `${doc['Beta-SmokeTest'].script[0]}; printf '%s' "$SITE_URL"`],
+    const read = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', `${doc['Beta-SmokeTest'].script[1]}; printf '%s' "$SITE_URL"`],
       { encoding: 'utf8', env: { PATH: process.env.PATH, [name]: encoded }, timeout: PROCESS_MS });
     expect(read.status).toBe(0);
     expect(read.stdout).toBe(value);
   });
 
-  test('a step whose output never arrived stops with the stack and output it waited for', () => {
+  // dash -e without pipefail too: the runner turns pipefail on only in shells that have it.
+  test.each([['bash -eo pipefail', ['/bin/bash', '-eo', 'pipefail']], ['dash -e', ['/bin/dash', '-e']]])(
+    '%s: a step whose output never arrived stops with the stack and output it waited for', (_shell, shell) => {
+      const { doc } = build();
+      const read = spawnSync(shell[0], [...shell.slice(1), '-c', `${doc['Beta-SmokeTest'].script[1]}; echo reached`],
+        { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: PROCESS_MS });
+      expect(read.status).not.toBe(0);
+      expect(read.stderr).toContain('the job that deploys Beta-Site left no SiteUrl');
+      expect(read.stdout).not.toContain('reached');
+    });
+
+  test('outputs over GitLab\'s 5 KB dotenv limit (in base64) stop the deploy job with the size', () => {
     const { doc } = build();
-    const read = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', `${doc['Beta-SmokeTest'].script[0]}; echo reached`],
-      { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: PROCESS_MS });
-    expect(read.status).not.toBe(0);
-    expect(read.stderr).toContain('the job that deploys Beta-Site left no SiteUrl');
-    expect(read.stdout).not.toContain('reached');
+    const dir = mkdtempSync(join(tmpdir(), 'outputs-'));
+    const [, , writer] = doc['Beta-Site-Deploy'].script;
+    writeFileSync(join(dir, /'(cdk-outputs-BetaSite[0-9A-F]{8}\.json)'/.exec(writer)![1]), JSON.stringify({ 'Beta-Site': { SiteUrl: 'x'.repeat(4000) } }));
+    const written = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', writer], { cwd: dir, encoding: 'utf8', timeout: PROCESS_MS });
+    expect(written.status).not.toBe(0);
+    expect(written.stderr).toMatch(/the outputs of stack Beta-Site that steps read take \d+ bytes in base64, over GitLab's 5120-byte dotenv limit/);
+  });
+
+  test('a deploy freeze that began after the pipeline was created stops each job that deploys, before its commands', () => {
+    const { doc } = build();
+    for (const job of ['Beta-Site-Deploy', 'Assets-FileAsset1-Beta', 'Beta-SmokeTest', 'Prod-PromoteToProd']) {
+      expect(doc[job].script[0]).toBe(FREEZE);
+      expect(doc[job].rules[0]).toEqual({ if: '$CI_DEPLOY_FREEZE', when: 'never' });
+    }
+    const frozen = spawnSync('/bin/bash', ['-eo', 'pipefail', '-c', `${FREEZE}; echo deployed`], { encoding: 'utf8', env: { CI_DEPLOY_FREEZE: 'true' }, timeout: PROCESS_MS });
+    expect([frozen.status, frozen.stdout]).toEqual([1, '']);
+    expect(frozen.stderr).toContain('a deploy freeze began after this pipeline was created');
+    expect(spawnSync('/bin/bash', ['-c', `${FREEZE}; echo deployed`], { encoding: 'utf8', env: {}, timeout: PROCESS_MS }).stdout).toBe('deployed\n');
+    expect(doc['Build-Synth'].script[0]).not.toBe(FREEZE);
   });
 
   test('the manual approval blocks the production wave, in the production environment', () => {
@@ -200,7 +226,7 @@ describe('the two-stage app', () => {
       needs: [{ job: 'Beta-SmokeTest', artifacts: false }],
       rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }],
       allow_failure: false,
-      script: ["printf '%s\\n' 'Deploy to production?'"],
+      script: [FREEZE, "printf '%s\\n' 'Deploy to production?'"],
     });
     expect(doc['Prod-Prod-eu-west-1-Database-Deploy'].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }]);
     expect(doc['Prod-Prod-us-east-1-Database-Deploy'].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }]);

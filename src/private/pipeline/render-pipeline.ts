@@ -26,15 +26,13 @@ const MAX_DOTENV_VARIABLES = 20;
 /** The list of the assets each asset job publishes (job, manifest, asset ID), tab-separated, in the cloud assembly. */
 export const ASSET_LIST = 'gitlab-ci-assets.tsv';
 /**
- * Merge request pipelines, branch pipelines for branches without an open merge request (one pipeline per push,
- * not two), and tag pipelines: GitLab's documented switch between branch and merge request pipelines.
+ * A deploy freeze is in `rules:` too, but rules are read when the pipeline is created, while GitLab sets
+ * CI_DEPLOY_FREEZE for each job when it runs: a pipeline that waited at an approval must not deploy into a freeze.
  */
-const WORKFLOW_RULES = [
-  { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
-  { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
-  { if: '$CI_COMMIT_BRANCH' },
-  { if: '$CI_COMMIT_TAG' },
-];
+const FREEZE_CHECK = '[ -z "${CI_DEPLOY_FREEZE:-}" ] || { printf \'%s\\n\' "cdk-gitlab-oidc: a deploy freeze began after this pipeline was created: ' +
+  'run the pipeline again when it ends" >&2; exit 1; }';
+/** GitLab's limit on a dotenv report (plan limit dotenv_size, 5 KB by default and on GitLab.com). */
+const MAX_DOTENV_BYTES = 5 * 1024;
 /** The check job's name, in the Build stage beside the synth job. */
 const CHECK_JOB = 'Build-CheckPipelineFile';
 
@@ -159,7 +157,7 @@ class PipelineRenderer {
       ...yamlBlock({ stages }),
       '',
       // Merge request pipelines for the diff jobs, and no second pipeline for a branch that has an open merge request.
-      ...(this.input.mergeRequestDiffs ? [...yamlBlock({ workflow: { rules: WORKFLOW_RULES } }), ''] : []),
+      ...(this.input.mergeRequestDiffs ? [...yamlBlock({ workflow: { rules: this.workflowRules() } }), ''] : []),
       ...roleJobs,
       ...jobs,
     ].join('\n');
@@ -355,7 +353,9 @@ class PipelineRenderer {
       if (deployNodes.length === 0) continue;
       const stacks = stage.stacks.map((stack) => shellQuote(stack.constructPath)).join(' ');
       const diff = `${cdk} diff --app ${shellQuote(this.cdkOut)} --exclusively --no-change-set`;
-      const report = `cdk-diff-${stage.stageName}.txt`;
+      // GitLab accepts expose_as of word characters, "-" and spaces, at most 100 of them; the file name follows it.
+      const label = stage.stageName.replace(/[^\w -]/g, '_').slice(0, 90);
+      const report = `cdk-diff-${label.replace(/ /g, '_')}.txt`;
       const job = this.job({
         name: `Diff-${stage.stageName}`,
         stage: deployNodes[0].rootPath()[1].id,
@@ -371,12 +371,39 @@ class PipelineRenderer {
             `cdk-gitlab-oidc: stage ${stage.stageName} broadens IAM permissions or security group rules (above): review them; the merge request ` +
             'pipeline fails until they are accepted (failOnSecurityChanges)')} >&2; exit 1; }`] : []),
         ],
-        artifacts: { when: 'always', expose_as: `cdk diff ${stage.stageName}`, paths: [report] },
-        settings: this.settings(this.input.stageSettings.get(stage), undefined),
+        artifacts: { when: 'always', expose_as: `cdk diff ${label}`, paths: [report] },
+        // The pipeline's settings, not the stage's: a production stage's runner tags must not take merge request code.
+        settings: this.settings(undefined, undefined),
       });
       this.jobs.push(job);
       this.roleUses.push({ role: this.input.synthRole, job: job.name, synth: true });
     }
+  }
+
+  /**
+   * Merge request pipelines; branch pipelines for the deploy branch always (a merge request *from* it, which any
+   * Developer can open, must not stop deployments) and for other branches without an open merge request (one
+   * pipeline per push, not two); tag pipelines. GitLab's documented switch between branch and merge request
+   * pipelines, with the deploy branch first.
+   */
+  private workflowRules(): YamlValue[] {
+    return [
+      { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
+      { if: this.deployBranchRule() },
+      { if: '$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS', when: 'never' },
+      { if: '$CI_COMMIT_BRANCH' },
+      { if: '$CI_COMMIT_TAG' },
+    ];
+  }
+
+  /** The pipelines that deploy: the deploy branch's. */
+  private deployBranchRule(): string {
+    return this.input.deployBranch === undefined ? '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' : `$CI_COMMIT_BRANCH == "${this.input.deployBranch}"`;
+  }
+
+  /** A fork's pipelines run the same file: with projectPath, a rule holds for the project's own pipelines only. */
+  private ownProjectOnly(rule: string): string {
+    return this.input.projectPath === undefined ? rule : `${rule} && $CI_PROJECT_PATH == "${this.input.projectPath}"`;
   }
 
   /** The graph's deployment nodes of a stage's stacks. */
@@ -525,8 +552,13 @@ class PipelineRenderer {
       // The value as the stack output holds it, decoded from the dotenv report's base64 (OUTPUTS_TO_DOTENV); the
       // "x" keeps trailing line breaks, which a command substitution drops, and a failed decode stops the job.
       const variable = outputVariable(stack, reference.outputName);
-      lines.push(`${name}="$(printf '%s' "\${${variable}?the job that deploys ${stack.stackName} left no ${reference.outputName}}" | base64 -d && printf x)"; ` +
-        `export ${name}="\${${name}%x}"`);
+      // CloudFormation's output names are alphanumeric; the name is written into the step's script.
+      if (!/^[A-Za-z0-9]{1,255}$/.test(reference.outputName)) {
+        fail(`a stack output that a step reads must have an alphanumeric name (CloudFormation's rule), got: ${show(reference.outputName)}`, this.pipeline);
+      }
+      // The check stands alone: inside the command substitution, left of a pipe, it would end only a subshell.
+      lines.push(`: "\${${variable}?the job that deploys ${stack.stackName} left no ${reference.outputName}}"; ` +
+        `${name}="$(printf '%s' "$${variable}" | base64 -d && printf x)"; export ${name}="\${${name}%x}"`);
     }
     validateLiteralList(step.installCommands, `ShellStep ${show(step.id)} installCommands`, this.pipeline);
     validateLiteralList(step.commands, `ShellStep ${show(step.id)} commands`, this.pipeline);
@@ -599,9 +631,8 @@ class PipelineRenderer {
       fail(`GitLab lets a job wait for at most ${MAX_NEEDS} jobs (needs:): job ${show(job.name)} would wait for ${needs.length}; ` +
         'split the stage or wave before it into smaller ones', this.pipeline);
     }
-    const branch = this.input.deployBranch === undefined ? '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' : `$CI_COMMIT_BRANCH == "${this.input.deployBranch}"`;
     // A fork's pipelines run the same file: only the project's own deploy (its tokens would be refused anyway).
-    const rule = this.input.projectPath === undefined ? branch : `${branch} && $CI_PROJECT_PATH == "${this.input.projectPath}"`;
+    const rule = this.ownProjectOnly(this.deployBranchRule());
     const { settings } = job;
     const variables = { ...settings.variables, ...job.variables };
     return {
@@ -612,13 +643,13 @@ class PipelineRenderer {
       needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name) })),
       // A deploy freeze (the project's freeze periods set CI_DEPLOY_FREEZE) holds every job that deploys or publishes.
       rules: job.deployOnly ? [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: rule, when: job.manual ? 'manual' : undefined }]
-        : job.mergeRequestOnly ? [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }] : undefined,
+        : job.mergeRequestOnly ? [{ if: this.ownProjectOnly('$CI_PIPELINE_SOURCE == "merge_request_event"') }] : undefined,
       // A manual job that must run before the jobs after it: a blocking approval.
       allow_failure: job.manual ? false : undefined,
       environment: job.environment,
       resource_group: job.resourceGroup,
       variables: Object.keys(variables).length > 0 ? variables : undefined,
-      script: job.script,
+      script: job.deployOnly ? [FREEZE_CHECK, ...job.script] : job.script,
       artifacts: job.artifacts && { ...job.artifacts, expire_in: this.input.artifactsExpireIn },
       // A newer pipeline may cancel the jobs that build, never one that deploys, publishes, approves or runs a step.
       interruptible: !job.deployOnly,
@@ -679,10 +710,15 @@ function outputVariable(stack: pipelines.StackDeployment, outputName: string): s
 const OUTPUTS_TO_DOTENV = [
   'const [file, stack, ...pairs] = process.argv.slice(1);',
   'const outputs = JSON.parse(require("fs").readFileSync(file, "utf8"))[stack] || {};',
+  'const lines = [];',
   'for (const pair of pairs) {',
   ' const [key, name] = pair.split("=");',
   ' const value = outputs[key];',
   ' if (value === undefined) { console.error("cdk-gitlab-oidc: stack " + stack + " has no output " + key); process.exit(1); }',
-  ' console.log(name + "=" + Buffer.from(String(value), "utf8").toString("base64"));',
+  ' lines.push(name + "=" + Buffer.from(String(value), "utf8").toString("base64"));',
   '}',
+  'const text = lines.map((line) => line + "\\n").join("");',
+  `if (Buffer.byteLength(text) > ${MAX_DOTENV_BYTES}) { console.error("cdk-gitlab-oidc: the outputs of stack " + stack + " that steps read take ` +
+  `" + Buffer.byteLength(text) + " bytes in base64, over GitLab\\u0027s ${MAX_DOTENV_BYTES}-byte dotenv limit"); process.exit(1); }`,
+  'process.stdout.write(text);',
 ].join(' ');

@@ -16,7 +16,7 @@ const MAX_JOB_NAME_LENGTH = 255;
 // Names a variable the package writes must not take: variables that GitLab sets or reads, that the runner,
 // the shell, a language runtime or the AWS CLI and SDKs read (some of them run code: BASH_ENV, LD_PRELOAD,
 // NODE_OPTIONS), or that the credential job sets. Prefixes are matched case-insensitively.
-const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'FF_', 'GIT_', 'RUNNER_', 'DOCKER_', 'KUBERNETES_', 'LC_', 'LD_', 'DYLD_', 'BASH_'];
+const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'FF_', 'GIT_', 'RUNNER_', 'DOCKER_', 'KUBERNETES_', 'LC_', 'LD_', 'DYLD_', 'BASH_', 'NPM_CONFIG_'];
 const RESERVED_VARIABLES = [
   // GitLab's predefined variables outside CI_*
   'GITLAB_CI', 'GITLAB_FEATURES', 'GITLAB_USER_EMAIL', 'GITLAB_USER_ID', 'GITLAB_USER_LOGIN', 'GITLAB_USER_NAME',
@@ -32,7 +32,8 @@ const RESERVED_VARIABLES = [
   'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'PYTHONPATH', 'PYTHONHOME',
   // read by shells and language runtimes at start, some to run code
   'BASHOPTS', 'SHELLOPTS', 'PROMPT_COMMAND', 'NODE_PATH', 'PYTHONSTARTUP', 'PERL5OPT', 'PERL5LIB', 'RUBYOPT', 'RUBYLIB',
-  'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS',
+  'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'GCONV_PATH', 'XDG_CONFIG_HOME', 'NODE_TLS_REJECT_UNAUTHORIZED', 'CURL_CA_BUNDLE',
+  'PYTHONWARNINGS', 'PYTHONUSERBASE', 'PERL5DB', 'DOTNET_STARTUP_HOOKS',
 ];
 
 /** A CI/CD variable's name as GitLab accepts it: letters, digits and "_", not starting with a digit. */

@@ -6,7 +6,7 @@ import { App, CfnOutput, Stack, Stage, StageProps, aws_s3_assets as s3assets, pi
 import { Construct } from 'constructs';
 import {
   GitLabCiPipeline, GitLabCiPipelineProps, GitLabDeploymentTier, GitLabOidcProvider, GitLabPipelineRole, GitLabRunnerRole, GitLabShellStep,
-  GitLabSubject,
+  AddGitLabStageOptions, GitLabSubject,
 } from '../../../src';
 import { ACCOUNT } from '../../security/support/sts';
 
@@ -144,7 +144,9 @@ export const LOOKUP_AUDIENCE = 'gitlab-lookup';
  * Beta, then Prod behind an approval, with a diff per stage in merge requests: a deploy role for protected main, and
  * a role for every branch that may only assume the stages' bootstrap lookup roles (its roles in stack "Roles").
  */
-export function mergeRequestApp(props: Partial<GitLabCiPipelineProps> = {}, lookupOnly = true): PipelineApp {
+export function mergeRequestApp(
+  props: Partial<GitLabCiPipelineProps> = {}, lookupOnly = true, prodSettings: AddGitLabStageOptions = {},
+): PipelineApp {
   const { app, root } = newApp();
   const stack = new Stack(app, 'Roles', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
   const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: [DEPLOY_AUDIENCE, LOOKUP_AUDIENCE] });
@@ -172,7 +174,12 @@ export function mergeRequestApp(props: Partial<GitLabCiPipelineProps> = {}, look
     const stage = new Stage(app, name, { env: { account, region: REGION } });
     new Stack(stage, 'Api');
     new Stack(stage, 'Web');
-    pipeline.addStage(stage, name === 'Prod' ? { pre: [new pipelines.ManualApprovalStep('Promote')] } : {});
+    if (name === 'Beta') pipeline.addStage(stage);
+    else pipeline.addStageWithGitLabOptions(stage, { pre: [new pipelines.ManualApprovalStep('Promote')], ...prodSettings });
   }
   return synthesized(app, pipeline, root);
 }
+
+/** The first line of every job that deploys, publishes, approves or runs a step: a freeze that began after the pipeline was created stops it. */
+export const FREEZE = '[ -z "${CI_DEPLOY_FREEZE:-}" ] || { printf \'%s\\n\' "cdk-gitlab-oidc: a deploy freeze began after this pipeline was created: ' +
+  'run the pipeline again when it ends" >&2; exit 1; }';
