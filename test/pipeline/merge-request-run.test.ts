@@ -2,12 +2,10 @@
 // the lookup-only role's token (a merge request's source branch is unprotected); no job deploys or publishes; the
 // security gate fails the pipeline when a stage broadens access.
 import { pipelines } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { LoopbackSts } from '../job/loopback-sts';
 import { LOOKUP_AUDIENCE, mergeRequestApp, PIPELINE_ACCOUNT, PipelineApp } from './support/apps';
-import { runPipeline, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
+import { runPipeline, startLoopbackAws, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
 import { FixtureIssuer, gitLabClaims } from '../security/support/issuer';
-import { EmulatedAccount } from '../security/support/sts';
 import { EMULATOR_PIPELINE_TEST_MS } from '../support/timeouts';
 
 // Each test runs a pipeline in gitlab-ci-local.
@@ -18,10 +16,8 @@ let sts: LoopbackSts;
 let built: PipelineApp;
 
 beforeAll(async () => {
-  issuer = await FixtureIssuer.start('https://gitlab.com');
   built = mergeRequestApp({ synth: new pipelines.ShellStep('Synth', { commands: ['rm -rf cdk.out', `cp -R ${SYNTHESIZED_ASSEMBLY} cdk.out`] }) });
-  const roles = Template.fromJSON(built.app.synth().getStackByName('Roles').template);
-  sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(roles.toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl }));
+  ({ issuer, sts } = await startLoopbackAws(built, 'Roles'));
 });
 
 afterAll(async () => {

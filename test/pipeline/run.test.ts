@@ -1,13 +1,11 @@
 // The generated pipeline, run for real: gitlab-ci-local's shell executor runs every job as a GitLab runner
 // would, each AWS job exchanges its ID token for the role's credentials with the loopback STS, and the
 // stand-in CDK CLI and cdk-assets record what each job asked them to do, with the identity they ran as.
-import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
 import { LoopbackSts } from '../job/loopback-sts';
 import { DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PRODUCTION_AUDIENCE, twoStageApp, PipelineApp } from './support/apps';
-import { runPipeline, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
+import { runPipeline, startLoopbackAws, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
-import { EmulatedAccount } from '../security/support/sts';
 import { EMULATOR_PIPELINE_TEST_MS } from '../support/timeouts';
 
 // Each test (or its describe's hook) runs the whole pipeline in gitlab-ci-local.
@@ -18,11 +16,9 @@ let sts: LoopbackSts;
 let built: PipelineApp;
 
 beforeAll(async () => {
-  issuer = await FixtureIssuer.start('https://gitlab.com');
   // No image: the shell executor runs each job on this machine.
   built = twoStageApp({ jobSettings: { tags: ['aws'] } }, ['rm -rf cdk.out', `cp -R ${SYNTHESIZED_ASSEMBLY} cdk.out`]);
-  const roles = Template.fromJSON(built.app.synth().getStackByName('GitLabOidc').template);
-  sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(roles.toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl }));
+  ({ issuer, sts } = await startLoopbackAws(built, 'GitLabOidc'));
 });
 
 afterAll(async () => {

@@ -4,6 +4,11 @@
 // `cdk-assets` and `npx` are stand-ins that record each call; `aws` is the AWS SDK for JavaScript.
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PipelineApp } from './apps';
+import { LoopbackSts } from '../../job/loopback-sts';
+import { FixtureIssuer } from '../../security/support/issuer';
+import { EmulatedAccount } from '../../security/support/sts';
 import { EmulatorDirs, inEmulatorProject, runEmulator } from '../../support/emulator';
 import { EMULATOR_PIPELINE_MS } from '../../support/timeouts';
 
@@ -75,4 +80,12 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
     const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ToolCall) : [];
     return { exitCode: result.exitCode, output: result.output, calls };
   });
+}
+
+/** A loopback gitlab.com issuer, and a loopback STS that judges tokens against the roles of `built`'s stack `rolesStack`. */
+export async function startLoopbackAws(built: PipelineApp, rolesStack: string): Promise<{ issuer: FixtureIssuer; sts: LoopbackSts }> {
+  const issuer = await FixtureIssuer.start('https://gitlab.com');
+  const roles = Template.fromJSON(built.app.synth().getStackByName(rolesStack).template);
+  const sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(roles.toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl }));
+  return { issuer, sts };
 }
