@@ -6,8 +6,6 @@ import { GITLAB_COM } from '../private/rules/iam-limits';
 import { isLiteral } from '../private/tokens';
 import { GitLabRunnerRole } from '../role';
 
-/** An IAM role ARN: partition, 12-digit account, optional path, name (IAM's characters). */
-
 /**
  * Options for `GitLabPipelineRole.fromRole()`.
  */

@@ -25,7 +25,7 @@ export class JobFixture {
   }
 
   private constructor(
-    private readonly issuer: FixtureIssuer,
+    public readonly issuer: FixtureIssuer,
     public readonly stack: Stack,
     public readonly role: GitLabRunnerRole,
     public readonly sts: LoopbackSts,

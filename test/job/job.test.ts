@@ -8,14 +8,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { parse } from 'yaml';
+import { JobFixture, ROLE_ARN, ROLE_NAME } from './job-fixture';
 import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCESS_KEY, RUNNER_USER_ARN } from './loopback-sts';
 import { runJob, SDK_AWS_CLI_DIR } from './run-job';
 import { runTraced } from './traced-run';
-import { GitLabCiCredentials, GitLabCiJobOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { GitLabCiCredentials, GitLabCiJobOptions, GitLabRunnerRole } from '../../src';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
-import { ACCOUNT, EmulatedAccount } from '../security/support/sts';
+import { ACCOUNT } from '../security/support/sts';
 import { builtCommand } from '../support/built-command';
 import { resolvedJob } from '../support/gitlab-ci';
 import { EMULATOR_JOB_TEST_MS, PROCESS_MS } from '../support/timeouts';
@@ -23,33 +23,21 @@ import { EMULATOR_JOB_TEST_MS, PROCESS_MS } from '../support/timeouts';
 // Each test runs a job in gitlab-ci-local.
 jest.setTimeout(EMULATOR_JOB_TEST_MS);
 
-const ROLE_NAME = 'gitlab-deploy';
-const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/${ROLE_NAME}`;
 const SCRIPT_MARKER = 'the job script ran';
 const INTENDED: Omit<JobSpec, 'aud'> & { aud?: string } = { projectPath: 'mygroup/myproject', refType: 'branch', ref: 'main' };
 
+let fixture: JobFixture;
 let issuer: FixtureIssuer;
 let sts: LoopbackSts;
 let role: GitLabRunnerRole;
 let stack: Stack;
 
 beforeAll(async () => {
-  issuer = await FixtureIssuer.start('https://gitlab.com');
-  // Path metadata, as `cdk synth` writes it: the explain command finds roles by construct path.
-  stack = new Stack(new App({ context: { 'aws:cdk:enable-path-metadata': true } }), 'Stack', { env: { account: ACCOUNT, region: 'eu-west-1' } });
-  role = new GitLabRunnerRole(stack, 'Role', {
-    provider: new GitLabOidcProvider(stack, 'GitLab'),
-    roleName: ROLE_NAME,
-    subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
-  });
-  const account = EmulatedAccount.fromTemplate(Template.fromStack(stack).toJSON() as any, [], { 'https://gitlab.com': issuer.loopbackUrl });
-  sts = await LoopbackSts.start(account);
+  fixture = await JobFixture.start();
+  ({ issuer, sts, role, stack } = fixture);
 });
 
-afterAll(async () => {
-  await sts?.close();
-  await issuer?.close();
-});
+afterAll(async () => fixture?.close());
 
 /** The pipeline: the generated hidden job, and a job that extends it as users write it. */
 function pipeline(credentials: GitLabCiCredentials, options: GitLabCiJobOptions = {}): string {
@@ -57,10 +45,7 @@ function pipeline(credentials: GitLabCiCredentials, options: GitLabCiJobOptions 
   return `${hidden}\ndeploy:\n  extends: .aws-oidc\n  script:\n    - aws sts get-caller-identity\n    - echo "${SCRIPT_MARKER}"\n`;
 }
 
-async function token(job: Partial<JobSpec> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return issuer.sign(gitLabClaims('https://gitlab.com', { ...INTENDED, aud: 'https://gitlab.com', ...job } as JobSpec, now));
-}
+const token = (job?: Partial<JobSpec>) => fixture.token(job);
 
 /** Runs the deploy job with the runner's own credentials in its environment; returns the run and the STS calls it made. */
 async function deploy(

@@ -2,7 +2,7 @@
 // then written into the job's YAML (its id_tokens entry and its variables), never into its shell.
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, ExpectedClaims, JOB_VARIABLES, MAX_STS_ATTEMPTS } from './credential-script';
+import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, ExpectedClaims, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
 import { CiJobModel, jobYaml } from './job-yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions } from '../../ci-job';
 import { unescapableTokens } from '../deploy-time';
@@ -28,8 +28,6 @@ export interface CiJobRole {
 /** The job's name and token variable when the options name none. */
 export const DEFAULT_JOB_NAME = '.aws-oidc';
 export const DEFAULT_TOKEN_VARIABLE = 'GITLAB_OIDC_TOKEN';
-/** The session name, unique to the job: CloudTrail shows which project's job made each call. */
-export const SESSION_NAME = 'gitlab-${CI_PROJECT_ID}-${CI_JOB_ID}';
 
 // GitLab accepts job timeouts from 10 minutes to a month; a runner may cap them lower.
 const MIN_TIMEOUT_SECONDS = 600;
@@ -96,15 +94,14 @@ export function ciJobModel(role: CiJobRole, options: GitLabCiJobOptions, scope: 
     }
   }
 
-  const variables: [string, string][] = [
-    ['AWS_ROLE_ARN', role.roleArn],
-    ['AWS_ROLE_SESSION_NAME', SESSION_NAME],
-    ...(region === undefined ? [] : regionVariables(region, options.regionalSts ?? true)),
-    [JOB_VARIABLES.credentials, cli ? CREDENTIALS_MODES.assumeRoleCli : CREDENTIALS_MODES.tokenFile],
-    [JOB_VARIABLES.stsAttempts, numberText(attempts)],
-    ...(cli ? [[JOB_VARIABLES.sessionSeconds, numberText(seconds)] as [string, string]] : []),
-    ...(options.expectedAccount === undefined ? [] : [[JOB_VARIABLES.expectedAccount, options.expectedAccount] as [string, string]]),
-  ];
+  const variables = jobVariables({
+    roleArn: role.roleArn,
+    region: region === undefined ? undefined : { name: region, stsEndpoints: (options.regionalSts ?? true) ? 'regional' : 'legacy' },
+    credentials: cli ? CREDENTIALS_MODES.assumeRoleCli : CREDENTIALS_MODES.tokenFile,
+    stsAttempts: numberText(attempts),
+    sessionSeconds: cli ? numberText(seconds) : undefined,
+    expectedAccount: options.expectedAccount,
+  });
   return {
     name: jobName,
     image: options.image,
@@ -117,16 +114,6 @@ export function ciJobModel(role: CiJobRole, options: GitLabCiJobOptions, scope: 
     script,
     afterScript: afterScript(),
   };
-}
-
-/**
- * The region for the AWS clients, and which STS endpoint they call: the region's own, unless `regional` is
- * false (the global endpoint, sts.amazonaws.com, where the clients still default to it). AWS recommends the
- * regional endpoints, and only they serve partitions other than aws:
- * https://docs.aws.amazon.com/sdkref/latest/guide/feature-sts-regionalized-endpoints.html
- */
-export function regionVariables(region: string, regional: boolean): [string, string][] {
-  return [['AWS_REGION', region], ['AWS_DEFAULT_REGION', region], ['AWS_STS_REGIONAL_ENDPOINTS', regional ? 'regional' : 'legacy']];
 }
 
 /** A job timeout as GitLab writes it ("90 minutes"), when it is a literal GitLab accepts. */

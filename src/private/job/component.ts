@@ -3,8 +3,8 @@
 // interpolation (https://docs.gitlab.com/ci/inputs/). Inputs reach only YAML values (the job's name, its
 // id_tokens audience, its variables), which GitLab interpolates after parsing the file; the shell reads them
 // as variables. The regexes are RE2, which GitLab uses for inputs, and match what gitLabCiJob() accepts.
-import { DEFAULT_TOKEN_VARIABLE, SESSION_NAME } from './ci-job';
-import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, JOB_VARIABLES, MAX_STS_ATTEMPTS } from './credential-script';
+import { DEFAULT_TOKEN_VARIABLE } from './ci-job';
+import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
 import { jobYaml } from './job-yaml';
 import { AWS_ACCOUNT_ID, AWS_REGION, DEFAULT_SESSION_SECONDS, IAM_ROLE_ARN } from '../rules/aws';
 import { yamlString } from '../yaml';
@@ -87,17 +87,14 @@ export function renderCiComponent(): string {
     name: input('job_name'),
     tokenVariable: DEFAULT_TOKEN_VARIABLE,
     audience: input('audience'),
-    variables: [
-      ['AWS_ROLE_ARN', input('role_arn')],
-      ['AWS_ROLE_SESSION_NAME', SESSION_NAME],
-      ['AWS_REGION', input('region')],
-      ['AWS_DEFAULT_REGION', input('region')],
-      ['AWS_STS_REGIONAL_ENDPOINTS', input('sts_endpoints')],
-      [JOB_VARIABLES.credentials, input('credentials')],
-      [JOB_VARIABLES.stsAttempts, input('sts_attempts')],
-      [JOB_VARIABLES.sessionSeconds, input('session_duration')],
-      [JOB_VARIABLES.expectedAccount, input('expected_account')],
-    ],
+    variables: jobVariables({
+      roleArn: input('role_arn'),
+      region: { name: input('region'), stsEndpoints: input('sts_endpoints') },
+      credentials: input('credentials'),
+      stsAttempts: input('sts_attempts'),
+      sessionSeconds: input('session_duration'),
+      expectedAccount: input('expected_account'),
+    }),
     beforeScript: beforeScript(DEFAULT_TOKEN_VARIABLE),
     script: ['aws sts get-caller-identity'],
     afterScript: afterScript(),

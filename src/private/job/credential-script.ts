@@ -18,8 +18,47 @@ export const JOB_VARIABLES = {
   expectedAccount: 'GITLAB_OIDC_EXPECTED_ACCOUNT',
 } as const;
 
+const { credentials: MODE, stsAttempts: ATTEMPTS, sessionSeconds: SESSION, expectedAccount: ACCOUNT } = JOB_VARIABLES;
+
 /** The values of GITLAB_OIDC_CREDENTIALS. */
 export const CREDENTIALS_MODES = { tokenFile: 'token-file', assumeRoleCli: 'assume-role-cli' } as const;
+
+/** The session name, unique to the job: CloudTrail shows which project's job made each call. */
+const SESSION_NAME = 'gitlab-${CI_PROJECT_ID}-${CI_JOB_ID}';
+
+/**
+ * The job's settings, each as its variable's value: a literal (gitLabCiJob()) or a CI/CD component's input
+ * interpolation. An absent one has no variable.
+ */
+export interface JobSettings {
+  readonly roleArn: string;
+  /** The AWS clients' region, with the STS endpoint setting ("regional" or "legacy") that goes with it. */
+  readonly region?: { readonly name: string; readonly stsEndpoints: string };
+  readonly credentials: string;
+  readonly stsAttempts: string;
+  readonly sessionSeconds?: string;
+  readonly expectedAccount?: string;
+}
+
+/**
+ * The job's variables: the AWS clients' own (role, session name, region and STS endpoints: AWS recommends the
+ * regional endpoints, and only they serve partitions other than aws,
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-sts-regionalized-endpoints.html), then JOB_VARIABLES.
+ */
+export function jobVariables(settings: JobSettings): [string, string][] {
+  const optional = (name: string, value: string | undefined): [string, string][] => (value === undefined ? [] : [[name, value]]);
+  return [
+    ['AWS_ROLE_ARN', settings.roleArn],
+    ['AWS_ROLE_SESSION_NAME', SESSION_NAME],
+    ...optional('AWS_REGION', settings.region?.name),
+    ...optional('AWS_DEFAULT_REGION', settings.region?.name),
+    ...optional('AWS_STS_REGIONAL_ENDPOINTS', settings.region?.stsEndpoints),
+    [MODE, settings.credentials],
+    [ATTEMPTS, settings.stsAttempts],
+    ...optional(SESSION, settings.sessionSeconds),
+    ...optional(ACCOUNT, settings.expectedAccount),
+  ];
+}
 
 /** STS's attempts by default, and at most. */
 export const DEFAULT_STS_ATTEMPTS = 5;
@@ -59,7 +98,6 @@ const CLEAN_FUNCTION = 'cdk_gitlab_oidc_clean';
 const EXPLAIN_FUNCTION = 'cdk_gitlab_oidc_explain';
 const RETRY_FUNCTION = 'cdk_gitlab_oidc_sts';
 
-const { credentials: MODE, stsAttempts: ATTEMPTS, sessionSeconds: SESSION, expectedAccount: ACCOUNT } = JOB_VARIABLES;
 
 /**
  * A command that prints why the job stops (after `first`, when given) and ends it before its script. printf, not

@@ -327,10 +327,10 @@ class PipelineRenderer {
       this.assetList.push([job, manifest, selector]);
     }
     const publish = `npx --yes --package=cdk-assets@${this.input.cdkAssetsVersion} -- cdk-assets`;
-    const list = shellQuote(posix.join(this.cdkOut, ASSET_LIST));
+    const list = posix.join(this.cdkOut, ASSET_LIST);
     return `_n=0; while IFS="$(printf '\\t')" read -r _job _manifest _asset <&3; do [ "$_job" = ${shellQuote(job)} ] || continue; ` +
-      `${publish} --path "$_manifest" --verbose publish "$_asset" || exit 1; _n=$((_n + 1)); done 3< ${list}; ` +
-      `[ "$_n" -eq ${assets.length} ] || { printf '%s\\n' "the asset list ${posix.join(this.cdkOut, ASSET_LIST)} names $_n assets for this job, ` +
+      `${publish} --path "$_manifest" --verbose publish "$_asset" || exit 1; _n=$((_n + 1)); done 3< ${shellQuote(list)}; ` +
+      `[ "$_n" -eq ${assets.length} ] || { printf '%s\\n' "the asset list ${list} names $_n assets for this job, ` +
       `not ${assets.length}: it is not from this pipeline's synth" >&2; exit 1; }`;
   }
 
@@ -347,12 +347,11 @@ class PipelineRenderer {
       fail('mergeRequestDiffs needs a synthRole: the diff jobs run for every merge request, so they need the read-only role the synth job ' +
         'would use (allowCdkDeployments({ lookupOnly: true }) for each stage\'s account), never a deploy role, got: synthRole undefined', this.pipeline);
     }
-    const cdk = `npx --yes --package=aws-cdk@${this.input.cdkCliVersion} -- cdk`;
+    const diff = `${this.cdkCli()} diff --app ${shellQuote(this.cdkOut)} --exclusively --no-change-set`;
     for (const stage of this.pipeline.waves.flatMap((wave) => wave.stages)) {
       const deployNodes = this.deployNodesOf(stage);
       if (deployNodes.length === 0) continue;
       const stacks = stage.stacks.map((stack) => shellQuote(stack.constructPath)).join(' ');
-      const diff = `${cdk} diff --app ${shellQuote(this.cdkOut)} --exclusively --no-change-set`;
       // GitLab accepts expose_as of word characters, "-" and spaces, at most 100 of them; the file name follows it.
       const label = stage.stageName.replace(/[^\w -]/g, '_').slice(0, 90);
       const report = `cdk-diff-${label.replace(/ /g, '_')}.txt`;
@@ -394,6 +393,11 @@ class PipelineRenderer {
       { if: '$CI_COMMIT_BRANCH' },
       { if: '$CI_COMMIT_TAG' },
     ];
+  }
+
+  /** The CDK CLI at the pinned version, as the jobs run it. */
+  private cdkCli(): string {
+    return `npx --yes --package=aws-cdk@${this.input.cdkCliVersion} -- cdk`;
   }
 
   /** The pipelines that deploy: the deploy branch's. */
@@ -449,8 +453,7 @@ class PipelineRenderer {
     }
     const outputsFile = `cdk-outputs-${stack.stackArtifactId}.json`;
     const dotenv = `cdk-outputs-${stack.stackArtifactId}.env`;
-    const cdk = `npx --yes --package=aws-cdk@${this.input.cdkCliVersion} -- cdk`;
-    const deploy = `${cdk} deploy --app ${shellQuote(this.cdkOut)} --exclusively --require-approval never --progress events`;
+    const deploy = `${this.cdkCli()} deploy --app ${shellQuote(this.cdkOut)} --exclusively --require-approval never --progress events`;
     const script = captureOutputs
       ? [
         `${deploy} --outputs-file ${shellQuote(outputsFile)} ${shellQuote(stack.constructPath)}`,
@@ -549,14 +552,14 @@ class PipelineRenderer {
     for (const [name, reference] of Object.entries(step.envFromCfnOutputs)) {
       validateVariable(name, '', `ShellStep ${show(step.id)} envFromCfnOutputs`, this.pipeline);
       const stack = this.input.graph.queries.producingStack(reference);
-      // The value as the stack output holds it, decoded from the dotenv report's base64 (OUTPUTS_TO_DOTENV); the
-      // "x" keeps trailing line breaks, which a command substitution drops, and a failed decode stops the job.
-      const variable = outputVariable(stack, reference.outputName);
       // CloudFormation's output names are alphanumeric; the name is written into the step's script.
       if (!/^[A-Za-z0-9]{1,255}$/.test(reference.outputName)) {
         fail(`a stack output that a step reads must have an alphanumeric name (CloudFormation's rule), got: ${show(reference.outputName)}`, this.pipeline);
       }
-      // The check stands alone: inside the command substitution, left of a pipe, it would end only a subshell.
+      const variable = outputVariable(stack, reference.outputName);
+      // The value as the stack output holds it, decoded from the dotenv report's base64 (OUTPUTS_TO_DOTENV); the
+      // "x" keeps trailing line breaks, which a command substitution drops, and a failed decode stops the job. The
+      // presence check stands alone: inside the command substitution, left of a pipe, it would end only a subshell.
       lines.push(`: "\${${variable}?the job that deploys ${stack.stackName} left no ${reference.outputName}}"; ` +
         `${name}="$(printf '%s' "$${variable}" | base64 -d && printf x)"; export ${name}="\${${name}%x}"`);
     }
