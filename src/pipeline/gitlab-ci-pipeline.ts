@@ -3,13 +3,15 @@ import { dirname, join, resolve } from 'path';
 import { Duration, Stage, pipelines } from 'aws-cdk-lib';
 import { PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { Construct } from 'constructs';
+import { GitLabDockerLogin } from './docker-login';
 import { GitLabJobSettings, GitLabStageSettings } from './job-settings';
 import { GitLabPipelineRole } from './pipeline-role';
 import { GitLabCiCredentials } from '../ci-job';
 import { cdkAssetsVersion, cdkCliVersion } from '../private/pipeline/cli-versions';
+import { IMAGE_BUILD_SCRIPT } from '../private/pipeline/docker-images';
 import { ASSET_LIST, PIPELINE_FILE_COPY, renderPipeline } from '../private/pipeline/render-pipeline';
 import { refuseChangeSetSteps } from '../private/pipeline/unsupported';
-import { expireInText, validateOutputFile, validateProjectPath } from '../private/pipeline/validate';
+import { expireInText, validateJobSettings, validateOutputFile, validateProjectPath } from '../private/pipeline/validate';
 
 /**
  * Properties of a `GitLabCiPipeline`.
@@ -122,6 +124,27 @@ export interface GitLabCiPipelineProps extends pipelines.PipelineBaseProps {
    * @default - any project's pipelines try to deploy
    */
   readonly projectPath?: string;
+
+  /**
+   * Settings of the jobs that build and publish Docker image assets, over the pipeline's and the stage's: a job
+   * without credentials builds every image once, as cdk-assets would, and each stage's asset job pushes that same
+   * image (same image ID in every account). Both need a Docker daemon; the publishing jobs also need Node.js and the
+   * AWS CLI, installed from Alpine's packages when the image lacks them. Set `image`, `rawKeys.services` and
+   * `variables` for another setup (a runner with a Docker socket: an image with docker, node and aws, and no service).
+   *
+   * @default - GitLab's Docker-in-Docker setup with TLS: image `docker:29`, service `docker:29-dind`, and `DOCKER_HOST`,
+   * `DOCKER_TLS_CERTDIR`, `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` for it (the runner must allow privileged
+   * services, as GitLab.com's instance runners do)
+   */
+  readonly dockerAssetJobSettings?: GitLabJobSettings;
+
+  /**
+   * Registries the Docker image build logs in to before it builds: for base images behind a login. Publishing to
+   * the assets' ECR repositories needs none.
+   *
+   * @default - none: base images from public registries, pulled anonymously
+   */
+  readonly dockerLogins?: GitLabDockerLogin[];
 }
 
 /**
@@ -161,6 +184,7 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
     this.props = props;
     this.outputFile = props.outputFile ?? '.gitlab-ci.yml';
     validateOutputFile(this.outputFile, this);
+    validateJobSettings(props.dockerAssetJobSettings ?? {}, this, true);
   }
 
   /**
@@ -192,7 +216,7 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
     const graph = new PipelineGraph(this, { selfMutation: false, publishTemplate: false, prepareStep: false });
     const repositoryRoot = resolve(this.props.repositoryRoot ?? '.');
     const assemblyDir = (this.node.root as Stage).outdir;
-    const { yaml, assetList } = renderPipeline({
+    const { yaml, assetList, imageBuildScript } = renderPipeline({
       pipeline: this,
       graph,
       role: this.props.role,
@@ -209,6 +233,8 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
       mergeRequestDiffs: this.props.mergeRequestDiffs ?? false,
       failOnSecurityChanges: this.props.failOnSecurityChanges ?? true,
       projectPath: this.props.projectPath === undefined ? undefined : validateProjectPath(this.props.projectPath, this),
+      dockerAssetJobSettings: this.props.dockerAssetJobSettings ?? {},
+      dockerLogins: this.props.dockerLogins ?? [],
     });
     const file = join(repositoryRoot, this.outputFile);
     mkdirSync(dirname(file), { recursive: true });
@@ -217,5 +243,6 @@ export class GitLabCiPipeline extends pipelines.PipelineBase {
     writeFileSync(join(assemblyDir, PIPELINE_FILE_COPY), yaml);
     // The asset jobs publish what this list names: the assets' hashes stay out of the committed file.
     writeFileSync(join(assemblyDir, ASSET_LIST), assetList);
+    if (imageBuildScript !== undefined) writeFileSync(join(assemblyDir, IMAGE_BUILD_SCRIPT), imageBuildScript);
   }
 }

@@ -1,3 +1,4 @@
+export * from './docker-login';
 export * from './gitlab-ci-pipeline';
 export * from './job-settings';
 export * from './pipeline-role';

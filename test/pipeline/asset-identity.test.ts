@@ -7,8 +7,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Stack, aws_ecr_assets as ecrAssets, aws_lambda as lambda, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
-import { parse } from 'yaml';
 import { oneStageApp, PipelineApp, SITE } from './support/apps';
+import { parseCi } from '../support/gitlab-ci';
 import { PROCESS_MS, SYNTH_TEST_MS } from '../support/timeouts';
 
 // Each case synthesizes a whole app.
@@ -66,7 +66,7 @@ test('a synth output folder whose name holds a tab is refused: the asset list is
 
 describe('an asset job\'s command, run in bash as the runner runs it (set -eo pipefail)', () => {
   const app = appWith(BEFORE);
-  const script: string = parse(app.yaml)['Assets-FileAsset1-Beta'].script[1];
+  const script: string = parseCi(app.yaml)['Assets-FileAsset1-Beta'].script[1];
 
   /** Runs the command beside `list` as cdk.out/gitlab-ci-assets.tsv, with an `npx` that prints its arguments a line each. */
   function run(list: string, npx = 'printf "npx"; printf " [%s]" "$@"; echo') {

@@ -4,7 +4,6 @@
 // gate refused at synth. The same attacks run whole under gitlab-ci-local in run.test.ts.
 import { App, CfnParameter, Fn, Stack, Stage, aws_iam as iam, pipelines } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
-import { parse } from 'yaml';
 import {
   BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PRODUCTION_AUDIENCE, REGION, ROLE, newApp, oneStageApp, synthesized, twoStageApp,
 } from './support/apps';
@@ -15,6 +14,7 @@ import {
 } from '../../src';
 import { gitLabClaims, JobSpec } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
+import { parseCi } from '../support/gitlab-ci';
 import { SYNTH_TEST_MS } from '../support/timeouts';
 
 // Each test synthesizes one or more whole apps (roles, pipeline, stages) in this process.
@@ -100,7 +100,7 @@ describe('the README\'s pipeline: who can obtain which credentials', () => {
   });
 
   test('each job holds its own stage\'s token only: the role\'s audience, in the stage\'s environment; no other job has an id_tokens entry', () => {
-    const doc = parse(built.yaml);
+    const doc = parseCi(built.yaml);
     const hidden = (name: string) => doc[name];
     const holders: string[] = [];
     for (const [name, job] of Object.entries<any>(doc)) {
@@ -112,14 +112,16 @@ describe('the README\'s pipeline: who can obtain which credentials', () => {
       const production = job.stage === 'Prod';
       expect([name, aud, job.environment?.name]).toEqual([name, production ? PRODUCTION_AUDIENCE : DEPLOY_AUDIENCE, production ? 'production' : 'Beta']);
     }
-    expect(holders).toHaveLength(9);
+    // Six deployments and six asset jobs (a file and an image per stage); the image build holds no token.
+    expect(holders).toHaveLength(12);
+    expect(holders).not.toContain('Build-DockerImages');
   });
 
   test('every job with production\'s role runs after the approval, its asset publishing included', () => {
-    const doc = parse(built.yaml);
+    const doc = parseCi(built.yaml);
     const order = needsOrder(doc);
     const production = Object.keys(doc).filter((name) => doc[name]?.extends === '.aws-oidc-Prod-eu-west-1');
-    expect(production.filter((name) => name.startsWith('Assets-'))).toHaveLength(2);
+    expect(production.filter((name) => name.startsWith('Assets-'))).toHaveLength(4);
     for (const job of production) expect([job, order.ancestors.get(job)!.has('Prod-PromoteToProd')]).toEqual([job, true]);
   });
 });
@@ -215,7 +217,7 @@ describe('refused at synth: what would break isolation', () => {
 
   test('a synthRole with lookups only: accepted, extended by the synth job, and allowed only the lookup role', () => {
     const built = appWith({ synthDeploys: false });
-    expect(parse(built.yaml)['Build-Synth'].extends).toBe('.aws-oidc-synth');
+    expect(parseCi(built.yaml)['Build-Synth'].extends).toBe('.aws-oidc-synth');
     const template = Template.fromJSON(built.app.synth().getStackByName('Roles').template);
     const lookupPolicy = Object.values<any>(template.findResources('AWS::IAM::ManagedPolicy'))
       .find((policy) => JSON.stringify(policy.Properties.Roles).includes('Lookup'));
@@ -291,7 +293,7 @@ describe('refused at synth: what would break isolation', () => {
 
   test('a synthRole of its own: the synth job extends it, on every branch; the deploy jobs do not', () => {
     const synthRole = GitLabPipelineRole.fromRoleArn(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/gitlab-lookup`, { audience: 'gitlab-lookup' });
-    const doc = parse(appWith({ pipeline: { synth: new GitLabShellStep('Synth', { commands: ['x'], awsCredentials: true }), synthRole } }).yaml);
+    const doc = parseCi(appWith({ pipeline: { synth: new GitLabShellStep('Synth', { commands: ['x'], awsCredentials: true }), synthRole } }).yaml);
     expect(doc['Build-Synth']).toMatchObject({ extends: '.aws-oidc-synth' });
     expect(doc['Build-Synth'].rules).toBeUndefined();
     expect(doc['.aws-oidc-synth'].id_tokens.GITLAB_OIDC_TOKEN.aud).toBe('gitlab-lookup');
@@ -306,7 +308,7 @@ describe('refused at synth: what would break isolation', () => {
     const after = new GitLabShellStep('Migrate', { commands: ['x'], awsCredentials: true });
     const gate = new pipelines.ManualApprovalStep('Approve');
     after.addStepDependency(gate);
-    const doc = parse(oneStageApp({}, (p, _a, s) => p.addStage(s, { pre: [gate, after] })).yaml);
+    const doc = parseCi(oneStageApp({}, (p, _a, s) => p.addStage(s, { pre: [gate, after] })).yaml);
     expect(doc['Beta-Migrate']).toMatchObject({ extends: '.aws-oidc', environment: { name: 'Beta', action: 'prepare' }, needs: [{ job: 'Beta-Approve', artifacts: false }] });
   });
 
@@ -320,7 +322,7 @@ describe('refused at synth: what would break isolation', () => {
     const stage = new Stage(app, 'synth', { env: { account: BETA_ACCOUNT, region: REGION } });
     new Stack(stage, 'Api');
     pipeline.addStageWithGitLabOptions(stage, { role: stageRole });
-    const doc = parse(synthesized(app, pipeline, root).yaml);
+    const doc = parseCi(synthesized(app, pipeline, root).yaml);
     expect(doc['Build-Synth'].extends).toBe('.aws-oidc-synth');
     expect(doc['.aws-oidc-synth'].variables.AWS_ROLE_ARN).toMatch(/gitlab-lookup$/);
     expect(doc['synth-Api-Deploy'].extends).toBe('.aws-oidc-synth-2');
@@ -328,7 +330,7 @@ describe('refused at synth: what would break isolation', () => {
   });
 
   test('a stage\'s jobs use a cache of their environment\'s own; the synth job the pipeline\'s', () => {
-    const doc = parse(oneStageApp({ jobSettings: { cache: { key: 'npm', paths: ['.npm/'] } } }, (p, _a, s) => p.addStageWithGitLabOptions(s, {
+    const doc = parseCi(oneStageApp({ jobSettings: { cache: { key: 'npm', paths: ['.npm/'] } } }, (p, _a, s) => p.addStageWithGitLabOptions(s, {
       environment: { name: 'prod/eu 1' },
     })).yaml);
     expect(doc['Build-Synth'].cache.key).toBe('npm');
@@ -391,7 +393,7 @@ describe('refused at synth: what would switch a gate off', () => {
   });
 
   test('allowed raw keys reach every job, the approval still blocks and nothing is optional', () => {
-    const doc = parse(oneStageApp({ jobSettings: { rawKeys: { timeout: '1h', retry: 1 } } }, (p, _a, s) => p.addStage(s, {
+    const doc = parseCi(oneStageApp({ jobSettings: { rawKeys: { timeout: '1h', retry: 1 } } }, (p, _a, s) => p.addStage(s, {
       pre: [new pipelines.ManualApprovalStep('Approve')],
     })).yaml);
     expect(doc['Beta-Approve']).toMatchObject({ allow_failure: false, timeout: '1h', retry: 1 });
@@ -399,7 +401,7 @@ describe('refused at synth: what would switch a gate off', () => {
   });
 
   test('only the build jobs are interruptible: a newer pipeline never cancels a deployment, a publish, an approval or a step', () => {
-    const doc = parse(oneStageApp({}, (p, _a, s) => p.addStage(s, {
+    const doc = parseCi(oneStageApp({}, (p, _a, s) => p.addStage(s, {
       pre: [new pipelines.ManualApprovalStep('Approve')], post: [new pipelines.ShellStep('Test', { commands: ['true'] })],
     })).yaml);
     const jobs = Object.entries<any>(doc).filter(([name, job]) => !name.startsWith('.') && job?.script);

@@ -1,8 +1,7 @@
 // Merge request pipelines: a `cdk diff` per stage with the read-only synth role, never a deploy role; the security
 // gate that stands in for ConfirmPermissionsBroadening; one pipeline per push (workflow rules).
-import { parse } from 'yaml';
 import { CDK_CLI_VERSION, mergeRequestApp as appWith } from './support/apps';
-import { gitLabCiValidator, psych } from '../support/gitlab-ci';
+import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
 import { PROCESS_TEST_MS } from '../support/timeouts';
 
 // Tests read the file back with Ruby's Psych, a process each.
@@ -12,7 +11,7 @@ const diff = `npx --yes --package=aws-cdk@${CDK_CLI_VERSION} -- cdk diff --app '
 
 test('a diff job per stage, in merge request pipelines only, with the read-only role', () => {
   const built = appWith();
-  const doc = parse(built.yaml);
+  const doc = parseCi(built.yaml);
   for (const stage of ['Beta', 'Prod']) {
     expect(doc[`Diff-${stage}`]).toEqual({
       stage,
@@ -37,7 +36,7 @@ test('a diff job per stage, in merge request pipelines only, with the read-only 
 });
 
 test('one pipeline per push: merge request pipelines, and branch pipelines only where no merge request is open', () => {
-  const doc = parse(appWith().yaml);
+  const doc = parseCi(appWith().yaml);
   expect(doc.workflow).toEqual({
     rules: [
       { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
@@ -48,19 +47,19 @@ test('one pipeline per push: merge request pipelines, and branch pipelines only 
       { if: '$CI_COMMIT_TAG' },
     ],
   });
-  expect(parse(appWith({ mergeRequestDiffs: false }).yaml).workflow).toBeUndefined();
+  expect(parseCi(appWith({ mergeRequestDiffs: false }).yaml).workflow).toBeUndefined();
 });
 
 test('valid under GitLab\'s CI schema, and Psych reads what the yaml package reads', () => {
   const built = appWith();
   const validate = gitLabCiValidator();
-  const doc = parse(built.yaml);
+  const doc = parseCi(built.yaml);
   expect(validate(doc) ? [] : validate.errors).toEqual([]);
   expect(psych(built.yaml)).toEqual(doc);
 });
 
 test('failOnSecurityChanges: false shows the diff and never fails on it', () => {
-  const doc = parse(appWith({ failOnSecurityChanges: false }).yaml);
+  const doc = parseCi(appWith({ failOnSecurityChanges: false }).yaml);
   expect(doc['Diff-Beta'].script).toEqual([`${diff} 'Beta/Api' 'Beta/Web' 2>&1 | tee 'cdk-diff-Beta.txt'`]);
 });
 
@@ -69,7 +68,7 @@ test('a diff role that may deploy is refused: the diff jobs run for every merge 
 });
 
 test('a stage name GitLab would refuse in expose_as is made safe there and in the report\'s file name', () => {
-  const doc = parse(appWith({}, true, { stageName: 'Prod.EU' }).yaml);
+  const doc = parseCi(appWith({}, true, { stageName: 'Prod.EU' }).yaml);
   expect(doc['Diff-Prod.EU'].artifacts).toMatchObject({ expose_as: 'cdk diff Prod_EU', paths: ['cdk-diff-Prod_EU.txt'] });
   // GitLab's rule for expose_as (Gitlab::Ci::Config::Entry::Artifacts).
   for (const job of Object.values<any>(doc)) if (job?.artifacts?.expose_as) expect(job.artifacts.expose_as).toMatch(/^\w[-\w ]{0,99}$/);
@@ -77,7 +76,7 @@ test('a stage name GitLab would refuse in expose_as is made safe there and in th
 
 test('the diff jobs use the pipeline\'s job settings, never a stage\'s (a production runner must not take merge request code)', () => {
   const built = appWith({ jobSettings: { tags: ['shared'] } }, true, { jobSettings: { tags: ['production-runner'] } });
-  const doc = parse(built.yaml);
+  const doc = parseCi(built.yaml);
   expect(doc['Diff-Prod'].tags).toEqual(['shared']);
   expect(doc['Prod-Api-Deploy'].tags).toEqual(['production-runner']);
 });

@@ -4,11 +4,10 @@
 // Seeded and reproducible: FC_SEED and FC_RUNS override the defaults.
 import { CfnOutput, Stack, Stage, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
-import { parse } from 'yaml';
 import { REGION, SITE, newApp, newPipeline, synthesized } from './support/apps';
 import { graphOrder, needsOrder } from './support/graph';
 import { GitLabPipelineRole } from '../../src';
-import { gitLabCiValidator } from '../support/gitlab-ci';
+import { gitLabCiValidator, parseCi } from '../support/gitlab-ci';
 
 const SEED = Number(process.env.FC_SEED ?? 20261126);
 const RUNS = Number(process.env.FC_RUNS ?? 30);
@@ -79,7 +78,7 @@ test('needs: mirror the pipeline graph, for apps of random shapes', () => {
   const validate = gitLabCiValidator();
   fc.assert(fc.property(appShape, (shape) => {
     const { pipeline, yaml } = build(shape);
-    const doc = parse(yaml);
+    const doc = parseCi(yaml);
     expect(validate(doc) ? [] : validate.errors).toEqual([]);
     const graph = graphOrder(pipeline);
     const jobs = needsOrder(doc);

@@ -2,14 +2,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, CfnOutput, CfnParameter, Duration, Fn, Stack, Stage, Token, pipelines } from 'aws-cdk-lib';
-import { parse } from 'yaml';
 import { CDK_CLI_VERSION, FREEZE, REGION, ROLE, newApp, oneStageApp, synthesized } from './support/apps';
 import {
   GitLabCiCredentials, GitLabCiPipeline, GitLabCiPipelineProps, GitLabDeploymentTier, GitLabJobSettings, GitLabOidcProvider, GitLabPipelineRole,
   GitLabRunnerRole, GitLabShellStep, GitLabSubject,
 } from '../../src';
+import { parseCi } from '../support/gitlab-ci';
 
-const jobs = (props: Partial<GitLabCiPipelineProps> = {}, configure?: Parameters<typeof oneStageApp>[1]) => parse(oneStageApp(props, configure).yaml);
+const jobs = (props: Partial<GitLabCiPipelineProps> = {}, configure?: Parameters<typeof oneStageApp>[1]) =>
+  parseCi(oneStageApp(props, configure).yaml);
 
 /** A deploy-time value of each kind, made in a stack of `app`. */
 const TOKENS: [string, (app: App) => string][] = [
@@ -57,7 +58,7 @@ describe('settings', () => {
   test('a file the root .gitlab-ci.yml includes: written in its folder, and that is the file the check compares', () => {
     const built = oneStageApp({ outputFile: 'ci/cdk-pipeline.yml' });
     expect(readFileSync(join(built.root, 'ci', 'cdk-pipeline.yml'), 'utf8')).toEqual(built.yaml);
-    expect(parse(built.yaml)['Build-CheckPipelineFile'].script[0]).toMatch(/^diff -u 'ci\/cdk-pipeline.yml' 'cdk.out\/gitlab-ci-pipeline.yml' >&2 \|\| /);
+    expect(parseCi(built.yaml)['Build-CheckPipelineFile'].script[0]).toMatch(/^diff -u 'ci\/cdk-pipeline.yml' 'cdk.out\/gitlab-ci-pipeline.yml' >&2 \|\| /);
   });
 
   test('credentials: the assume-role CLI exchange', () => {
@@ -103,7 +104,7 @@ describe('settings', () => {
     const stage = new Stage(installed.app, 'Beta');
     new Stack(stage, 'Api');
     withCli.addStage(stage);
-    const doc = parse(synthesized(installed.app, withCli, installed.root).yaml);
+    const doc = parseCi(synthesized(installed.app, withCli, installed.root).yaml);
     expect(doc['Beta-Api-Deploy'].script[1]).toContain('--package=aws-cdk@2.1234.5 --');
   });
 });

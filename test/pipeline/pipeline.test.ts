@@ -3,9 +3,8 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { parse } from 'yaml';
 import { CDK_ASSETS_VERSION, CDK_CLI_VERSION, FREEZE, twoStageApp } from './support/apps';
-import { gitLabCiValidator, psych } from '../support/gitlab-ci';
+import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
 import { PROCESS_MS, PROCESS_TEST_MS } from '../support/timeouts';
 
 // Tests read the file back with Ruby's Psych, a process each.
@@ -15,7 +14,7 @@ describe('the two-stage app', () => {
   // Built inside each test, so mutation runs attribute the code each test reaches to that test.
   const build = () => {
     const built = twoStageApp();
-    return { built, doc: parse(built.yaml) };
+    return { built, doc: parseCi(built.yaml) };
   };
 
   test('the whole pipeline file (snapshot)', () => {
@@ -81,6 +80,7 @@ describe('the two-stage app', () => {
     const { built, doc } = build();
     expect(doc['Beta-Site-Deploy'].needs).toEqual([
       { job: 'Assets-FileAsset1-Beta', artifacts: false },
+      { job: 'Assets-DockerAsset1-Beta', artifacts: false },
       { job: 'Beta-Database-Deploy', artifacts: false },
       { job: 'Build-Synth', artifacts: true },
     ]);
@@ -103,11 +103,10 @@ describe('the two-stage app', () => {
     const list = readFileSync(join(built.assemblyDir, 'gitlab-ci-assets.tsv'), 'utf8').split('\n').filter(Boolean).map((line) => line.split('\t'));
     const entry = (manifest: string, account: string, region: string) =>
       [expect.stringMatching(new RegExp(`^cdk\\.out/assembly-${manifest}\\.assets\\.json$`)), expect.stringMatching(new RegExp(`^[0-9a-f]{64}:${account}-${region}(-[0-9a-f]{8})?$`))];
-    expect(list).toEqual([
-      ['Assets-FileAsset1-Beta', ...entry('Beta/BetaSite[0-9A-F]{8}', '222222222222', 'eu-west-1')],
-      ...['eu-west-1', 'us-east-1'].map((region) =>
-        [`Assets-FileAsset1-Prod-${region}`, ...entry(`Prod-${region}/Prod${region.replace(/-/g, '')}Site[0-9A-F]{8}`, '333333333333', region)]),
-    ]);
+    expect(list).toEqual(['Beta', 'Prod-eu-west-1', 'Prod-us-east-1'].flatMap((stage) => ['FileAsset1', 'DockerAsset1'].map((asset) => {
+      const region = stage === 'Beta' ? 'eu-west-1' : stage.slice('Prod-'.length);
+      return [`Assets-${asset}-${stage}`, ...entry(`${stage}/${stage.replace(/-/g, '')}Site[0-9A-F]{8}`, stage === 'Beta' ? '222222222222' : '333333333333', region)];
+    })));
     for (const region of ['eu-west-1', 'us-east-1']) {
       expect(doc[`Assets-FileAsset1-Prod-${region}`]).toMatchObject({
         stage: 'Prod',
@@ -118,7 +117,7 @@ describe('the two-stage app', () => {
       });
       expect(doc[`Prod-Prod-${region}-Site-Deploy`].needs.map((n: any) => n.job)).toContain(`Assets-FileAsset1-Prod-${region}`);
     }
-    expect(Object.keys(doc).filter((job) => job.startsWith('Assets-'))).toHaveLength(3);
+    expect(Object.keys(doc).filter((job) => job.startsWith('Assets-'))).toHaveLength(6);
     // No asset's hash in the committed file.
     expect(built.yaml).not.toMatch(/[0-9a-f]{64}/);
   });
@@ -131,6 +130,9 @@ describe('the two-stage app', () => {
     expect(doc['.aws-oidc-Prod-eu-west-1'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'gitlab-production' } });
     const extended = Object.entries(doc).filter(([, job]: [string, any]) => job?.extends).map(([name, job]: [string, any]) => `${name} ${job.extends}`);
     expect(extended.sort()).toEqual([
+      'Assets-DockerAsset1-Beta .aws-oidc',
+      'Assets-DockerAsset1-Prod-eu-west-1 .aws-oidc-Prod-eu-west-1',
+      'Assets-DockerAsset1-Prod-us-east-1 .aws-oidc-Prod-eu-west-1',
       'Assets-FileAsset1-Beta .aws-oidc',
       'Assets-FileAsset1-Prod-eu-west-1 .aws-oidc-Prod-eu-west-1',
       'Assets-FileAsset1-Prod-us-east-1 .aws-oidc-Prod-eu-west-1',
@@ -241,14 +243,14 @@ describe('the two-stage app', () => {
 
 describe('settings', () => {
   test('the check job takes the pipeline\'s settings, not the synth step\'s', () => {
-    const doc = parse(twoStageApp().yaml);
+    const doc = parseCi(twoStageApp().yaml);
     expect(doc['Build-CheckPipelineFile'].cache).toBeUndefined();
     expect(doc['Build-Synth'].cache).toEqual({ key: 'npm', paths: ['.npm/'] });
   });
 });
 
 test('the lines the pipeline writes itself hold no backtick: some tools echo each command inside double quotes before they run it', () => {
-  const doc = parse(twoStageApp().yaml);
+  const doc = parseCi(twoStageApp().yaml);
   const own = Object.entries(doc).filter(([name]) => name !== 'stages')
     .flatMap(([, job]: [string, any]) => [...job.before_script ?? [], ...job.after_script ?? [], ...job.script ?? []])
     .filter((line: string) => !['npm ci', 'npx cdk synth', 'npm run lint', 'curl --fail "$SITE_URL"'].includes(line));

@@ -1,11 +1,12 @@
 // The generated pipeline, run for real: gitlab-ci-local's shell executor runs every job as a GitLab runner
 // would, each AWS job exchanges its ID token for the role's credentials with the loopback STS, and the
 // stand-in CDK CLI and cdk-assets record what each job asked them to do, with the identity they ran as.
-import { parse } from 'yaml';
+import { existsSync } from 'fs';
 import { LoopbackSts } from '../job/loopback-sts';
-import { DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PRODUCTION_AUDIENCE, twoStageApp, PipelineApp } from './support/apps';
+import { BETA_ACCOUNT, DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PROD_ACCOUNT, PRODUCTION_AUDIENCE, twoStageApp, PipelineApp } from './support/apps';
 import { runPipeline, startLoopbackAws, SYNTHESIZED_ASSEMBLY } from './support/run-pipeline';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
+import { parseCi } from '../support/gitlab-ci';
 import { EMULATOR_PIPELINE_TEST_MS } from '../support/timeouts';
 
 // Each test (or its describe's hook) runs the whole pipeline in gitlab-ci-local.
@@ -16,8 +17,11 @@ let sts: LoopbackSts;
 let built: PipelineApp;
 
 beforeAll(async () => {
-  // No image: the shell executor runs each job on this machine.
-  built = twoStageApp({ jobSettings: { tags: ['aws'] } }, ['rm -rf cdk.out', `cp -R ${SYNTHESIZED_ASSEMBLY} cdk.out`]);
+  // No image: the shell executor runs each job on this machine, the Docker jobs' too (the emulator's
+  // --force-shell-executor). No Docker-in-Docker service: this machine has no Docker engine to start it (the emulator
+  // would try); the stand-in docker plays the daemon.
+  built = twoStageApp({ jobSettings: { tags: ['aws'] }, dockerAssetJobSettings: { rawKeys: { services: [] } } },
+    ['rm -rf cdk.out', `cp -R ${SYNTHESIZED_ASSEMBLY} cdk.out`]);
   ({ issuer, sts } = await startLoopbackAws(built, 'GitLabOidc'));
 });
 
@@ -64,7 +68,7 @@ describe('the two-stage app\'s pipeline, run whole', () => {
 
   test('every job passes, the approval given', () => {
     expect(result.exitCode).toBe(0);
-    for (const job of Object.keys(parse(built.yaml)).filter((name) => !name.startsWith('.') && name !== 'stages')) {
+    for (const job of Object.keys(parseCi(built.yaml)).filter((name) => !name.startsWith('.') && name !== 'stages')) {
       expect(result.output).toMatch(new RegExp(`PASS\\s+${job}\\s`));
     }
   });
@@ -86,12 +90,34 @@ describe('the two-stage app\'s pipeline, run whole', () => {
     const published = result.calls.filter((c) => c.tool === 'cdk-assets');
     // Newer aws-cdk-lib releases add a hash to each destination's ID.
     expect(published.map((c) => [c.target.split(':')[1].replace(/-[0-9a-f]{8}$/, ''), c.job, c.package]).sort()).toEqual([
+      ['222222222222-eu-west-1', 'Assets-DockerAsset1-Beta', 'cdk-assets@4.7.3'],
       ['222222222222-eu-west-1', 'Assets-FileAsset1-Beta', 'cdk-assets@4.7.3'],
+      ['333333333333-eu-west-1', 'Assets-DockerAsset1-Prod-eu-west-1', 'cdk-assets@4.7.3'],
       ['333333333333-eu-west-1', 'Assets-FileAsset1-Prod-eu-west-1', 'cdk-assets@4.7.3'],
+      ['333333333333-us-east-1', 'Assets-DockerAsset1-Prod-us-east-1', 'cdk-assets@4.7.3'],
       ['333333333333-us-east-1', 'Assets-FileAsset1-Prod-us-east-1', 'cdk-assets@4.7.3'],
     ]);
-    expect(published.find((c) => c.job === 'Assets-FileAsset1-Beta')!.identity).toMatch(STS_ARN('gitlab-deploy'));
-    for (const c of published.filter((p) => p.job !== 'Assets-FileAsset1-Beta')) expect(c.identity).toMatch(STS_ARN('gitlab-production'));
+    for (const c of published) expect(c.identity).toMatch(STS_ARN(c.job.endsWith('-Beta') ? 'gitlab-deploy' : 'gitlab-production'));
+  });
+
+  test('the Docker image is built once, without credentials, and every account receives that image: the same image ID', () => {
+    const docker = result.calls.filter((c) => c.tool === 'docker');
+    const builds = docker.filter((c) => c.target.startsWith('build '));
+    expect(builds.map((c) => [c.job, c.target])).toEqual([['Build-DockerImages', expect.stringMatching(/^build cdkasset-[0-9a-f]{64}$/)]]);
+    const pushes = docker.filter((c) => c.target.startsWith('push '));
+    expect(pushes.map((c) => [c.job, c.target.replace(/:[0-9a-f]{64}$/, ''), c.image]).sort()).toEqual([
+      ['Assets-DockerAsset1-Beta', `push ${BETA_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-${BETA_ACCOUNT}-eu-west-1`, builds[0].image],
+      ['Assets-DockerAsset1-Prod-eu-west-1', `push ${PROD_ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/cdk-hnb659fds-container-assets-${PROD_ACCOUNT}-eu-west-1`, builds[0].image],
+      ['Assets-DockerAsset1-Prod-us-east-1', `push ${PROD_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/cdk-hnb659fds-container-assets-${PROD_ACCOUNT}-us-east-1`, builds[0].image],
+    ]);
+    // Each asset job loaded the built images and logged in to its own account's registry, in a folder it then removed.
+    for (const push of pushes) {
+      const ofJob = docker.filter((c) => c.job === push.job).map((c) => c.target.split(' ')[0]);
+      expect([push.job, ofJob]).toEqual([push.job, ['load', 'login', 'push']]);
+      const login = docker.find((c) => c.job === push.job && c.target.startsWith('login '))!;
+      expect(login.config).toMatch(/^\/tmp\/|^\/var\/tmp\//);
+      expect(existsSync(login.config!)).toBe(false);
+    }
   });
 
   test('order: assets and dependencies before a stack, Beta and its smoke test before the approval, the approval before production (its assets included)', () => {
@@ -133,7 +159,7 @@ test('a failed deployment stops every job after it; jobs that do not wait for it
   expect(targets).toContain('Beta/Database');
   for (const after of ['Beta/Site', 'https://beta.example.com', 'Prod-eu-west-1/Database', 'Prod-us-east-1/Database']) expect(targets).not.toContain(after);
   // Beta's asset job waits only for the check of the pipeline file; production's wait for the approval, after Beta.
-  expect(result.calls.filter((c) => c.tool === 'cdk-assets').map((c) => c.job)).toEqual(['Assets-FileAsset1-Beta']);
+  expect(result.calls.filter((c) => c.tool === 'cdk-assets').map((c) => c.job).sort()).toEqual(['Assets-DockerAsset1-Beta', 'Assets-FileAsset1-Beta']);
 });
 
 test('the approval blocks: without it, nothing after it may run', async () => {
@@ -148,7 +174,8 @@ test('a pipeline file edited by hand fails the check, and nothing is published o
   expect(result.output).toMatch(/FAIL\s+Build-CheckPipelineFile/);
   expect(result.output).toContain('cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates (the differences are above)');
   expect(result.output).toMatch(/^Build-CheckPipelineFile\s+> \+  resource_group: "Beta\/Site"$/m);
-  expect(result.calls).toEqual([]);
+  // The image build, which holds no credentials, may have run beside the check; nothing else did.
+  expect(result.calls.filter((c) => c.job !== 'Build-DockerImages')).toEqual([]);
 });
 
 describe('attacks on the pipeline run whole: a token opens its own stage\'s role and no other', () => {
@@ -169,7 +196,7 @@ describe('attacks on the pipeline run whole: a token opens its own stage\'s role
       environmentTokens: { Beta: await token(DEPLOY_AUDIENCE, unprotected), production: await token(PRODUCTION_AUDIENCE, { ...unprotected, deploymentTier: 'production' }) },
     });
     expect(result.exitCode).not.toBe(0);
-    expect(result.calls).toEqual([]);
+    expect(result.calls.filter((c) => c.job !== 'Build-DockerImages')).toEqual([]);
     expect(result.output).toContain('was not exchanged for credentials of role arn:aws:iam::111122223333:role/gitlab-deploy');
   });
 });

@@ -50,7 +50,8 @@ export function runEmulator(dirs: EmulatorDirs, options: {
   readonly env?: Record<string, string>;
   readonly timeoutMs: number;
 }): Promise<{ exitCode: number; output: string }> {
-  const args = ['--shell-executor-no-image', '--no-color', '--json-schema-validation'];
+  // Every job in the shell executor, images and services too: this machine has no Docker engine to run them.
+  const args = ['--force-shell-executor', '--no-color', '--json-schema-validation'];
   for (const [name, value] of Object.entries(options.variables ?? {})) args.push('--variable', `${name}=${value}`);
   const env = {
     PATH: [...options.path, process.env.PATH].join(delimiter),

@@ -6,6 +6,7 @@ import { join } from 'path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Stack } from 'aws-cdk-lib';
+import { parse } from 'yaml';
 import { PROCESS_MS } from './timeouts';
 
 /** The schema, read from the repository's own fixture. */
@@ -32,6 +33,14 @@ export function resolvedJob(stack: Stack, job: string, roleArn: string, pseudo: 
     if (part.Ref && pseudo[part.Ref] !== undefined) return pseudo[part.Ref];
     throw new Error(`unexpected deploy-time value in the job: ${JSON.stringify(part)}`);
   }).join(separator);
+}
+
+/** GitLab's `!reference [job, key]` tag, read as GitLab's schema and Psych read it: the list of its path. */
+const REFERENCE_TAG = { tag: '!reference', collection: 'seq' as const, default: false, resolve: (seq: any) => seq };
+
+/** A pipeline file as the yaml package reads it, with GitLab's `!reference` tag. */
+export function parseCi(text: string): any {
+  return parse(text, { customTags: [REFERENCE_TAG] });
 }
 
 /** The document as Ruby's Psych (GitLab's YAML parser, YAML 1.1) reads it; aliases refused, as generated files have none. */

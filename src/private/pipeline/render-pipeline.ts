@@ -3,12 +3,14 @@
 import { posix, relative, sep } from 'path';
 import { pipelines } from 'aws-cdk-lib';
 import { isGraph, PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
+import { DOCKER_JOB_DEFAULTS, DOCKER_JOB_TOOLS, IMAGE_ARCHIVE, IMAGE_BUILD_SCRIPT, ImageAsset, imageBuildScript } from './docker-images';
 import { reducedPredecessors } from './needs';
 import { checkPipelineRoles, RoleUse } from './pipeline-roles';
 import { refuseUnsupportedStep } from './unsupported';
 import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateLiteralList, validateVariable, validateVersion } from './validate';
-import { YamlValue, yamlBlock } from './yaml-block';
+import { YamlReference, YamlValue, yamlBlock } from './yaml-block';
 import { GitLabCiCredentials } from '../../ci-job';
+import { GitLabDockerLogin } from '../../pipeline/docker-login';
 import { GitLabJobSettings, GitLabStageSettings } from '../../pipeline/job-settings';
 import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabShellStep } from '../../pipeline/shell-step';
@@ -35,6 +37,8 @@ const FREEZE_CHECK = '[ -z "${CI_DEPLOY_FREEZE:-}" ] || { printf \'%s\\n\' "cdk-
 const MAX_DOTENV_BYTES = 5 * 1024;
 /** The check job's name, in the Build stage beside the synth job. */
 const CHECK_JOB = 'Build-CheckPipelineFile';
+/** The job that builds the Docker image assets, once for every stage, beside the synth job. */
+const IMAGE_BUILD_JOB = 'Build-DockerImages';
 
 /** A node of the pipeline graph (aws-cdk-lib exports the graph's class, not the name of its node type). */
 type AGraphNode = ReturnType<PipelineGraph['graph']['allLeaves']>['nodes'][number];
@@ -61,6 +65,10 @@ export interface PipelineInput {
   readonly failOnSecurityChanges: boolean;
   /** The project whose pipelines may deploy (a fork's may not); undefined for any. */
   readonly projectPath?: string;
+  /** Settings of the jobs that build and publish Docker image assets, over the defaults (DOCKER_JOB_DEFAULTS). */
+  readonly dockerAssetJobSettings: GitLabJobSettings;
+  /** The registries the image build logs in to. */
+  readonly dockerLogins: readonly GitLabDockerLogin[];
 }
 
 /** One job, before its `needs:` are reduced. */
@@ -73,6 +81,8 @@ interface Job {
   readonly artifactsFrom: Set<string>;
   /** Whether it runs on the deploy branch only. */
   readonly deployOnly: boolean;
+  /** Whether it builds for the deploy branch's pipelines: their rules, but interruptible, as a build is. */
+  readonly buildsForDeploy?: boolean;
   /** Whether it runs in merge request pipelines only (a stage's diff). */
   readonly mergeRequestOnly?: boolean;
   readonly manual?: boolean;
@@ -83,22 +93,26 @@ interface Job {
   readonly environment?: { readonly [key: string]: YamlValue | undefined };
   readonly resourceGroup?: string;
   readonly variables: { readonly [name: string]: string };
+  /** Lines before the hidden job's before_script (the token exchange), where a job needs tools for it. */
+  readonly toolsBeforeExchange?: string;
   readonly script: readonly string[];
   readonly artifacts?: { readonly [key: string]: YamlValue | undefined };
   readonly settings: GitLabJobSettings;
 }
 
-/** What the synth writes: the pipeline file, and the asset list that travels in the cloud assembly. */
+/** What the synth writes: the pipeline file, and what travels in the cloud assembly: the asset list and the image build script. */
 export interface RenderedPipeline {
   readonly yaml: string;
   readonly assetList: string;
+  /** The Docker image build script, if the pipeline publishes Docker image assets. */
+  readonly imageBuildScript?: string;
 }
 
 /** The pipeline file for the graph, and its asset list. */
 export function renderPipeline(input: PipelineInput): RenderedPipeline {
   const renderer = new PipelineRenderer(input);
   const yaml = renderer.render();
-  return { yaml, assetList: renderer.assetList.map((fields) => `${fields.join('\t')}\n`).join('') };
+  return { yaml, assetList: renderer.assetList.map((fields) => `${fields.join('\t')}\n`).join(''), imageBuildScript: renderer.imageBuildScript };
 }
 
 class PipelineRenderer {
@@ -116,6 +130,9 @@ class PipelineRenderer {
   /** The stages whose asset jobs are added (just before their first deployment). */
   private readonly stagesWithAssetJobs = new Set<pipelines.StageDeployment>();
   private synthJob?: Job;
+  /** The job that builds the Docker image assets, once the first stage that publishes one is rendered. */
+  private imageBuildJob?: Job;
+  public imageBuildScript?: string;
   /** Where the synth job leaves the cloud assembly, relative to the repository's root. */
   private readonly cdkOut: string;
 
@@ -296,21 +313,67 @@ class PipelineRenderer {
       const stageAssets = stage.stacks.flatMap((stack) => stack.assets).filter((asset) => selectors.has(asset.assetSelector));
       const assets = uniqueBy(stageAssets, (asset) => asset.assetSelector);
       const name = `${node.uniqueId}-${stage.stageName}`;
+      const images = assets.some((asset) => asset.assetType === pipelines.AssetType.DOCKER_IMAGE);
+      const publish = this.publishScript(name, assets.map((asset) => [manifestPath(asset), asset.assetSelector]));
       this.add(node, {
         name,
         gitLabStage: firstUser.rootPath()[1].id,
-        waitsAlsoFor: approvals,
+        waitsAlsoFor: images ? [...approvals, this.addImageBuildJob().name] : approvals,
         deployOnly: true,
         role: this.input.stageSettings.get(stage)?.role ?? this.input.role,
         roleStage: stage,
         environment: this.environment(stage, 'prepare'),
         publishes: { stage, selectors: assets.map((asset) => asset.assetSelector) },
         variables: {},
-        script: [this.publishScript(name, assets.map((asset) => [manifestPath(asset), asset.assetSelector]))],
-        settings: this.settings(this.input.stageSettings.get(stage), undefined),
+        toolsBeforeExchange: images ? DOCKER_JOB_TOOLS : undefined,
+        // The images built once: cdk-assets finds them loaded, and tags and pushes them without building. Docker keeps the
+        // registry login cdk-assets makes in a configuration folder of this job's own, removed when the publishing ends
+        // (in a subshell: its EXIT trap leaves the token exchange's alone).
+        script: images
+          ? [`(DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap 'rm -rf "$DOCKER_CONFIG"' EXIT; docker load -i ${IMAGE_ARCHIVE} || exit 1; ${publish})`]
+          : [publish],
+        settings: images ? this.dockerSettings(this.input.stageSettings.get(stage)) : this.settings(this.input.stageSettings.get(stage), undefined),
         artifactsFromSynth: true,
+        artifactsAlsoFrom: images ? [IMAGE_BUILD_JOB] : [],
       });
     }
+  }
+
+  /**
+   * The job that builds every Docker image asset of the pipeline once, without credentials, beside the synth job, for
+   * the deploy branch's pipelines: its build script (in the cloud assembly, with the assets' hashes) builds each image
+   * as cdk-assets would, after the registry logins, and saves them for the asset jobs.
+   */
+  private addImageBuildJob(): Job {
+    if (this.imageBuildJob) return this.imageBuildJob;
+    const synth = this.synthJob!;
+    const images = new Map<string, ImageAsset>();
+    for (const stack of this.pipeline.waves.flatMap((wave) => wave.stages).flatMap((stage) => stage.stacks)) {
+      for (const asset of stack.assets) {
+        if (asset.assetType === pipelines.AssetType.DOCKER_IMAGE && !images.has(asset.assetId)) {
+          images.set(asset.assetId, { assetId: asset.assetId, manifestPath: asset.assetManifestPath });
+        }
+      }
+    }
+    this.imageBuildScript = imageBuildScript([...images.values()], this.input.assemblyDir, this.cdkOut, this.pipeline);
+    const logins = this.input.dockerLogins.map((login) => login._command());
+    const job = this.job({
+      name: IMAGE_BUILD_JOB,
+      stage: synth.stage,
+      after: [synth.name],
+      artifactsFrom: [synth.name],
+      deployOnly: false,
+      buildsForDeploy: true,
+      variables: {},
+      // The registry logins stay in a configuration folder of the job's own, removed when the build ends.
+      script: ['(DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap \'rm -rf "$DOCKER_CONFIG"\' EXIT; ' +
+        `${logins.map((login) => `${login} || exit 1; `).join('')}sh ${shellQuote(posix.join(this.cdkOut, IMAGE_BUILD_SCRIPT))})`],
+      artifacts: { paths: [IMAGE_ARCHIVE] },
+      settings: this.dockerSettings(undefined),
+    });
+    this.jobs.push(job);
+    this.imageBuildJob = job;
+    return job;
   }
 
   /**
@@ -490,12 +553,14 @@ class PipelineRenderer {
     /** Whether it is the synth job. */
     readonly synth?: boolean;
     readonly artifactsFromSynth?: boolean;
+    /** Other jobs whose artifacts it downloads. */
+    readonly artifactsAlsoFrom?: readonly string[];
     /** The GitLab stage, where it is not the node's top-level group. */
     readonly gitLabStage?: string;
     /** Jobs it waits for besides the node's dependencies. */
     readonly waitsAlsoFor?: readonly string[];
   }): Job {
-    const { role, roleStage, synth: isSynth, artifactsFromSynth, gitLabStage, waitsAlsoFor, ...spec } = options;
+    const { role, roleStage, synth: isSynth, artifactsFromSynth, artifactsAlsoFrom, gitLabStage, waitsAlsoFor, ...spec } = options;
     // A stack's deployment waits for the asset jobs that publish its assets, not for those of other stages' roles.
     const stack = node.data?.type === 'execute' ? node.data.stack : undefined;
     const stage = stack ? this.stageOfStack.get(stack) : this.stageOf(node);
@@ -504,7 +569,7 @@ class PipelineRenderer {
     const after = this.leafDependencies(node).flatMap((dep) => (this.jobsOfNode.get(dep) ?? []).filter(waitsFor).map((job) => job.name));
     after.push(...waitsAlsoFor ?? []);
     const synth = this.synthJob;
-    const artifactsFrom = artifactsFromSynth ? [synth!.name] : [];
+    const artifactsFrom = [...artifactsFromSynth ? [synth!.name] : [], ...artifactsAlsoFrom ?? []];
     // Nothing that touches AWS starts before the pipeline file is checked.
     if (synth && after.includes(synth.name)) after.push(CHECK_JOB);
     const step = node.data?.type === 'step' ? node.data.step : undefined;
@@ -604,15 +669,15 @@ class PipelineRenderer {
   private settings(stage: GitLabStageSettings | undefined, step: pipelines.Step | undefined): GitLabJobSettings {
     const stepSettings = step instanceof GitLabShellStep ? step.jobSettings ?? {} : {};
     validateJobSettings(stepSettings, this.pipeline);
-    const layers = [this.input.jobSettings, stage?.jobSettings ?? {}, stepSettings];
-    const last = <K extends keyof GitLabJobSettings>(key: K) => layers.map((layer) => layer[key]).filter((v) => v !== undefined).pop();
-    return {
-      image: last('image'),
-      tags: last('tags'),
-      cache: last('cache'),
-      variables: Object.assign({}, ...layers.map((layer) => layer.variables)),
-      rawKeys: Object.assign({}, ...layers.map((layer) => layer.rawKeys)),
-    };
+    return mergedSettings([this.input.jobSettings, stage?.jobSettings ?? {}, stepSettings]);
+  }
+
+  /**
+   * The settings of a job that builds or publishes Docker image assets: the pipeline's, the stage's, then the Docker
+   * defaults (an image with Docker, a Docker-in-Docker service), then dockerAssetJobSettings.
+   */
+  private dockerSettings(stage: GitLabStageSettings | undefined): GitLabJobSettings {
+    return mergedSettings([this.input.jobSettings, stage?.jobSettings ?? {}, DOCKER_JOB_DEFAULTS, this.input.dockerAssetJobSettings]);
   }
 
   /** The hidden job of a role, named after the first stage (or `synth`) that uses it, or `.aws-oidc` for the pipeline's role. */
@@ -645,13 +710,14 @@ class PipelineRenderer {
       tags: settings.tags,
       needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name) })),
       // A deploy freeze (the project's freeze periods set CI_DEPLOY_FREEZE) holds every job that deploys or publishes.
-      rules: job.deployOnly ? [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: rule, when: job.manual ? 'manual' : undefined }]
+      rules: job.deployOnly || job.buildsForDeploy ? [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: rule, when: job.manual ? 'manual' : undefined }]
         : job.mergeRequestOnly ? [{ if: this.ownProjectOnly('$CI_PIPELINE_SOURCE == "merge_request_event"') }] : undefined,
       // A manual job that must run before the jobs after it: a blocking approval.
       allow_failure: job.manual ? false : undefined,
       environment: job.environment,
       resource_group: job.resourceGroup,
       variables: Object.keys(variables).length > 0 ? variables : undefined,
+      before_script: job.toolsBeforeExchange && job.extends ? [job.toolsBeforeExchange, new YamlReference([job.extends, 'before_script'])] : undefined,
       script: job.deployOnly ? [FREEZE_CHECK, ...job.script] : job.script,
       artifacts: job.artifacts && { ...job.artifacts, expire_in: this.input.artifactsExpireIn },
       // A newer pipeline may cancel the jobs that build, never one that deploys, publishes, approves or runs a step.
@@ -665,6 +731,18 @@ class PipelineRenderer {
 }
 
 type JobSpec = Omit<Job, 'after' | 'artifactsFrom'> & { readonly after: string[]; readonly artifactsFrom: string[] };
+
+/** Layers of settings, the later winning: `image`, `tags` and `cache` whole, `variables` and `rawKeys` key by key. */
+function mergedSettings(layers: readonly GitLabJobSettings[]): GitLabJobSettings {
+  const last = <K extends keyof GitLabJobSettings>(key: K) => layers.map((layer) => layer[key]).filter((v) => v !== undefined).pop();
+  return {
+    image: last('image'),
+    tags: last('tags'),
+    cache: last('cache'),
+    variables: Object.assign({}, ...layers.map((layer) => layer.variables)),
+    rawKeys: Object.assign({}, ...layers.map((layer) => layer.rawKeys)),
+  };
+}
 
 /** Where a step leaves a file set, relative to the repository's root, if it is a step that leaves files. */
 function outputDirectory(step: pipelines.Step, fileSet: pipelines.FileSet): string | undefined {

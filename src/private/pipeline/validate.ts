@@ -127,21 +127,29 @@ export function validateEnvironment(environment: GitLabEnvironment, name: string
   }
 }
 
-/** A CI/CD variable a job sets: `what` names where it comes from. */
-export function validateVariable(name: string, value: string, what: string, scope: IConstruct): void {
+/**
+ * The Docker client's variables that the Docker asset jobs may set (dockerAssetJobSettings): where the daemon is and
+ * how to reach it. Other DOCKER_* names stay reserved: the runner reads DOCKER_AUTH_CONFIG to pull images, and the
+ * jobs set DOCKER_CONFIG themselves.
+ */
+const DOCKER_CLIENT_VARIABLES = ['DOCKER_HOST', 'DOCKER_TLS_CERTDIR', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_DRIVER', 'DOCKER_BUILDKIT'];
+
+/** A CI/CD variable a job sets: `what` names where it comes from; `docker` lets the Docker client's variables through. */
+export function validateVariable(name: string, value: string, what: string, scope: IConstruct, docker = false): void {
   validateLiteral(name, `${what} name`, scope);
   if (!CI_VARIABLE_NAME.test(name)) fail(`${what} name must be letters, digits and "_", not starting with a digit, got: ${show(name)}`, scope);
   // GITLAB_* too: GitLab's own, and the credential job's settings and token.
-  const reserved = name.toUpperCase().startsWith('GITLAB_') ? 'a GITLAB_* name: GitLab and the credential job set those' : reservedVariable(name);
+  const reserved = docker && DOCKER_CLIENT_VARIABLES.includes(name) ? undefined
+    : name.toUpperCase().startsWith('GITLAB_') ? 'a GITLAB_* name: GitLab and the credential job set those' : reservedVariable(name);
   if (reserved) fail(`${what} name must not be ${reserved}, got: ${show(name)}`, scope);
   validateLiteral(value, `${what} ${name}`, scope);
 }
 
-/** A job's settings: literals only, and no key the pipeline writes itself. */
-export function validateJobSettings(settings: GitLabJobSettings, scope: IConstruct): void {
+/** A job's settings: literals only, and no key the pipeline writes itself; `docker` for the Docker asset jobs' settings. */
+export function validateJobSettings(settings: GitLabJobSettings, scope: IConstruct, docker = false): void {
   if (settings.image !== undefined) validateLiteral(settings.image, 'jobSettings.image', scope);
   if (settings.tags) validateLiteralList(settings.tags, 'jobSettings.tags', scope);
-  for (const [name, value] of Object.entries(settings.variables ?? {})) validateVariable(name, value, 'jobSettings.variables', scope);
+  for (const [name, value] of Object.entries(settings.variables ?? {})) validateVariable(name, value, 'jobSettings.variables', scope, docker);
   if (settings.cache) {
     if (settings.cache.key !== undefined) validateLiteral(settings.cache.key, 'jobSettings.cache.key', scope);
     validateLiteralList(settings.cache.paths, 'jobSettings.cache.paths', scope);

@@ -5,8 +5,16 @@ import { yamlString } from '../yaml';
 /** YAML 1.1 reads these plain words as booleans or null: as keys they are quoted. */
 const YAML11_WORDS = /^(y|yes|n|no|true|false|on|off|null)$/i;
 
-/** A value the writer takes: strings, numbers, booleans, null, and lists and maps of them. */
-export type YamlValue = string | number | boolean | null | readonly YamlValue[] | { readonly [key: string]: YamlValue | undefined };
+/**
+ * GitLab's `!reference` tag: the value of another job's key, such as the hidden job's `before_script`, where a job
+ * needs lines before it (https://docs.gitlab.com/ci/yaml/yaml_optimization/#reference-tags).
+ */
+export class YamlReference {
+  constructor(public readonly path: readonly string[]) {}
+}
+
+/** A value the writer takes: strings, numbers, booleans, null, references, and lists and maps of them. */
+export type YamlValue = string | number | boolean | null | YamlReference | readonly YamlValue[] | { readonly [key: string]: YamlValue | undefined };
 
 /**
  * The lines of `value` as a block, each indented by `indent` spaces; keys whose value is `undefined`
@@ -41,13 +49,14 @@ function listLines(list: readonly YamlValue[], indent: number): string[] {
 }
 
 function isEmptyOrScalar(value: YamlValue): boolean {
-  if (value === null || typeof value !== 'object') return true;
+  if (value === null || typeof value !== 'object' || value instanceof YamlReference) return true;
   return Array.isArray(value) ? value.length === 0 : Object.values(value).every((item) => item === undefined);
 }
 
 function yamlScalar(value: YamlValue): string {
   if (typeof value === 'string') return yamlString(value);
   if (value === null) return 'null';
+  if (value instanceof YamlReference) return `!reference [${value.path.map(yamlString).join(', ')}]`;
   if (typeof value === 'object') return Array.isArray(value) ? '[]' : '{}';
   return String(value);
 }

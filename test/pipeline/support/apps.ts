@@ -2,7 +2,7 @@
 import { mkdtempSync, readFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, CfnOutput, Stack, Stage, StageProps, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
+import { App, CfnOutput, Stack, Stage, StageProps, aws_ecr_assets as ecrAssets, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
   GitLabCiPipeline, GitLabCiPipelineProps, GitLabDeploymentTier, GitLabOidcProvider, GitLabPipelineRole, GitLabRunnerRole, GitLabShellStep,
@@ -19,8 +19,10 @@ export const REGION = 'eu-west-1';
 export const CDK_CLI_VERSION = '2.1100.0';
 export const CDK_ASSETS_VERSION = '4.7.3';
 export const SITE = join(__dirname, '..', '..', 'fixtures', 'pipeline-site');
+/** The site's container image: a Dockerfile and the page it serves. */
+export const IMAGE = join(__dirname, '..', '..', 'fixtures', 'pipeline-image');
 
-/** A stage of the app: a database stack, and a site stack with a file asset that depends on it. */
+/** A stage of the app: a database stack, and a site stack with a file asset and a Docker image asset that depends on it. */
 export class ServiceStage extends Stage {
   public readonly siteUrl: CfnOutput;
 
@@ -30,6 +32,7 @@ export class ServiceStage extends Stage {
     const site = new Stack(this, 'Site');
     site.addDependency(database);
     new s3assets.Asset(site, 'Content', { path: SITE });
+    new ecrAssets.DockerImageAsset(site, 'Image', { directory: IMAGE });
     this.siteUrl = new CfnOutput(site, 'SiteUrl', { value: `https://${id.toLowerCase()}.example.com` });
   }
 }

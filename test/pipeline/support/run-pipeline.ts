@@ -20,7 +20,7 @@ export const SYNTHESIZED_ASSEMBLY = 'synthesized-assembly';
 /** One call of a stand-in, as it recorded it. */
 export interface ToolCall {
   readonly job: string;
-  readonly tool: 'cdk' | 'cdk-assets' | 'curl';
+  readonly tool: 'cdk' | 'cdk-assets' | 'curl' | 'docker';
   readonly package: string;
   readonly args: string[];
   /** The stack path or asset selector. */
@@ -30,6 +30,10 @@ export interface ToolCall {
   readonly start: number;
   readonly end: number;
   readonly failed: boolean;
+  /** For docker: the image ID a build made or a push sent. */
+  readonly image?: string;
+  /** For docker login: the Docker configuration folder it wrote. */
+  readonly config?: string;
 }
 
 export interface PipelineRun {
