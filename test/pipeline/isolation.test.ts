@@ -334,7 +334,26 @@ describe('refused at synth: what would break isolation', () => {
       environment: { name: 'prod/eu 1' },
     })).yaml);
     expect(doc['Build-Synth'].cache.key).toBe('npm');
-    expect(doc['Beta-Api-Deploy'].cache.key).toBe('npm-prod_eu_1');
+    // The app's cache, then npm's for the CDK CLI: both the environment's own.
+    expect(doc['Beta-Api-Deploy'].cache.map((cache: any) => cache.key)).toEqual(['npm-prod_eu_1', 'cdk-cli-2.1100.0-4.7.3-prod_eu_1']);
+  });
+
+  test('npm\'s cache, where the jobs that deploy and publish install the CDK CLI and cdk-assets, is each environment\'s own', () => {
+    const doc = parseCi(twoStageApp().yaml);
+    const keys = new Map<string, Set<string>>();
+    for (const [name, job] of Object.entries<any>(doc)) {
+      if (!job?.cache || name === 'Build-Synth') continue;
+      expect([name, job.variables.npm_config_cache]).toEqual([name, '$CI_PROJECT_DIR/.npm-cdk']);
+      keys.set(job.cache.key, new Set([...keys.get(job.cache.key) ?? [], job.environment.name]));
+    }
+    // Beta's jobs and production's never share a cache: no Beta job (code a test pulls in) can plant what production's runs.
+    expect(Object.fromEntries([...keys].map(([key, environments]) => [key, [...environments]]))).toEqual({
+      'cdk-cli-2.1100.0-4.7.3-Beta': ['Beta'],
+      'cdk-cli-2.1100.0-4.7.3-production': ['production'],
+    });
+    // Jobs that hold no role have no such cache.
+    expect(doc['Build-Synth'].cache).toEqual({ key: 'npm', paths: ['.npm/'] });
+    expect(doc['Build-DockerImages'].cache).toBeUndefined();
   });
 
   test('a step with AWS credentials that belongs to no stage', () => {

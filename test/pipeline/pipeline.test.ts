@@ -30,7 +30,7 @@ describe('the two-stage app', () => {
     expect(psych(built.yaml)).toEqual(doc);
   });
 
-  test('is written at synth, and its copy travels in the cloud assembly for the check job', () => {
+  test('is written at synth, and its copy travels in the cloud assembly for the check job, which passes on the assembly without the assets\' files', () => {
     const { built, doc } = build();
     expect(readFileSync(join(built.assemblyDir, 'gitlab-ci-pipeline.yml'), 'utf8')).toEqual(built.yaml);
     expect(doc['Build-CheckPipelineFile']).toEqual({
@@ -41,6 +41,7 @@ describe('the two-stage app', () => {
       needs: [{ job: 'Build-Synth', artifacts: true }],
       script: ["diff -u '.gitlab-ci.yml' 'cdk.out/gitlab-ci-pipeline.yml' >&2 || { echo 'cdk-gitlab-oidc: .gitlab-ci.yml is not the pipeline the app generates " +
         "(the differences are above): run \"cdk synth\" and commit the file' >&2; exit 1; }"],
+      artifacts: { paths: ['cdk.out'], exclude: ['cdk.out/asset.*', 'cdk.out/asset.*/**'], expire_in: '30 days' },
     });
   });
 
@@ -68,7 +69,7 @@ describe('the two-stage app', () => {
     expect(doc['Beta-Database-Deploy']).toMatchObject({
       stage: 'Beta',
       extends: '.aws-oidc',
-      needs: [{ job: 'Beta-Lint', artifacts: false }, { job: 'Build-Synth', artifacts: true }],
+      needs: [{ job: 'Beta-Lint', artifacts: false }, { job: 'Build-CheckPipelineFile', artifacts: true }],
       rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
       environment: { name: 'Beta', action: 'start' },
       resource_group: 'Beta/Database',
@@ -82,7 +83,7 @@ describe('the two-stage app', () => {
       { job: 'Assets-FileAsset1-Beta', artifacts: false },
       { job: 'Assets-DockerAsset1-Beta', artifacts: false },
       { job: 'Beta-Database-Deploy', artifacts: false },
-      { job: 'Build-Synth', artifacts: true },
+      { job: 'Build-CheckPipelineFile', artifacts: true },
     ]);
   });
 
@@ -230,8 +231,9 @@ describe('the two-stage app', () => {
       allow_failure: false,
       script: [FREEZE, "printf '%s\\n' 'Deploy to production?'"],
     });
-    expect(doc['Prod-Prod-eu-west-1-Database-Deploy'].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }]);
-    expect(doc['Prod-Prod-us-east-1-Database-Deploy'].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-Synth', artifacts: true }]);
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      expect(doc[`Prod-Prod-${region}-Database-Deploy`].needs).toEqual([{ job: 'Prod-PromoteToProd', artifacts: false }, { job: 'Build-CheckPipelineFile', artifacts: true }]);
+    }
     expect(doc['Prod-Prod-us-east-1-Database-Deploy'].environment).toEqual({ name: 'production', action: 'start', url: 'https://prod.example.com', deployment_tier: 'production' });
   });
 

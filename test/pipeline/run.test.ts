@@ -73,6 +73,22 @@ describe('the two-stage app\'s pipeline, run whole', () => {
     }
   });
 
+  test('deploy jobs download the cloud assembly without the assets\' files: the check job passes it on; asset jobs get the synth job\'s', () => {
+    const templates = result.artifacts['Build-CheckPipelineFile'];
+    const whole = result.artifacts['Build-Synth'];
+    expect(whole.filter((path) => /^cdk\.out\/asset\./.test(path)).length).toBeGreaterThan(0);
+    expect(templates.filter((path) => /^cdk\.out\/asset\./.test(path))).toEqual([]);
+    // Everything else is there: the manifests and templates of every stage, and the pipeline file's copy.
+    expect(templates).toEqual(whole.filter((path) => !/^cdk\.out\/asset\./.test(path)));
+    expect(templates.filter((path) => /^cdk\.out\/assembly-[\w-]+\/\w+Site[0-9A-F]{8}\.template\.json$/.test(path))).toHaveLength(3);
+    const doc = parseCi(built.yaml);
+    for (const [name, job] of Object.entries<any>(doc)) {
+      if (!name.endsWith('-Deploy')) continue;
+      expect([name, job.needs.filter((need: any) => need.artifacts).map((need: any) => need.job).filter((j: string) => j.startsWith('Build-'))])
+        .toEqual([name, ['Build-CheckPipelineFile']]);
+    }
+  });
+
   test('each stack deploys once, with the pinned CDK CLI, as the role of its stage', () => {
     const deploys = result.calls.filter((c) => c.tool === 'cdk').map((c) => [c.target, c.package, c.identity.replace(/\/gitlab-\d+-\d+$/, '')]);
     const role = (name: string) => `arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/${name}`;

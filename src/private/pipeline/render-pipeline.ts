@@ -37,6 +37,11 @@ const FREEZE_CHECK = '[ -z "${CI_DEPLOY_FREEZE:-}" ] || { printf \'%s\\n\' "cdk-
 const MAX_DOTENV_BYTES = 5 * 1024;
 /** The check job's name, in the Build stage beside the synth job. */
 const CHECK_JOB = 'Build-CheckPipelineFile';
+/**
+ * npm's cache in the jobs that run the CDK CLI or cdk-assets with npx (npm_config_cache; npx installs each package
+ * under its `_npx` folder there, and runs it from there the next time), kept by GitLab's cache between pipelines.
+ */
+const NPM_CACHE = '.npm-cdk';
 /** The job that builds the Docker image assets, once for every stage, beside the synth job. */
 const IMAGE_BUILD_JOB = 'Build-DockerImages';
 
@@ -83,6 +88,8 @@ interface Job {
   readonly deployOnly: boolean;
   /** Whether it builds for the deploy branch's pipelines: their rules, but interruptible, as a build is. */
   readonly buildsForDeploy?: boolean;
+  /** Whether it runs the CDK CLI or cdk-assets with npx: it gets the npm cache of its environment. */
+  readonly runsNpx?: boolean;
   /** Whether it runs in merge request pipelines only (a stage's diff). */
   readonly mergeRequestOnly?: boolean;
   readonly manual?: boolean;
@@ -239,6 +246,10 @@ class PipelineRenderer {
         `diff -u ${shellQuote(file)} ${shellQuote(copy)} >&2 || { echo ${shellQuote(`cdk-gitlab-oidc: ${file} is not the pipeline the app generates ` +
           '(the differences are above): run "cdk synth" and commit the file')} >&2; exit 1; }`,
       ],
+      // The cloud assembly without the assets' files (Docker contexts, Lambda code): what the deploy and diff jobs
+      // download. `cdk deploy` skips assets already published (the CLI's removePublishedAssets), as the asset jobs left
+      // them; GitLab's exclude patterns match files, not folders (https://docs.gitlab.com/ci/yaml/#artifactsexclude).
+      artifacts: { paths: [this.cdkOut], exclude: [`${this.cdkOut}/asset.*`, `${this.cdkOut}/asset.*/**`] },
       // The pipeline's settings: the synth step's own (its cache, say) are for synthesizing.
       settings: this.settings(undefined, undefined),
     }));
@@ -326,6 +337,7 @@ class PipelineRenderer {
         publishes: { stage, selectors: assets.map((asset) => asset.assetSelector) },
         variables: {},
         toolsBeforeExchange: images ? DOCKER_JOB_TOOLS : undefined,
+        runsNpx: true,
         // The images built once: cdk-assets finds them loaded, and tags and pushes them without building. Docker keeps the
         // registry login cdk-assets makes in a configuration folder of this job's own, removed when the publishing ends
         // (in a subshell: its EXIT trap leaves the token exchange's alone).
@@ -422,9 +434,10 @@ class PipelineRenderer {
         name: `Diff-${stage.stageName}`,
         stage: deployNodes[0].rootPath()[1].id,
         after: [synth.name, CHECK_JOB],
-        artifactsFrom: [synth.name],
+        artifactsFrom: [CHECK_JOB],
         deployOnly: false,
         mergeRequestOnly: true,
+        runsNpx: true,
         extends: this.hiddenJob(this.input.synthRole, 'synth'),
         variables: {},
         script: [
@@ -456,6 +469,18 @@ class PipelineRenderer {
       { if: '$CI_COMMIT_BRANCH' },
       { if: '$CI_COMMIT_TAG' },
     ];
+  }
+
+  /**
+   * The key of a job's npm cache: the pinned versions (the lock file's, by default), so that a new version starts a new
+   * cache; each environment's own, as the jobs' own caches are (cacheKey), so that a job of one stage cannot plant a
+   * package that a job holding another stage's role runs; the merge request diffs' apart (another prefix, so no
+   * environment's name can make the same key). GitLab also keeps protected refs' caches apart from others' by default
+   * (gitlab-org/gitlab#360910), so an unprotected branch cannot reach the deploy jobs' cache.
+   */
+  private npmCacheKey(job: Job): string {
+    const { cdkCliVersion, cdkAssetsVersion } = this.input;
+    return job.mergeRequestOnly ? `cdk-diff-${cdkCliVersion}` : cacheKey(`cdk-cli-${cdkCliVersion}-${cdkAssetsVersion}`, job.environment?.name)!;
   }
 
   /** The CDK CLI at the pinned version, as the jobs run it. */
@@ -537,7 +562,8 @@ class PipelineRenderer {
       script,
       artifacts: captureOutputs ? { reports: { dotenv } } : undefined,
       settings: this.settings(settings, undefined),
-      artifactsFromSynth: true,
+      artifactsAlsoFrom: [CHECK_JOB],
+      runsNpx: true,
     });
     this.deployJobOfStack.set(stack, job);
   }
@@ -702,7 +728,12 @@ class PipelineRenderer {
     // A fork's pipelines run the same file: only the project's own deploy (its tokens would be refused anyway).
     const rule = this.ownProjectOnly(this.deployBranchRule());
     const { settings } = job;
-    const variables = { ...settings.variables, ...job.variables };
+    const variables = { ...settings.variables, ...job.variables, ...job.runsNpx ? { npm_config_cache: `$CI_PROJECT_DIR/${NPM_CACHE}` } : {} };
+    const { cache } = settings;
+    const caches = [
+      ...cache ? [{ key: cacheKey(cache.key, job.environment?.name), paths: cache.paths, policy: cache.policy }] : [],
+      ...job.runsNpx ? [{ key: this.npmCacheKey(job), paths: [`${NPM_CACHE}/`] }] : [],
+    ];
     return {
       stage: job.stage,
       extends: job.extends,
@@ -722,9 +753,7 @@ class PipelineRenderer {
       artifacts: job.artifacts && { ...job.artifacts, expire_in: this.input.artifactsExpireIn },
       // A newer pipeline may cancel the jobs that build, never one that deploys, publishes, approves or runs a step.
       interruptible: !job.deployOnly,
-      cache: settings.cache
-        ? { key: cacheKey(settings.cache.key, job.environment?.name), paths: settings.cache.paths, policy: settings.cache.policy }
-        : undefined,
+      cache: caches.length > 1 ? caches : caches[0],
       ...settings.rawKeys,
     };
   }

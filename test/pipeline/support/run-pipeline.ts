@@ -2,7 +2,7 @@
 // executor, in a fresh git project holding the pipeline file and the cloud assembly that the synth job
 // copies into place (a stand-in for `npx cdk synth`, whose output the file was generated from). `cdk`,
 // `cdk-assets` and `npx` are stand-ins that record each call; `aws` is the AWS SDK for JavaScript.
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PipelineApp } from './apps';
@@ -40,6 +40,8 @@ export interface PipelineRun {
   readonly exitCode: number;
   readonly output: string;
   readonly calls: ToolCall[];
+  /** Each job's artifacts, as the emulator kept them for the jobs that need them: their files' paths. */
+  readonly artifacts: Record<string, string[]>;
 }
 
 export interface PipelineRunOptions {
@@ -82,7 +84,11 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       timeoutMs: EMULATOR_PIPELINE_MS,
     });
     const calls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ToolCall) : [];
-    return { exitCode: result.exitCode, output: result.output, calls };
+    const artifactsDir = join(dirs.project, '.gitlab-ci-local', 'artifacts');
+    const filesOf = (job: string) => (readdirSync(join(artifactsDir, job), { recursive: true }) as string[])
+      .filter((path) => statSync(join(artifactsDir, job, path)).isFile()).sort();
+    const artifacts = Object.fromEntries((existsSync(artifactsDir) ? readdirSync(artifactsDir) : []).map((job) => [job, filesOf(job)]));
+    return { exitCode: result.exitCode, output: result.output, calls, artifacts };
   });
 }
 
