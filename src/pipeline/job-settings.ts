@@ -1,4 +1,5 @@
 import { GitLabPipelineRole } from './pipeline-role';
+import { GitLabStageTrigger } from './stage-trigger';
 import { GitLabDeploymentTier } from '../sub-claim';
 
 /**
@@ -140,4 +141,14 @@ export interface GitLabStageSettings {
    * @default - the pipeline's
    */
   readonly jobSettings?: GitLabJobSettings;
+
+  /**
+   * The pipelines that deploy the stage, any of them: the deploy branch's, its schedules, its pipelines run by hand,
+   * tags matching a pattern. The stage's jobs wait for the jobs before them where those run in the same pipeline
+   * (`needs: optional`): a stage deployed from tags does not wait for a stage that only the deploy branch deploys.
+   * Steps of a wave run where any of its stages does.
+   *
+   * @default [GitLabStageTrigger.DEPLOY_BRANCH]
+   */
+  readonly triggers?: GitLabStageTrigger[];
 }

@@ -186,7 +186,7 @@ describe('refused at synth: what would break isolation', () => {
     ['two roles with one audience', { provider: {}, deploy: { audience: undefined }, production: { audience: undefined } },
       /each role of a pipeline needs an audience of its own: a job's ID token for one role would open the others, got: audience "https:\/\/gitlab.com" for arn:aws:iam::111122223333:role\/gitlab-deploy \(jobs "Beta-Api-Deploy"\) and arn:aws:iam::111122223333:role\/gitlab-production \(jobs "Prod-Api-Deploy"\)/],
     ['a deploy role that admits unprotected branches', { deploy: { claimConditions: undefined } },
-      /role "Roles\/Deploy", which job "Beta-Api-Deploy" \(stage "Beta": branch the default branch, audience "gitlab-deploy"\) assumes, admits "project_path:mygroup\/myproject:ref_type:branch:ref:main" from an unprotected ref: a Developer's push .* Give the role claimConditions: \{ refProtected: true \}/],
+      /role "Roles\/Deploy", which job "Beta-Api-Deploy" \(stage "Beta": the default branch, audience "gitlab-deploy"\) assumes, admits "project_path:mygroup\/myproject:ref_type:branch:ref:main" from an unprotected ref: a Developer's push .* Give the role claimConditions: \{ refProtected: true \}/],
     ['a production role that admits unprotected branches', { production: { claimConditions: undefined } },
       /role "Roles\/Production", which job "Prod-Api-Deploy" .* assumes, admits .* from an unprotected ref/],
     ['a role for another branch than the deploy branch', { pipeline: { deployBranch: 'release' } },
@@ -195,7 +195,7 @@ describe('refused at synth: what would break isolation', () => {
       /role "Roles\/Deploy" would refuse job "Beta-Api-Deploy" .*STS would deny it at the first run/],
     ['a role that pins a deployment tier the stage does not name',
       { production: { subjects: [TIER_SUBJECT()] } },
-      /role "Roles\/Production" would refuse job "Prod-Api-Deploy" \(stage "Prod": branch the default branch, audience "gitlab-production"\) from a protected ref: .*\(the stage's environment names no deploymentTier: GitLab would guess one from its name, which synth does not; set it so that the role and the job agree\)/],
+      /role "Roles\/Production" would refuse job "Prod-Api-Deploy" \(stage "Prod": the default branch, audience "gitlab-production"\) from a protected ref: .*\(the stage's environment names no deploymentTier: GitLab would guess one from its name, which synth does not; set it so that the role and the job agree\)/],
     ['a role whose protected branch has a condition of its own, beside an unprotected tag pattern', {
       deploy: {
         claimConditions: undefined,

@@ -24,3 +24,52 @@ export function reducedPredecessors(jobs: readonly string[], after: ReadonlyMap<
   }
   return reduced;
 }
+
+/** A job's `needs:` entry: the job, and whether it may be absent from a pipeline the needing job runs in. */
+export interface Need {
+  readonly job: string;
+  readonly optional: boolean;
+}
+
+/**
+ * The needs of each job when not every job runs in every pipeline (a stage deployed from tags, another from the
+ * deploy branch): in each kind of pipeline, each job present waits for its predecessors present there, through
+ * those absent (so no job loses a wait, the check's above all, when the job between is absent); the needs are
+ * reduced there; a job's needs are those of every kind it runs in, optional where a kind it runs in lacks one.
+ * With one kind of pipeline, these are `reducedPredecessors`, none optional.
+ * @param jobs the job names, each after every job it waits for
+ * @param after each job's predecessors
+ * @param kinds the kinds of pipeline
+ * @param presentIn the kinds each job runs in; a job not in the map runs in every kind
+ */
+export function pipelineNeeds(
+  jobs: readonly string[], after: ReadonlyMap<string, ReadonlySet<string>>, kinds: readonly string[], presentIn: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, Need[]> {
+  const present = (job: string, kind: string) => presentIn.get(job)?.has(kind) ?? true;
+  const needs = new Map<string, Need[]>(jobs.map((job) => [job, []]));
+  for (const kind of kinds) {
+    const inKind = jobs.filter((job) => present(job, kind));
+    // A present job's predecessors in this kind: each present predecessor, and an absent one's, recursively.
+    const bypassed = new Map<string, Set<string>>();
+    for (const job of jobs) {
+      const through = new Set<string>();
+      for (const predecessor of after.get(job) ?? []) {
+        if (present(predecessor, kind)) through.add(predecessor);
+        else bypassed.get(predecessor)!.forEach((p) => through.add(p));
+      }
+      bypassed.set(job, through);
+    }
+    const reduced = reducedPredecessors(inKind, new Map(inKind.map((job) => [job, bypassed.get(job)!])));
+    for (const [job, predecessors] of reduced) {
+      const list = needs.get(job)!;
+      for (const predecessor of predecessors) {
+        if (!list.some((need) => need.job === predecessor)) list.push({ job: predecessor, optional: false });
+      }
+    }
+  }
+  // Optional where a kind the job runs in lacks the job it needs.
+  for (const [job, list] of needs) {
+    needs.set(job, list.map((need) => ({ job: need.job, optional: kinds.some((kind) => present(job, kind) && !present(need.job, kind)) })));
+  }
+  return needs;
+}

@@ -21,14 +21,22 @@ export interface RoleUse {
   readonly deploymentTier?: string;
   /** The name of the stage's environment; undefined for the synth job. */
   readonly environment?: string;
+  /** The refs the job runs for (its stage's triggers): the deploy branch (undefined: the default branch), or a tag. */
+  readonly refs: readonly JobRef[];
+}
+
+/** A ref a job runs for. */
+export interface JobRef {
+  readonly refType: 'branch' | 'tag';
+  /** The branch or tag; undefined for the project's default branch, whose name synth cannot know. */
+  readonly ref?: string;
 }
 
 /**
  * Checks the roles the pipeline's jobs assume.
  * @param uses every job that assumes a role
- * @param deployBranch the branch that deploys; undefined for the project's default branch
  */
-export function checkPipelineRoles(uses: readonly RoleUse[], deployBranch: string | undefined, scope: IConstruct): void {
+export function checkPipelineRoles(uses: readonly RoleUse[], scope: IConstruct): void {
   const roles = new Map<GitLabPipelineRole, CiJobRole>();
   for (const use of uses) if (!roles.has(use.role)) roles.set(use.role, use.role._jobRole(scope));
   refuseSharedAudiences(uses, roles, scope);
@@ -44,19 +52,22 @@ export function checkPipelineRoles(uses: readonly RoleUse[], deployBranch: strin
     const runner = use.role._runnerRole;
     // The synth job runs for every branch and merge request: its role is meant to admit them all.
     if (!runner || use.synth) continue;
-    const key = `${runner.node.path}\n${use.deploymentTier}`;
-    if (judged.has(key)) continue;
-    judged.add(key);
-    judgeStageRole(use, runner, deployBranch, scope);
+    for (const ref of use.refs) {
+      const key = `${runner.node.path}\n${use.deploymentTier}\n${ref.refType}\n${ref.ref}`;
+      if (judged.has(key)) continue;
+      judged.add(key);
+      judgeStageRole(use, runner, ref, scope);
+    }
   }
 }
 
 /** One stage's role against the jobs the stage gives it. */
-function judgeStageRole(use: RoleUse, runner: GitLabRunnerRole, deployBranch: string | undefined, scope: IConstruct): void {
-  const job = { audience: runner.audience, branch: deployBranch, deploymentTier: use.deploymentTier };
+function judgeStageRole(use: RoleUse, runner: GitLabRunnerRole, ref: JobRef, scope: IConstruct): void {
+  const job = { audience: runner.audience, refType: ref.refType, ref: ref.ref, deploymentTier: use.deploymentTier };
   const verdict = judgeRoleTrust(runner, job);
   const role = `role ${show(runner.node.path)}`;
-  const jobText = `job ${show(use.job)} (stage ${show(use.stage)}: branch ${deployBranch === undefined ? 'the default branch' : show(deployBranch)}, ` +
+  const refText = ref.ref === undefined ? 'the default branch' : `${ref.refType} ${show(ref.ref)}`;
+  const jobText = `job ${show(use.job)} (stage ${show(use.stage)}: ${refText}, ` +
     `audience ${show(job.audience)}${use.deploymentTier ? `, deployment tier ${show(use.deploymentTier)}` : ''})`;
   if (verdict.undetermined) {
     Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleUndetermined', `${role} could not be judged against ${jobText}: its subjects or ` +
@@ -65,7 +76,7 @@ function judgeStageRole(use: RoleUse, runner: GitLabRunnerRole, deployBranch: st
     const tierHint = use.deploymentTier ? '' : ' (the stage\'s environment names no deploymentTier: GitLab would guess one from its name, which synth ' +
       'does not; set it so that the role and the job agree)';
     fail(`${role} would refuse ${jobText} from a protected ref: STS would deny it at the first run. Change the role's subjects, the pipeline's ` +
-      `deployBranch or the stage's environment deploymentTier${tierHint}; the evaluator's reason: ${verdict.refusal}`, scope);
+      `deployBranch or triggers, or the stage's environment deploymentTier${tierHint}; the evaluator's reason: ${verdict.refusal}`, scope);
   }
   if (verdict.handWritten) {
     Annotations.of(scope).addWarningV2('cdk-gitlab-oidc:pipelineRoleHandWritten', `${role} has trust statements added by hand, which synth ` +

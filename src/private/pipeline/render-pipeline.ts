@@ -4,8 +4,8 @@ import { posix, relative, sep } from 'path';
 import { pipelines } from 'aws-cdk-lib';
 import { isGraph, PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { DOCKER_JOB_DEFAULTS, DOCKER_JOB_TOOLS, IMAGE_ARCHIVE, IMAGE_BUILD_SCRIPT, ImageAsset, imageBuildScript } from './docker-images';
-import { reducedPredecessors } from './needs';
-import { checkPipelineRoles, RoleUse } from './pipeline-roles';
+import { Need, pipelineNeeds } from './needs';
+import { checkPipelineRoles, JobRef, RoleUse } from './pipeline-roles';
 import { refuseUnsupportedStep } from './unsupported';
 import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateLiteralList, validateVariable, validateVersion } from './validate';
 import { YamlReference, YamlValue, yamlBlock } from './yaml-block';
@@ -14,6 +14,7 @@ import { GitLabDockerLogin } from '../../pipeline/docker-login';
 import { GitLabJobSettings, GitLabStageSettings } from '../../pipeline/job-settings';
 import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabShellStep } from '../../pipeline/shell-step';
+import { GitLabStageTrigger } from '../../pipeline/stage-trigger';
 import { fail, show } from '../errors';
 import { renderCiJob } from '../job/ci-job';
 import { validateJobName } from '../rules/gitlab-ci';
@@ -90,6 +91,8 @@ interface Job {
   readonly buildsForDeploy?: boolean;
   /** Whether it runs the CDK CLI or cdk-assets with npx: it gets the npm cache of its environment. */
   readonly runsNpx?: boolean;
+  /** For a job of the deploy pipelines (deployOnly, buildsForDeploy): the pipelines it runs in, its stage's triggers. */
+  readonly triggers?: readonly GitLabStageTrigger[];
   /** Whether it runs in merge request pipelines only (a stage's diff). */
   readonly mergeRequestOnly?: boolean;
   readonly manual?: boolean;
@@ -166,13 +169,13 @@ class PipelineRenderer {
     const { graph } = this.input;
     for (const node of graph.graph.sortedLeaves().flat()) this.addNode(node);
     if (this.input.mergeRequestDiffs) this.addDiffJobs();
-    checkPipelineRoles(this.roleUses, this.input.deployBranch, this.pipeline);
-    const order = this.jobs.map((job) => job.name);
-    const reduced = reducedPredecessors(order, new Map(this.jobs.map((job) => [job.name, job.after])));
+    checkPipelineRoles(this.roleUses, this.pipeline);
+    const { kinds, presentIn } = this.pipelineKinds();
+    const needs = pipelineNeeds(this.jobs.map((job) => job.name), new Map(this.jobs.map((job) => [job.name, job.after])), kinds, presentIn);
     // The graph's top-level groups, but those left without jobs (Assets: each stage publishes its own).
     const stages = graph.graph.sortedChildren().flat().map((child) => child.id).filter((stage) => this.jobs.some((job) => job.stage === stage));
 
-    const jobs = this.jobs.map((job) => yamlBlock({ [job.name]: this.jobYaml(job, reduced.get(job.name)!) }).join('\n') + '\n');
+    const jobs = this.jobs.map((job) => yamlBlock({ [job.name]: this.jobYaml(job, needs.get(job.name)!) }).join('\n') + '\n');
     const roleJobs = [...this.hiddenJobs].map(([role, name]) =>
       renderCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline));
     return [
@@ -376,6 +379,7 @@ class PipelineRenderer {
       artifactsFrom: [synth.name],
       deployOnly: false,
       buildsForDeploy: true,
+      triggers: this.allTriggers(),
       variables: {},
       // The registry logins stay in a configuration folder of the job's own, removed when the build ends.
       script: ['(DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap \'rm -rf "$DOCKER_CONFIG"\' EXIT; ' +
@@ -451,7 +455,7 @@ class PipelineRenderer {
         settings: this.settings(undefined, undefined),
       });
       this.jobs.push(job);
-      this.roleUses.push({ role: this.input.synthRole, job: job.name, synth: true });
+      this.roleUses.push({ role: this.input.synthRole, job: job.name, synth: true, refs: [] });
     }
   }
 
@@ -486,6 +490,48 @@ class PipelineRenderer {
   /** The CDK CLI at the pinned version, as the jobs run it. */
   private cdkCli(): string {
     return `npx --yes --package=aws-cdk@${this.input.cdkCliVersion} -- cdk`;
+  }
+
+  /** The pipelines that deploy a stage: its triggers, each once. */
+  private triggersOf(stage: pipelines.StageDeployment): GitLabStageTrigger[] {
+    const triggers = this.input.stageSettings.get(stage)?.triggers ?? [GitLabStageTrigger.DEPLOY_BRANCH];
+    if (triggers.length === 0) fail(`stage ${show(stage.stageName)} triggers must name at least one trigger, got: []`, this.pipeline);
+    return uniqueBy(triggers, (trigger) => trigger._key);
+  }
+
+  /** The pipelines a wave's (or the pipeline's) own step runs in: those of any stage in its wave. */
+  private waveTriggers(node: AGraphNode): GitLabStageTrigger[] {
+    const top = node.rootPath()[1].id;
+    const wave = this.pipeline.waves.find((w) => (w.stages.length === 1 ? w.stages[0].stageName : w.id) === top);
+    return wave ? uniqueBy(wave.stages.flatMap((stage) => this.triggersOf(stage)), (trigger) => trigger._key) : this.allTriggers();
+  }
+
+  /** The pipelines any stage deploys in. */
+  private allTriggers(): GitLabStageTrigger[] {
+    return uniqueBy(this.pipeline.waves.flatMap((wave) => wave.stages).flatMap((stage) => this.triggersOf(stage)), (trigger) => trigger._key);
+  }
+
+  /**
+   * The kinds of pipeline the deploy jobs run in, and which jobs each holds: a push to the deploy branch, its schedule
+   * and its run by hand where a stage names those, and a tag pipeline for each tag trigger's example (which every tag
+   * pattern that matches it joins). Jobs without rules run in every kind.
+   */
+  private pipelineKinds(): { kinds: string[]; presentIn: Map<string, Set<string>> } {
+    const triggers = uniqueBy(this.jobs.flatMap((job) => job.triggers ?? []), (trigger) => trigger._key);
+    const branch = (source: GitLabStageTrigger) => (t: GitLabStageTrigger) => t === GitLabStageTrigger.DEPLOY_BRANCH || t === source;
+    const kinds = new Map<string, (trigger: GitLabStageTrigger) => boolean>([['push', branch(GitLabStageTrigger.DEPLOY_BRANCH)]]);
+    if (triggers.includes(GitLabStageTrigger.SCHEDULE)) kinds.set('schedule', branch(GitLabStageTrigger.SCHEDULE));
+    if (triggers.includes(GitLabStageTrigger.MANUAL_RUN)) kinds.set('web', branch(GitLabStageTrigger.MANUAL_RUN));
+    for (const trigger of triggers) {
+      const example = trigger._tag?.example;
+      if (example !== undefined) kinds.set(`tag ${example}`, (t) => t._tag?.regex.test(example) ?? false);
+    }
+    const presentIn = new Map<string, Set<string>>();
+    for (const job of this.jobs) {
+      if (!job.triggers) continue;
+      presentIn.set(job.name, new Set([...kinds].filter(([, admits]) => job.triggers!.some(admits)).map(([kind]) => kind)));
+    }
+    return { kinds: [...kinds.keys()], presentIn };
   }
 
   /** The pipelines that deploy: the deploy branch's. */
@@ -600,11 +646,17 @@ class PipelineRenderer {
     if (synth && after.includes(synth.name)) after.push(CHECK_JOB);
     const step = node.data?.type === 'step' ? node.data.step : undefined;
     if (step instanceof pipelines.ShellStep) this.addStepInputs(step, artifactsFrom, after);
-    const job = this.job({ ...spec, stage: gitLabStage ?? node.rootPath()[1].id, after, artifactsFrom, extends: role && this.hiddenJob(role, isSynth ? 'synth' : roleStage?.stageName) });
+    const triggers = spec.deployOnly ? (stage ? this.triggersOf(stage) : this.waveTriggers(node)) : undefined;
+    const job = this.job({
+      ...spec, stage: gitLabStage ?? node.rootPath()[1].id, after, artifactsFrom, triggers, extends: role && this.hiddenJob(role, isSynth ? 'synth' : roleStage?.stageName),
+    });
     if (role) {
       const tier = roleStage && this.input.stageSettings.get(roleStage)?.environment?.deploymentTier?.value;
       const environment = roleStage && this.environmentName(roleStage);
-      this.roleUses.push({ role, job: job.name, stage: roleStage?.stageName, synth: isSynth ?? false, deploymentTier: tier, environment });
+      // The refs the job runs for: the deploy branch, or each tag trigger's example.
+      const refs = uniqueBy((triggers ?? []).map((trigger): JobRef => trigger._tag
+        ? { refType: 'tag', ref: trigger._tag.example } : { refType: 'branch', ref: this.input.deployBranch }), (ref) => `${ref.refType} ${ref.ref}`);
+      this.roleUses.push({ role, job: job.name, stage: roleStage?.stageName, synth: isSynth ?? false, deploymentTier: tier, environment, refs });
     }
     this.jobs.push(job);
     this.jobsOfNode.set(node, [...this.jobsOfNode.get(node) ?? [], job]);
@@ -719,14 +771,15 @@ class PipelineRenderer {
     return name;
   }
 
-  private jobYaml(job: Job, predecessors: readonly string[]): { [key: string]: YamlValue | undefined } {
-    const needs = [...new Set([...predecessors, ...job.artifactsFrom])];
+  private jobYaml(job: Job, predecessors: readonly Need[]): { [key: string]: YamlValue | undefined } {
+    const optional = new Set(predecessors.filter((need) => need.optional).map((need) => need.job));
+    const needs = [...new Set([...predecessors.map((need) => need.job), ...job.artifactsFrom])];
     if (needs.length > MAX_NEEDS) {
       fail(`GitLab lets a job wait for at most ${MAX_NEEDS} jobs (needs:): job ${show(job.name)} would wait for ${needs.length}; ` +
         'split the stage or wave before it into smaller ones', this.pipeline);
     }
     // A fork's pipelines run the same file: only the project's own deploy (its tokens would be refused anyway).
-    const rule = this.ownProjectOnly(this.deployBranchRule());
+    const rules = (job.triggers ?? []).map((trigger) => ({ if: this.ownProjectOnly(trigger._condition(this.deployBranchRule())), when: job.manual ? 'manual' : undefined }));
     const { settings } = job;
     const variables = { ...settings.variables, ...job.variables, ...job.runsNpx ? { npm_config_cache: `$CI_PROJECT_DIR/${NPM_CACHE}` } : {} };
     const { cache } = settings;
@@ -739,9 +792,9 @@ class PipelineRenderer {
       extends: job.extends,
       image: settings.image,
       tags: settings.tags,
-      needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name) })),
+      needs: needs.map((name) => ({ job: name, artifacts: job.artifactsFrom.has(name), optional: optional.has(name) || undefined })),
       // A deploy freeze (the project's freeze periods set CI_DEPLOY_FREEZE) holds every job that deploys or publishes.
-      rules: job.deployOnly || job.buildsForDeploy ? [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: rule, when: job.manual ? 'manual' : undefined }]
+      rules: job.deployOnly || job.buildsForDeploy ? [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, ...rules]
         : job.mergeRequestOnly ? [{ if: this.ownProjectOnly('$CI_PIPELINE_SOURCE == "merge_request_event"') }] : undefined,
       // A manual job that must run before the jobs after it: a blocking approval.
       allow_failure: job.manual ? false : undefined,

@@ -11,8 +11,10 @@ import { isLiteral } from '../tokens';
 export interface PipelineJobShape {
   /** The `aud` the job requests: its role's audience. */
   readonly audience: string;
-  /** The branch the job runs for; undefined for the project's default branch, whose name synth cannot know. */
-  readonly branch?: string;
+  /** Whether the job runs for a branch or a tag. */
+  readonly refType: 'branch' | 'tag';
+  /** The branch or tag the job runs for; undefined for the project's default branch, whose name synth cannot know. */
+  readonly ref?: string;
   /** The deployment tier of the job's environment, where the stage names one. */
   readonly deploymentTier?: string;
 }
@@ -101,8 +103,8 @@ function jobSub(parts: readonly SubPart[], job: PipelineJobShape, kind: SampleKi
   const subjectValue = (name: string) => parts.find((p) => p.name === name)?.value;
   const subjectRef = subjectValue('ref');
   const ownRef = subjectRef !== undefined ? instance(subjectRef) : 'main';
-  const ref = kind.subjectRefs ? ownRef : job.branch ?? ownRef;
-  const refType = kind.subjectRefs ? instance(subjectValue('ref_type') ?? 'branch') : 'branch';
+  const ref = kind.subjectRefs ? ownRef : job.ref ?? ownRef;
+  const refType = kind.subjectRefs ? instance(subjectValue('ref_type') ?? 'branch') : job.refType;
   const rendered: string[] = [];
   for (const { name, value } of parts) {
     switch (name) {

@@ -1,0 +1,187 @@
+// Triggers per stage: the deploy branch (the default), its schedules, its pipelines run by hand, tags matching a
+// pattern. Each is written as the rules of the stage's jobs; jobs wait for those before them that run in the same
+// pipeline (needs: optional), never losing the wait for the pipeline file's check; the stage's role is judged against a
+// job of each ref it runs for. The tag pipeline runs whole in gitlab-ci-local.
+import { Stack, Stage, pipelines } from 'aws-cdk-lib';
+import {
+  BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PROD_ACCOUNT, PRODUCTION_AUDIENCE, REGION, newApp, oneStageApp, synthesized,
+} from './support/apps';
+import { runPipeline, startLoopbackAws } from './support/run-pipeline';
+import {
+  GitLabCiPipeline, GitLabDeploymentTier, GitLabOidcProvider, GitLabPipelineRole, GitLabRunnerRole, GitLabStageTrigger, GitLabSubject,
+  GitLabSubjectBuilder,
+} from '../../src';
+import { gitLabClaims } from '../security/support/issuer';
+import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
+import { EMULATOR_PIPELINE_TEST_MS, PROCESS_TEST_MS } from '../support/timeouts';
+
+jest.setTimeout(PROCESS_TEST_MS);
+
+const FREEZE = { if: '$CI_DEPLOY_FREEZE', when: 'never' };
+const MAIN = '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH';
+const RELEASES = GitLabStageTrigger.tags({ pattern: '^v\\d+\\.\\d+\\.\\d+$', example: 'v1.2.3' });
+
+const rulesOf = (triggers: GitLabStageTrigger[], props = {}) =>
+  parseCi(oneStageApp(props, (p, _a, s) => p.addStageWithGitLabOptions(s, { triggers })).yaml)['Beta-Api-Deploy'].rules;
+
+describe('rules', () => {
+  test.each<[string, GitLabStageTrigger[], object[]]>([
+    ['the deploy branch (the default)', [GitLabStageTrigger.DEPLOY_BRANCH], [{ if: MAIN }]],
+    ['its schedules', [GitLabStageTrigger.SCHEDULE], [{ if: `$CI_PIPELINE_SOURCE == "schedule" && ${MAIN}` }]],
+    ['its pipelines run by hand', [GitLabStageTrigger.MANUAL_RUN], [{ if: `$CI_PIPELINE_SOURCE == "web" && ${MAIN}` }]],
+    ['release tags', [RELEASES], [{ if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/' }]],
+    ['tags and schedules, each once', [RELEASES, GitLabStageTrigger.SCHEDULE, RELEASES],
+      [{ if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/' }, { if: `$CI_PIPELINE_SOURCE == "schedule" && ${MAIN}` }]],
+  ])('%s', (_title, triggers, rules) => {
+    expect(rulesOf(triggers)).toEqual([FREEZE, ...rules]);
+  });
+
+  test('the deploy branch and the fork guard apply to every trigger but tags\' own', () => {
+    expect(rulesOf([GitLabStageTrigger.SCHEDULE, RELEASES], { deployBranch: 'release', projectPath: 'mygroup/myproject' })).toEqual([FREEZE,
+      { if: '$CI_PIPELINE_SOURCE == "schedule" && $CI_COMMIT_BRANCH == "release" && $CI_PROJECT_PATH == "mygroup/myproject"' },
+      { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/ && $CI_PROJECT_PATH == "mygroup/myproject"' }]);
+  });
+
+  test.each([
+    ['^release/v\\d+$', 'release/v2', '/^release\\/v\\d+$/'],
+    ['^a\\/b$', 'a/b', '/^a\\/b$/'],
+    ['^(a//b|c)$', 'c', '/^(a\\/\\/b|c)$/'],
+    ['^(x\\\\/y|c)$', 'c', '/^(x\\\\\\/y|c)$/'],
+  ])('a slash in a pattern is escaped where GitLab\'s /.../ would end: %s', (pattern, example, literal) => {
+    expect(rulesOf([GitLabStageTrigger.tags({ pattern, example })])[1].if).toBe(`$CI_COMMIT_TAG =~ ${literal}`);
+  });
+
+  test.each([
+    ['an invalid expression', { pattern: '^v(\\d+$', example: 'v1' }, 'must be a regular expression'],
+    ['lookahead, which RE2 lacks', { pattern: '^v(?=\\d)', example: 'v1' }, 'RE2 expression'],
+    ['a back-reference', { pattern: '^(v)\\1$', example: 'vv' }, 'RE2 expression'],
+    ['an empty pattern', { pattern: '', example: 'v1' }, 'non-empty RE2 expression'],
+    ['two lines', { pattern: '^v1$\n^v2$', example: 'v1' }, 'on one line'],
+    ['an example the pattern does not match', { pattern: '^v\\d+$', example: 'release-1' }, 'must be a tag the pattern "^v\\\\d+$" matches, got: "release-1"'],
+    ['an example that is no tag name', { pattern: '.*', example: 'v1..2' }, 'must be a tag name'],
+    ['a deploy-time pattern', { pattern: '${Token[TOKEN.1]}', example: 'v1' }, 'needs a literal pattern and example'],
+  ])('a tag trigger with %s is refused', (_title, options, message) => {
+    expect(() => GitLabStageTrigger.tags(options)).toThrow(message);
+  });
+
+  test('a stage with no trigger is refused', () => {
+    expect(() => rulesOf([])).toThrow('stage "Beta" triggers must name at least one trigger, got: []');
+  });
+});
+
+/**
+ * Beta from the deploy branch; Prod, behind an approval, from release tags (or `prodTriggers`), with a production role
+ * that admits protected release tags (or `prodSubject`'s).
+ */
+function releaseApp(prodTriggers = [RELEASES], prodSubject: (project: GitLabSubjectBuilder) => GitLabSubject = (p) => p.tag('v*')) {
+  const { app, root } = newApp();
+  const stack = new Stack(app, 'Roles', { env: { account: PIPELINE_ACCOUNT, region: REGION } });
+  const provider = new GitLabOidcProvider(stack, 'GitLab', { audiences: [DEPLOY_AUDIENCE, PRODUCTION_AUDIENCE] });
+  const project = GitLabSubject.project('mygroup/myproject');
+  const deploy = new GitLabRunnerRole(stack, 'Deploy', {
+    provider, roleName: 'gitlab-deploy', audience: DEPLOY_AUDIENCE, subjects: [project.branch('main')], claimConditions: { refProtected: true },
+  });
+  deploy.allowCdkDeployments({ accounts: [BETA_ACCOUNT] });
+  const production = new GitLabRunnerRole(stack, 'Production', {
+    provider, roleName: 'gitlab-production', audience: PRODUCTION_AUDIENCE, subjects: [prodSubject(project)], claimConditions: { refProtected: true },
+  });
+  production.allowCdkDeployments({ accounts: [PROD_ACCOUNT] });
+  const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
+    synth: new pipelines.ShellStep('Synth', { commands: ['rm -rf cdk.out', 'cp -R synthesized-assembly cdk.out'] }),
+    role: GitLabPipelineRole.fromRole(deploy),
+    repositoryRoot: root,
+    cdkCliVersion: CDK_CLI_VERSION,
+    jobSettings: { tags: ['aws'] },
+  });
+  for (const [name, account] of [['Beta', BETA_ACCOUNT], ['Prod', PROD_ACCOUNT]]) {
+    const stage = new Stage(app, name, { env: { account, region: REGION } });
+    new Stack(stage, 'Api');
+    if (name === 'Beta') {
+      pipeline.addStage(stage, { post: [new pipelines.ShellStep('Smoke', { commands: ['true'] })] });
+    } else {
+      pipeline.addStageWithGitLabOptions(stage, {
+        pre: [new pipelines.ManualApprovalStep('Promote')],
+        role: GitLabPipelineRole.fromRole(production),
+        environment: { name: 'production', deploymentTier: GitLabDeploymentTier.PRODUCTION },
+        triggers: prodTriggers,
+      });
+    }
+  }
+  return synthesized(app, pipeline, root);
+}
+
+describe('production from release tags, Beta from the deploy branch', () => {
+  const built = releaseApp();
+  const doc = parseCi(built.yaml);
+  const TAG_RULES = [FREEZE, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/' }];
+
+  test('production\'s jobs, its approval included, run in tag pipelines; Beta\'s in the deploy branch\'s', () => {
+    expect(doc['Prod-Promote'].rules).toEqual([FREEZE, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/', when: 'manual' }]);
+    expect(doc['Prod-Api-Deploy'].rules).toEqual(TAG_RULES);
+    expect(doc['Beta-Api-Deploy'].rules).toEqual([FREEZE, { if: MAIN }]);
+    expect(doc['Beta-Smoke'].rules).toEqual([FREEZE, { if: MAIN }]);
+  });
+
+  test('production never waits for Beta, which no tag pipeline holds; it waits for the pipeline file\'s check, which Beta\'s jobs waited for', () => {
+    expect(doc['Prod-Promote'].needs).toEqual([{ job: 'Build-CheckPipelineFile', artifacts: false }]);
+    expect(doc['Prod-Api-Deploy'].needs).toEqual([{ job: 'Prod-Promote', artifacts: false }, { job: 'Build-CheckPipelineFile', artifacts: true }]);
+  });
+
+  test('production from tags and schedules: it waits for Beta where Beta runs too (optional), and for the check always', () => {
+    const both = parseCi(releaseApp([RELEASES, GitLabStageTrigger.SCHEDULE], (p) => p.anyRef()).yaml);
+    // A scheduled pipeline of main holds Beta's jobs and production's; a tag pipeline production's alone.
+    expect(both['Prod-Promote'].needs).toEqual([
+      { job: 'Beta-Smoke', artifacts: false, optional: true },
+      { job: 'Build-CheckPipelineFile', artifacts: false },
+    ]);
+    expect(both['Prod-Promote'].rules).toEqual([FREEZE, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/', when: 'manual' },
+      { if: `$CI_PIPELINE_SOURCE == "schedule" && ${MAIN}`, when: 'manual' }]);
+  });
+
+  test('valid under GitLab\'s schema; Psych reads what the yaml package reads', () => {
+    const validate = gitLabCiValidator();
+    expect([validate(doc), validate.errors]).toEqual([true, null]);
+    expect(psych(built.yaml)).toEqual(doc);
+  });
+
+  test('the tag pipeline, run whole: Beta is not in it; production deploys with its role, after its approval', async () => {
+    const { issuer, sts } = await startLoopbackAws(built, 'Roles');
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { projectPath: 'mygroup/myproject', refType: 'tag' as const, ref: 'v1.2.3', refProtected: true };
+      const tokens = {
+        Beta: await issuer.sign(gitLabClaims('https://gitlab.com', { ...claims, aud: DEPLOY_AUDIENCE }, now)),
+        production: await issuer.sign(gitLabClaims('https://gitlab.com', { ...claims, aud: PRODUCTION_AUDIENCE, deploymentTier: 'production' }, now)),
+      };
+      const result = await runPipeline({
+        yaml: built.yaml,
+        assemblyDir: built.assemblyDir,
+        environmentTokens: tokens,
+        manual: ['Prod-Promote'],
+        // A tag pipeline: GitLab sets CI_COMMIT_TAG and no CI_COMMIT_BRANCH.
+        variables: { CI_COMMIT_TAG: 'v1.2.3', CI_COMMIT_BRANCH: '' },
+        env: { AWS_ENDPOINT_URL_STS: sts.url },
+      });
+      expect([result.exitCode, result.output]).toEqual([0, expect.stringMatching(/PASS\s+Prod-Api-Deploy/)]);
+      expect(result.calls.map((call) => [call.job, call.target, call.identity.replace(/\/gitlab-\d+-\d+$/, '')])).toEqual([
+        ['Prod-Api-Deploy', 'Prod/Api', `arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/gitlab-production`],
+      ]);
+      expect(result.output).not.toMatch(/Beta-Api-Deploy\s+starting/);
+    } finally {
+      await sts.close();
+      await issuer.close();
+    }
+  }, EMULATOR_PIPELINE_TEST_MS);
+});
+
+describe('the stage\'s role is judged against a job of each ref it runs for', () => {
+  test('a production role for the main branch only would refuse the tag pipeline\'s jobs: refused at synth, naming the tag', () => {
+    expect(() => releaseApp([RELEASES], (p) => p.branch('main')))
+      .toThrow(/role "Roles\/Production" would refuse job "Prod-Api-Deploy" \(stage "Prod": tag "v1\.2\.3", audience "gitlab-production", deployment tier "production"\) from a protected ref/);
+  });
+
+  test('a stage deployed from tags and the deploy branch needs a role that admits both', () => {
+    expect(() => releaseApp([RELEASES, GitLabStageTrigger.DEPLOY_BRANCH], (p) => p.tag('v*'))).toThrow(/\(stage "Prod": the default branch, audience/);
+    expect(() => releaseApp([RELEASES, GitLabStageTrigger.SCHEDULE], (p) => p.anyRef())).not.toThrow();
+  });
+});
