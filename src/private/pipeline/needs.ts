@@ -43,7 +43,10 @@ export interface Need {
  * @param presentIn the kinds each job runs in; a job not in the map runs in every kind
  */
 export function pipelineNeeds(
-  jobs: readonly string[], after: ReadonlyMap<string, ReadonlySet<string>>, kinds: readonly string[], presentIn: ReadonlyMap<string, ReadonlySet<string>>,
+  jobs: readonly string[],
+  after: ReadonlyMap<string, ReadonlySet<string>>,
+  kinds: readonly string[],
+  presentIn: ReadonlyMap<string, ReadonlySet<string>>,
 ): Map<string, Need[]> {
   const present = (job: string, kind: string) => presentIn.get(job)?.has(kind) ?? true;
   const needs = new Map<string, Need[]>(jobs.map((job) => [job, []]));
