@@ -3,18 +3,18 @@
 import { App, pipelines } from 'aws-cdk-lib';
 import { ServiceStage } from './service-stage';
 import { GitLabDeployStack } from './stack';
-import { GitLabCiPipeline, GitLabDeploymentTier, GitLabPipelineRole } from '../src';
+import { GitLabCiPipeline, GitLabDeploymentTier, GitLabPipelineRole, GitLabStageTrigger } from '../src';
 
 const app = new App();
 // A role for one hand-written job (its .gitlab-ci.yml job is a stack output), apart from the pipeline below.
 new GitLabDeployStack(app, 'GitLabOidcExample');
 
-// The pipeline: synthesize, check the committed pipeline file, publish assets, deploy Beta, smoke-test it,
-// then deploy Prod after an approval, with a role that only the protected main branch can assume.
+// The pipeline: synthesize, check the committed pipeline file, build the image, publish assets, deploy Beta and
+// smoke-test it from main; deploy Prod from release tags after an approval, with a role only those tags can assume.
 const pipeline = new GitLabCiPipeline(app, 'Pipeline', {
   synth: new pipelines.ShellStep('Synth', { commands: ['npm ci', 'npx cdk synth'] }),
   // Roles made elsewhere (the README's sample makes them in the app). Each has an audience of its own, so a
-  // Beta job's token opens no production role; both trust only the protected main branch.
+  // Beta job's token opens no production role; Beta's trusts the protected main branch, production's protected tags.
   role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-deploy', { audience: 'gitlab-deploy', region: 'eu-west-1' }),
   // This example lives in a folder of the library's repository; an app at its repository's root leaves this out.
   repositoryRoot: __dirname,
@@ -37,6 +37,8 @@ pipeline.addStageWithGitLabOptions(new ServiceStage(app, 'Prod', { env: { accoun
   pre: [new pipelines.ManualApprovalStep('PromoteToProd', { comment: 'Deploy to production?' })],
   role: GitLabPipelineRole.fromRoleArn('arn:aws:iam::111111111111:role/gitlab-production', { audience: 'gitlab-production', region: 'eu-west-1' }),
   environment: { name: 'production', deploymentTier: GitLabDeploymentTier.PRODUCTION, url: 'https://prod.example.com' },
+  // Release tags (protect them: Settings > Repository > Protected tags) deploy production; main deploys Beta.
+  triggers: [GitLabStageTrigger.tags({ pattern: '^v\\d+\\.\\d+\\.\\d+$', example: 'v1.0.0' })],
 });
 
 app.synth();

@@ -90,6 +90,16 @@ describe('the example\'s pipeline', () => {
       expect(doc[job]).toMatchObject({ extends: '.aws-oidc-Prod', environment: { name: 'production', action: 'prepare' } });
       expect(doc[job].needs.map((need: { job: string }) => need.job)).toContain('Prod-PromoteToProd');
     }
+    // Beta deploys from main, production from protected release tags.
+    expect(doc['Beta-Site-Deploy'].rules[1]).toEqual({ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $CI_PROJECT_PATH == "mygroup/myproject"' });
+    expect(doc['Prod-PromoteToProd'].rules[1])
+      .toEqual({ if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/ && $CI_PROJECT_PATH == "mygroup/myproject"', when: 'manual' });
+    // The server's image is built once, without credentials, and each stage's asset job pushes that image.
+    expect(doc['Build-DockerImages'].extends).toBeUndefined();
+    for (const stage of ['Beta', 'Prod']) {
+      const job = Object.keys(doc).find((name) => name.startsWith('Assets-DockerAsset') && name.endsWith(`-${stage}`))!;
+      expect(doc[job].needs).toContainEqual({ job: 'Build-DockerImages', artifacts: true });
+    }
     // Pinned to the CDK CLI the app is synthesized with.
     const cli = JSON.parse(readFileSync(require.resolve('aws-cdk/package.json'), 'utf8')).version;
     expect(doc['Beta-Site-Deploy'].script[1]).toContain(`--package=aws-cdk@${cli} -- cdk deploy`);
