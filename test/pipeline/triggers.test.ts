@@ -9,7 +9,7 @@ import {
 import { runPipeline, startLoopbackAws } from './support/run-pipeline';
 import {
   GitLabCiPipeline, GitLabDeploymentTier, GitLabOidcProvider, GitLabPipelineRole, GitLabRunnerRole, GitLabStageTrigger, GitLabSubject,
-  GitLabSubjectBuilder,
+  GitLabSubjectBuilder, GitLabTokenClaims, GitLabTrustVerdict,
 } from '../../src';
 import { gitLabClaims } from '../security/support/issuer';
 import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
@@ -172,6 +172,16 @@ describe('production from release tags, Beta from the deploy branch', () => {
       await issuer.close();
     }
   }, EMULATOR_PIPELINE_TEST_MS);
+});
+
+test('a Developer\'s unprotected release tag gets nothing from the production role; a protected one opens it', () => {
+  const built = releaseApp();
+  const production = built.app.node.findAll().find((c) => c instanceof GitLabRunnerRole && c.node.id === 'Production') as GitLabRunnerRole;
+  const claims = (refProtected: boolean) => GitLabTokenClaims.fromJson(JSON.stringify(gitLabClaims('https://gitlab.com', {
+    projectPath: 'mygroup/myproject', refType: 'tag', ref: 'v1.2.3', refProtected, aud: PRODUCTION_AUDIENCE, deploymentTier: 'production',
+  }, Math.floor(Date.now() / 1000))));
+  expect(production.explain(claims(false)).verdict).toBe(GitLabTrustVerdict.DENIED);
+  expect(production.explain(claims(true)).verdict).toBe(GitLabTrustVerdict.ALLOWED);
 });
 
 describe('the stage\'s role is judged against a job of each ref it runs for', () => {
