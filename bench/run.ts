@@ -3,7 +3,7 @@
 // BENCH_SMOKE=1 runs a tiny version (CI), BENCH_RUNS sets the samples per measurement.
 // Times are medians of fresh processes, interleaved (library, hand, custom, library, ...).
 import { execFileSync } from 'child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { cpus, platform, release } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -242,19 +242,37 @@ function pipelineBench(): string {
   ].join('\n');
 }
 
+// 7. A realistic app's pipeline: its jobs and critical path, and what its deploy jobs download.
+function pipelineAppBench(): string {
+  const shape = JSON.parse(execFileSync(process.execPath, [join(__dirname, 'pipeline-app.js')], { cwd: root, encoding: 'utf8' }));
+  const kb = (bytes: number) => `${fmt(bytes / 1024, 1)} KB`;
+  return [
+    markdownTable(['pipeline', 'jobs', 'longest chain of `needs:` (jobs)', 'pipeline graph\'s longest chain'], [
+      ['a push to the deploy branch', fmt(shape.jobs.deploy), fmt(shape.chain.deploy), fmt(shape.chain.graph)],
+      ['a merge request', fmt(shape.jobs.mergeRequest), fmt(shape.chain.mergeRequest), 'n/a'],
+    ]),
+    '',
+    markdownTable(['what a deploy or diff job downloads', 'files', 'bytes', 'deflated (as in GitLab\'s zip)'], [
+      ['before: the synth job\'s whole cloud assembly', fmt(shape.whole.files), kb(shape.whole.raw), kb(shape.whole.deflated)],
+      ['now: the check job\'s, without the assets\' files', fmt(shape.templates.files), kb(shape.templates.raw), kb(shape.templates.deflated)],
+    ]),
+    '',
+    `Each of the ${shape.deployJobs} deploy jobs downloads ${fmt(shape.whole.deflated / shape.templates.deflated, 1)} times less than before ` +
+      `(${kb(shape.deployJobs * shape.whole.deflated)} then, ${kb(shape.deployJobs * shape.templates.deflated)} now, per pipeline); the asset ` +
+      'jobs still download the whole assembly (they publish its files), and the image jobs the built images once built. ' +
+      'Bytes of the assembly as synthesized, not of a runner\'s transfer. The deploy pipeline\'s chain is the graph\'s plus the check.',
+  ].join('\n');
+}
+
 const cdkVersion = readJson(require.resolve('aws-cdk-lib/package.json')).version;
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), Node ${process.version}, ${platform()} ${release()}, aws-cdk-lib ${cdkVersion}`;
-const synth = synthBench();
-const packing = packingBench();
-const weight = packageBench();
-const planning = planningBench();
-const pipelineEngine = pipelineBench();
-const report = `# Benchmarks
+const today = new Date().toISOString().slice(0, 10);
 
-Produced by \`npx projen bench\` (bench/run.ts) on ${new Date().toISOString().slice(0, 10)}${smoke ? ' (smoke run: tiny sizes, one sample)' : ''}.
-Machine: ${machine}. Machines are noisy: compare medians and ratios, not single absolute times.
-
-## 1. Synth overhead
+/** Each section: its number and what renders it (heading, prose and the measured figures). */
+const SECTIONS: [number, () => string][] = [
+  [1, () => {
+    const synth = synthBench();
+    return `## 1. Synth overhead
 
 The same app four ways: with this library; with plain aws-cdk-lib written by hand to render the identical
 template (\`iam.OidcProviderNative\` + \`iam.Role\` + \`WebIdentityPrincipal\`); the same hand-written app with
@@ -273,8 +291,9 @@ ${synth.notes.join('\n')}
 What one role costs at deploy time, per variant: the custom-resource provider adds a Lambda function, its
 role and a code asset; the native resource adds nothing.
 
-${synth.weight}
-## 3. Trust-policy packing
+${synth.weight}`;
+  }],
+  [3, () => `## 3. Trust-policy packing
 
 How many distinct subjects (\`GitLabSubject.project(path).branch('main')\`, paths of the given length) fit
 under the trust-policy limit, against the theoretical maximum (limit minus the policy's fixed part, divided by
@@ -282,11 +301,11 @@ one subject's cost). The library's size estimate counts the provider ARN at its 
 partition); with literal inputs (an imported provider ARN) the estimate must equal the length of the resolved,
 minified policy exactly.
 
-${packing}
-## 4. Package weight
+${packingBench()}`],
+  [4, () => `## 4. Package weight
 
-${weight}
-## 5. Trust planning at scale
+${packageBench()}`],
+  [5, () => `## 5. Trust planning at scale
 
 How long \`planTrust\` (deduplication, covered-subject pruning, grouping into statements, rendering the
 conditions) takes for one role's subjects: a fifth exact branches, a fifth branch patterns, a fifth group tag
@@ -295,8 +314,8 @@ conditions of their own. Median of ${smoke ? 1 : 30} in-process runs per size, s
 after one warm-up round. Candidates for covering a subject come from a prefix index (only a subject whose text
 before its first wildcard starts another's can cover it), so the work grows about linearly.
 
-${planning}
-## 6. The pipeline engine
+${planningBench()}`],
+  [6, () => `## 6. The pipeline engine
 
 What \`GitLabCiPipeline\` adds to an app's synth: an app of stages of stacks (in each stage, stack *k* depends on
 stack *(k - 1) / 2*, a binary tree; the first has a file asset; each stage has a post step), synthesized in fresh
@@ -304,9 +323,35 @@ processes with a \`GitLabCiPipeline\` over its stages and without one, interleav
 Both synthesize every stage's stacks; the pipeline also builds the pipeline graph, renders every job and writes the
 file and its copy.
 
-${pipelineEngine}
-`;
+${pipelineBench()}`],
+  [7, () => `## 7. A realistic app's pipeline
 
-// A smoke run proves the benchmark works; only a full run replaces the published figures.
+The jobs, the critical path and the downloads of a realistic app (bench/pipeline-app.js): Beta (a database stack;
+a site stack with a Lambda function whose code is ajv's \`dist\` folder, a Docker image asset, and an output a smoke
+test reads), then a Prod wave of two regions behind an approval with a role of its own, and a \`cdk diff\` per stage
+in merge requests. Counts and bytes, the same in every run: one synth, no timing.
+
+${pipelineAppBench()}`],
+];
+
+// BENCH_ONLY=7 (or 6,7) measures those sections and keeps the others as BENCHMARKS.md has them, with their dates.
+const only = process.env.BENCH_ONLY?.split(',').map(Number);
+const published = only && existsSync(join(root, 'BENCHMARKS.md')) ? readFileSync(join(root, 'BENCHMARKS.md'), 'utf8') : '';
+/** A section as BENCHMARKS.md has it (sections 1 and 2 are measured together, so they are kept together). */
+const keptSection = (n: number) => {
+  const from = published.indexOf(`\n## ${n}. `);
+  const next = published.slice(from + 1).search(/\n## (?!2\. )\d+\. /);
+  if (from < 0) throw new Error(`BENCHMARKS.md has no section ${n} to keep: run the whole benchmark`);
+  return published.slice(from + 1, next < 0 ? undefined : from + 1 + next).trimEnd();
+};
+const header = only
+  ? published.slice(0, published.indexOf('\n## 1. ')).trimEnd() + `\nSection${only.length > 1 ? 's' : ''} ${only.join(', ')} measured again on ${today} (\`BENCH_ONLY=${only.join(',')}\`).`
+  : `# Benchmarks
+
+Produced by \`npx projen bench\` (bench/run.ts) on ${today}${smoke ? ' (smoke run: tiny sizes, one sample)' : ''}.
+Machine: ${machine}. Machines are noisy: compare medians and ratios, not single absolute times.`;
+const report = [header, ...SECTIONS.map(([n, render]) => (!only || only.includes(n) ? render() : keptSection(n)).trimEnd())].join('\n\n') + '\n';
+
+// A smoke run proves the benchmark works; only a full run (or a BENCH_ONLY one) replaces the published figures.
 writeFileSync(smoke ? join(root, 'test-reports', 'bench-smoke.md') : join(root, 'BENCHMARKS.md'), report);
 process.stdout.write(report);
