@@ -2,9 +2,10 @@
 // pattern. Each is written as the rules of the stage's jobs; jobs wait for those before them that run in the same
 // pipeline (needs: optional), never losing the wait for the pipeline file's check; the stage's role is judged against a
 // job of each ref it runs for. The tag pipeline runs whole in gitlab-ci-local.
-import { Stack, Stage, pipelines } from 'aws-cdk-lib';
+import { Stack, Stage, aws_ecr_assets as ecrAssets, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
 import {
-  BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PROD_ACCOUNT, PRODUCTION_AUDIENCE, REGION, newApp, oneStageApp, synthesized,
+  BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, IMAGE, PIPELINE_ACCOUNT, PROD_ACCOUNT, PRODUCTION_AUDIENCE, REGION, SITE, newApp, oneStageApp,
+  synthesized,
 } from './support/apps';
 import { runPipeline, startLoopbackAws } from './support/run-pipeline';
 import {
@@ -92,10 +93,15 @@ function releaseApp(prodTriggers = [RELEASES], prodSubject: (project: GitLabSubj
     repositoryRoot: root,
     cdkCliVersion: CDK_CLI_VERSION,
     jobSettings: { tags: ['aws'] },
+    // No Docker-in-Docker service in the emulator (this machine has no Docker engine): the stand-in docker plays the daemon.
+    dockerAssetJobSettings: { rawKeys: { services: [] } },
   });
   for (const [name, account] of [['Beta', BETA_ACCOUNT], ['Prod', PROD_ACCOUNT]]) {
     const stage = new Stage(app, name, { env: { account, region: REGION } });
-    new Stack(stage, 'Api');
+    // A file asset and an image: each stage's asset jobs must run where the stage's deployments do, and no other.
+    const api = new Stack(stage, 'Api');
+    new s3assets.Asset(api, 'Content', { path: SITE });
+    new ecrAssets.DockerImageAsset(api, 'Server', { directory: IMAGE });
     if (name === 'Beta') {
       pipeline.addStage(stage, { post: [new pipelines.ShellStep('Smoke', { commands: ['true'] })] });
     } else {
@@ -115,16 +121,27 @@ describe('production from release tags, Beta from the deploy branch', () => {
   const doc = parseCi(built.yaml);
   const TAG_RULES = [FREEZE, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/' }];
 
-  test('production\'s jobs, its approval included, run in tag pipelines; Beta\'s in the deploy branch\'s', () => {
+  test('production\'s jobs, its approval and asset jobs included, run in tag pipelines; Beta\'s in the deploy branch\'s', () => {
     expect(doc['Prod-Promote'].rules).toEqual([FREEZE, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/', when: 'manual' }]);
-    expect(doc['Prod-Api-Deploy'].rules).toEqual(TAG_RULES);
-    expect(doc['Beta-Api-Deploy'].rules).toEqual([FREEZE, { if: MAIN }]);
-    expect(doc['Beta-Smoke'].rules).toEqual([FREEZE, { if: MAIN }]);
+    for (const job of ['Prod-Api-Deploy', 'Assets-FileAsset1-Prod', 'Assets-DockerAsset1-Prod']) expect([job, doc[job].rules]).toEqual([job, TAG_RULES]);
+    for (const job of ['Beta-Api-Deploy', 'Beta-Smoke', 'Assets-FileAsset1-Beta', 'Assets-DockerAsset1-Beta']) {
+      expect([job, doc[job].rules]).toEqual([job, [FREEZE, { if: MAIN }]]);
+    }
+    // The image build, which holds no credentials, runs where any stage deploys.
+    expect(doc['Build-DockerImages'].rules).toEqual([FREEZE, { if: MAIN }, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/' }]);
+    // Production's asset jobs wait for its approval in every pipeline they run in: never optional.
+    for (const job of ['Assets-FileAsset1-Prod', 'Assets-DockerAsset1-Prod']) {
+      expect(doc[job].needs).toContainEqual({ job: 'Prod-Promote', artifacts: false });
+      expect(doc[job].needs.filter((need: any) => need.optional)).toEqual([]);
+    }
   });
 
-  test('production never waits for Beta, which no tag pipeline holds; it waits for the pipeline file\'s check, which Beta\'s jobs waited for', () => {
-    expect(doc['Prod-Promote'].needs).toEqual([{ job: 'Build-CheckPipelineFile', artifacts: false }]);
-    expect(doc['Prod-Api-Deploy'].needs).toEqual([{ job: 'Prod-Promote', artifacts: false }, { job: 'Build-CheckPipelineFile', artifacts: true }]);
+  test('production never waits for Beta, which no tag pipeline holds; it waits for what Beta\'s jobs waited for, the check above all', () => {
+    // Through Beta's absent jobs: the check, and the image build Beta's image job waited for.
+    expect(doc['Prod-Promote'].needs).toEqual([{ job: 'Build-CheckPipelineFile', artifacts: false }, { job: 'Build-DockerImages', artifacts: false }]);
+    expect(doc['Prod-Api-Deploy'].needs).toEqual([
+      { job: 'Assets-FileAsset1-Prod', artifacts: false }, { job: 'Assets-DockerAsset1-Prod', artifacts: false }, { job: 'Build-CheckPipelineFile', artifacts: true },
+    ]);
   });
 
   test('production from tags and schedules: it waits for Beta where Beta runs too (optional), and for the check always', () => {
@@ -133,6 +150,7 @@ describe('production from release tags, Beta from the deploy branch', () => {
     expect(both['Prod-Promote'].needs).toEqual([
       { job: 'Beta-Smoke', artifacts: false, optional: true },
       { job: 'Build-CheckPipelineFile', artifacts: false },
+      { job: 'Build-DockerImages', artifacts: false },
     ]);
     expect(both['Prod-Promote'].rules).toEqual([FREEZE, { if: '$CI_COMMIT_TAG =~ /^v\\d+\\.\\d+\\.\\d+$/', when: 'manual' },
       { if: `$CI_PIPELINE_SOURCE == "schedule" && ${MAIN}`, when: 'manual' }]);
@@ -163,9 +181,16 @@ describe('production from release tags, Beta from the deploy branch', () => {
         env: { AWS_ENDPOINT_URL_STS: sts.url },
       });
       expect([result.exitCode, result.output]).toEqual([0, expect.stringMatching(/PASS\s+Prod-Api-Deploy/)]);
-      expect(result.calls.map((call) => [call.job, call.target, call.identity.replace(/\/gitlab-\d+-\d+$/, '')])).toEqual([
-        ['Prod-Api-Deploy', 'Prod/Api', `arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/gitlab-production`],
+      const production = `arn:aws:sts::${PIPELINE_ACCOUNT}:assumed-role/gitlab-production`;
+      const aws = result.calls.filter((call) => call.tool !== 'docker').map((call) => [call.job, call.tool, call.identity.replace(/\/gitlab-\d+-\d+$/, '')]);
+      expect(aws.sort()).toEqual([
+        ['Assets-DockerAsset1-Prod', 'cdk-assets', production],
+        ['Assets-FileAsset1-Prod', 'cdk-assets', production],
+        ['Prod-Api-Deploy', 'cdk', production],
       ]);
+      // The image built once, in the job without credentials, and pushed by production's job alone.
+      expect(result.calls.filter((call) => call.tool === 'docker' && /^(build|push) /.test(call.target)).map((call) => call.job))
+        .toEqual(['Build-DockerImages', 'Assets-DockerAsset1-Prod']);
       expect(result.output).not.toMatch(/Beta-Api-Deploy\s+starting/);
     } finally {
       await sts.close();
@@ -187,7 +212,7 @@ test('a Developer\'s unprotected release tag gets nothing from the production ro
 describe('the stage\'s role is judged against a job of each ref it runs for', () => {
   test('a production role for the main branch only would refuse the tag pipeline\'s jobs: refused at synth, naming the tag', () => {
     expect(() => releaseApp([RELEASES], (p) => p.branch('main')))
-      .toThrow(/role "Roles\/Production" would refuse job "Prod-Api-Deploy" \(stage "Prod": tag "v1\.2\.3", audience "gitlab-production", deployment tier "production"\) from a protected ref/);
+      .toThrow(/role "Roles\/Production" would refuse job "Assets-FileAsset1-Prod" \(stage "Prod": tag "v1\.2\.3", audience "gitlab-production", deployment tier "production"\) from a protected ref/);
   });
 
   test('a stage deployed from tags and the deploy branch needs a role that admits both', () => {

@@ -646,7 +646,10 @@ class PipelineRenderer {
     if (synth && after.includes(synth.name)) after.push(CHECK_JOB);
     const step = node.data?.type === 'step' ? node.data.step : undefined;
     if (step instanceof pipelines.ShellStep) this.addStepInputs(step, artifactsFrom, after);
-    const triggers = spec.deployOnly ? (stage ? this.triggersOf(stage) : this.waveTriggers(node)) : undefined;
+    // The pipelines the job runs in: those of the stage it works for (an asset job's is the stage it publishes for, not
+    // the Assets group its graph node is in), else those of its wave's stages.
+    const ownStage = roleStage ?? spec.publishes?.stage ?? stage;
+    const triggers = spec.deployOnly ? (ownStage ? this.triggersOf(ownStage) : this.waveTriggers(node)) : undefined;
     const job = this.job({
       ...spec, stage: gitLabStage ?? node.rootPath()[1].id, after, artifactsFrom, triggers, extends: role && this.hiddenJob(role, isSynth ? 'synth' : roleStage?.stageName),
     });
