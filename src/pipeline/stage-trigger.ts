@@ -63,6 +63,13 @@ export class GitLabStageTrigger {
       fail('GitLabStageTrigger.tags pattern must be a non-empty RE2 expression on one line (GitLab\'s: no lookaround, no back-references), ' +
         `got: ${show(pattern)}`);
     }
+    // GitLab compares an unset CI_COMMIT_TAG as "": a pattern that matches it would run the stage in every pipeline,
+    // merge requests included (a glob's "v*" is such a regex). GitLab's lexer needs two characters between the slashes.
+    if (regex.test('')) {
+      fail('GitLabStageTrigger.tags pattern must not match the empty string: GitLab reads a pipeline without a tag as "", so the stage would run ' +
+        `in every pipeline (as a regular expression, "v*" means "any number of v", not a glob; write "^v"), got: ${show(pattern)}`);
+    }
+    if (slashesEscaped(pattern).length < 2) fail(`GitLabStageTrigger.tags pattern must be at least two characters (GitLab's rules syntax), got: ${show(pattern)}`);
     const problem = refNameProblem(example);
     if (problem) fail(`GitLabStageTrigger.tags example must be a tag name: it ${problem}, got: ${show(example)}`);
     if (!regex.test(example)) fail(`GitLabStageTrigger.tags example must be a tag the pattern ${show(pattern)} matches, got: ${show(example)}`);

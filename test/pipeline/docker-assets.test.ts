@@ -3,7 +3,7 @@
 // alone; registry logins that leave nothing behind. The build script and the logins run here with the stand-in
 // `docker` (test/pipeline/bin/docker), which records each command; run.test.ts runs the whole pipeline.
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { CfnParameter, DockerImageAssetSource, Fn, Stack, Stage, aws_ecr_assets as ecrAssets } from 'aws-cdk-lib';
@@ -15,6 +15,10 @@ import { PROCESS_MS, PROCESS_TEST_MS, SYNTH_TEST_MS } from '../support/timeouts'
 jest.setTimeout(Math.max(SYNTH_TEST_MS, PROCESS_TEST_MS));
 
 const STAND_INS = join(__dirname, 'bin');
+/** The start of a Docker job's command: a Docker configuration folder of the job's own, made private, removed at the end. */
+const OWN_CONFIG = '(DOCKER_CONFIG="${TMPDIR:-/tmp}/gitlab-docker-${CI_JOB_ID}"; export DOCKER_CONFIG; (umask 077 && mkdir "$DOCKER_CONFIG") || exit 1; ' +
+  'trap \'rm -rf "$DOCKER_CONFIG"\' EXIT; ';
+const CLEANUP = 'rm -rf "${TMPDIR:-/tmp}/gitlab-docker-${CI_JOB_ID}"';
 const TOOLS = 'command -v node >/dev/null && command -v aws >/dev/null || { command -v apk >/dev/null || { printf \'%s\\n\' "cdk-gitlab-oidc: ' +
   'a Docker asset job needs docker, node and the aws CLI: give dockerAssetJobSettings an image that has them" >&2; exit 1; }; apk add --no-cache nodejs npm aws-cli; }';
 
@@ -43,14 +47,15 @@ interface DockerCall {
 function runWithDocker(built: PipelineApp, script: string, env: Record<string, string> = {}) {
   const log = join(mkdtempSync(join(tmpdir(), 'docker-calls-')), 'calls.jsonl');
   const home = mkdtempSync(join(tmpdir(), 'docker-home-'));
+  const temp = mkdtempSync(join(tmpdir(), 'docker-tmp-'));
   const result = spawnSync('sh', ['-e', '-c', script], {
     cwd: built.root,
     encoding: 'utf8',
     timeout: PROCESS_MS,
-    env: { PATH: `${STAND_INS}:${process.env.PATH}`, HOME: home, TMPDIR: mkdtempSync(join(tmpdir(), 'docker-tmp-')), STANDIN_LOG: log, ...env },
+    env: { PATH: `${STAND_INS}:${process.env.PATH}`, HOME: home, TMPDIR: temp, CI_JOB_ID: '4242', STANDIN_LOG: log, ...env },
   });
   const calls: DockerCall[] = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line)) : [];
-  return { result, calls, home };
+  return { result, calls, home, temp };
 }
 
 describe('with no setting', () => {
@@ -64,8 +69,11 @@ describe('with no setting', () => {
       needs: [{ job: 'Build-Synth', artifacts: true }],
       rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }],
       variables: { DOCKER_HOST: 'tcp://docker:2376', DOCKER_TLS_CERTDIR: '/certs', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: '/certs/client' },
-      script: ['(DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap \'rm -rf "$DOCKER_CONFIG"\' EXIT; sh \'cdk.out/gitlab-ci-images.sh\')'],
-      artifacts: { paths: ['gitlab-ci-images.tar'], expire_in: '30 days' },
+      script: [`${OWN_CONFIG}sh 'cdk.out/gitlab-ci-images.sh')`],
+      // Removed again whatever ended the job (cancelled, timed out).
+      after_script: [CLEANUP],
+      // The images may hold layers of private base images.
+      artifacts: { paths: ['gitlab-ci-images.tar'], access: 'developer', expire_in: '30 days' },
       interruptible: true,
       services: ['docker:29-dind'],
     });
@@ -81,10 +89,11 @@ describe('with no setting', () => {
         environment: { name: environment, action: 'prepare' },
         // The Docker image lacks node and the aws CLI: installed first, then the hidden job's exchange, by reference.
         before_script: [TOOLS, ['.aws-oidc', 'before_script']],
+        after_script: [CLEANUP, ['.aws-oidc', 'after_script']],
         interruptible: false,
       });
       expect(job.needs).toContainEqual({ job: 'Build-DockerImages', artifacts: true });
-      expect(job.script[1]).toMatch(/^\(DOCKER_CONFIG="\$\(mktemp -d\)"; export DOCKER_CONFIG; trap 'rm -rf "\$DOCKER_CONFIG"' EXIT; docker load -i gitlab-ci-images\.tar \|\| exit 1; _n=0; .*\)$/);
+      expect(job.script[1].startsWith(`${OWN_CONFIG}docker load -i gitlab-ci-images.tar || exit 1; _n=0; `)).toBe(true);
     }
     // The build job holds no token and no role.
     expect(doc['Build-DockerImages'].extends).toBeUndefined();
@@ -238,7 +247,7 @@ describe('dockerLogins', () => {
   };
 
   test('log in before the build, each password through standard input, into a configuration folder removed when the build ends', () => {
-    const { result, calls, home } = runWithDocker(built, buildLine, variables);
+    const { result, calls, home, temp } = runWithDocker(built, buildLine, variables);
     expect([result.status, result.stderr]).toEqual([0, '']);
     expect(calls.map((call) => [call.target, call.username])).toEqual([
       ['login registry.gitlab.com', 'gitlab-ci-token'],
@@ -249,9 +258,19 @@ describe('dockerLogins', () => {
     ]);
     // No password on a command line, and no credentials left on disk: the job's folder is gone, the user's untouched.
     for (const call of calls) expect(call.args.join(' ')).not.toMatch(/job-token|dckr_pat_x|p a/);
+    expect(calls[0].config).toBe(join(temp, 'gitlab-docker-4242'));
     expect(existsSync(calls[0].config!)).toBe(false);
     expect(new Set(calls.slice(0, 3).map((call) => call.config)).size).toBe(1);
     expect(readdirSync(home)).toEqual([]);
+  });
+
+  test('a configuration folder another job planted (a shell runner) stops the build before any login: its helpers would run', () => {
+    const planted = mkdtempSync(join(tmpdir(), 'docker-planted-'));
+    mkdirSync(join(planted, 'gitlab-docker-4242'));
+    const { result, calls } = runWithDocker(built, buildLine, { ...variables, TMPDIR: planted });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/gitlab-docker-4242.*File exists/);
+    expect(calls).toEqual([]);
   });
 
   test('an unset variable stops the build before any login, naming the variable', () => {

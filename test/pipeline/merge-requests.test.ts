@@ -19,9 +19,6 @@ test('a diff job per stage, in merge request pipelines only, with the read-only 
       // The cloud assembly without the assets' files, from the check job.
       needs: [{ job: 'Build-CheckPipelineFile', artifacts: true }],
       rules: [{ if: '$CI_PIPELINE_SOURCE == "merge_request_event"' }],
-      // npm's cache for the CDK CLI, apart from every environment's (another prefix).
-      variables: { npm_config_cache: '$CI_PROJECT_DIR/.npm-cdk' },
-      cache: { key: `cdk-diff-${CDK_CLI_VERSION}`, paths: ['.npm-cdk/'] },
       script: [
         `${diff} '${stage}/Api' '${stage}/Web' 2>&1 | tee 'cdk-diff-${stage}.txt'`,
         `${diff} --security-only --fail '${stage}/Api' '${stage}/Web' || { printf '%s\\n' 'cdk-gitlab-oidc: stage ${stage} broadens IAM permissions or ` +

@@ -2,10 +2,10 @@
 // pattern. Each is written as the rules of the stage's jobs; jobs wait for those before them that run in the same
 // pipeline (needs: optional), never losing the wait for the pipeline file's check; the stage's role is judged against a
 // job of each ref it runs for. The tag pipeline runs whole in gitlab-ci-local.
-import { Stack, Stage, aws_ecr_assets as ecrAssets, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Stage, aws_ecr_assets as ecrAssets, aws_s3_assets as s3assets, pipelines } from 'aws-cdk-lib';
 import {
-  BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, IMAGE, PIPELINE_ACCOUNT, PROD_ACCOUNT, PRODUCTION_AUDIENCE, REGION, SITE, newApp, oneStageApp,
-  synthesized,
+  BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, IMAGE, PIPELINE_ACCOUNT, PROD_ACCOUNT, PRODUCTION_AUDIENCE, REGION, SITE, newApp, newPipeline,
+  oneStageApp, synthesized,
 } from './support/apps';
 import { runPipeline, startLoopbackAws } from './support/run-pipeline';
 import {
@@ -59,8 +59,13 @@ describe('rules', () => {
     ['an empty pattern', { pattern: '', example: 'v1' }, 'non-empty RE2 expression'],
     ['two lines', { pattern: '^v1$\n^v2$', example: 'v1' }, 'on one line'],
     ['an example the pattern does not match', { pattern: '^v\\d+$', example: 'release-1' }, 'must be a tag the pattern "^v\\\\d+$" matches, got: "release-1"'],
-    ['an example that is no tag name', { pattern: '.*', example: 'v1..2' }, 'must be a tag name'],
+    ['an example that is no tag name', { pattern: '^v', example: 'v1..2' }, 'must be a tag name'],
     ['a deploy-time pattern', { pattern: '${Token[TOKEN.1]}', example: 'v1' }, 'needs a literal pattern and example'],
+    // GitLab reads a pipeline without a tag as "": these would run the stage in every pipeline, merge requests included.
+    ['a glob written as a regex, which matches the empty string', { pattern: 'v*', example: 'v1' }, 'must not match the empty string'],
+    ['a pattern that matches anything', { pattern: '.*', example: 'v1' }, 'must not match the empty string'],
+    ['an optional pattern', { pattern: '^(v\\d+)?$', example: 'v1' }, 'must not match the empty string'],
+    ['one character, which GitLab\'s rules cannot hold', { pattern: 'v', example: 'v1' }, 'at least two characters'],
   ])('a tag trigger with %s is refused', (_title, options, message) => {
     expect(() => GitLabStageTrigger.tags(options)).toThrow(message);
   });
@@ -219,4 +224,46 @@ describe('the stage\'s role is judged against a job of each ref it runs for', ()
     expect(() => releaseApp([RELEASES, GitLabStageTrigger.DEPLOY_BRANCH], (p) => p.tag('v*'))).toThrow(/\(stage "Prod": the default branch, audience/);
     expect(() => releaseApp([RELEASES, GitLabStageTrigger.SCHEDULE], (p) => p.anyRef())).not.toThrow();
   });
+});
+
+describe('tag patterns that overlap in ways no example shows', () => {
+  /** Stages A (tags ^a), B (tags ending in b, or starting with x) and Prod (tags ^(a|x|z), after an approval and a step): a tag z1 runs Prod alone. */
+  function overlapping() {
+    const { app, root } = newApp();
+    const pipeline = newPipeline(app, root);
+    const tags = (pattern: string, example: string) => [GitLabStageTrigger.tags({ pattern, example })];
+    for (const [name, triggers] of [['A', tags('^a', 'a1')], ['B', tags('b$|^x', 'xb')], ['Prod', tags('^(a|x|z)', 'ab')]] as const) {
+      const stage = new Stage(app, name, { env: { account: BETA_ACCOUNT, region: REGION } });
+      new Stack(stage, 'Api');
+      pipeline.addStageWithGitLabOptions(stage, {
+        triggers: [...triggers],
+        pre: name === 'Prod' ? [new pipelines.ManualApprovalStep('Promote'), new pipelines.ShellStep('Migrate', { commands: ['true'] })] : [],
+      });
+    }
+    return parseCi(synthesized(app, pipeline, root).yaml);
+  }
+
+  test('a job whose needs are optional needs the check itself: in a pipeline that lacks them all (tag z1) it still waits for it', () => {
+    const doc = overlapping();
+    expect(doc['Prod-Promote'].needs.filter((need: any) => need.optional).length).toBeGreaterThan(0);
+    for (const [name, job] of Object.entries<any>(doc)) {
+      if (!job?.needs?.some((need: any) => need.optional)) continue;
+      expect([name, job.needs]).toEqual([name, expect.arrayContaining([{ job: 'Build-CheckPipelineFile', artifacts: expect.any(Boolean) }])]);
+    }
+  });
+});
+
+test('a tag-deployed stage\'s step that reads an output of a stage only the deploy branch deploys is refused: GitLab would refuse every tag pipeline', () => {
+  const { app, root } = newApp();
+  const pipeline = newPipeline(app, root);
+  const beta = new Stage(app, 'Beta', { env: { account: BETA_ACCOUNT, region: REGION } });
+  const url = new CfnOutput(new Stack(beta, 'Api'), 'Url', { value: 'https://beta.example.com' });
+  pipeline.addStage(beta);
+  const prod = new Stage(app, 'Prod', { env: { account: PROD_ACCOUNT, region: REGION } });
+  new Stack(prod, 'Api');
+  pipeline.addStageWithGitLabOptions(prod, {
+    triggers: [RELEASES],
+    post: [new pipelines.ShellStep('Compare', { envFromCfnOutputs: { BETA_URL: url }, commands: ['true'] })],
+  });
+  expect(() => app.synth()).toThrow(/job "Prod-Compare" reads the artifacts of job "Beta-Api-Deploy" \(a stack output or a step's files\), which does not run in every pipeline "Prod-Compare" runs in: GitLab would refuse to create the tag v1\.2\.3 pipeline/);
 });

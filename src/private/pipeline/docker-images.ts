@@ -36,6 +36,22 @@ export const DOCKER_JOB_TOOLS = 'command -v node >/dev/null && command -v aws >/
   '{ printf \'%s\\n\' "cdk-gitlab-oidc: a Docker asset job needs docker, node and the aws CLI: give dockerAssetJobSettings an image that has them" >&2; ' +
   'exit 1; }; apk add --no-cache nodejs npm aws-cli; }';
 
+/**
+ * The Docker configuration folder of a job (DOCKER_CONFIG), where the registry logins are kept: the job's own (its ID
+ * in the name; `mkdir` fails on a folder another job planted), private (umask 077), and removed when the Docker work
+ * ends and again in after_script, which runs when the job is cancelled or times out.
+ */
+const DOCKER_CONFIG_DIR = '"${TMPDIR:-/tmp}/gitlab-docker-${CI_JOB_ID}"';
+
+/** `commands` in a subshell with the job's own Docker configuration folder; its EXIT trap leaves the token exchange's alone. */
+export function withJobDockerConfig(commands: string): string {
+  return `(DOCKER_CONFIG=${DOCKER_CONFIG_DIR}; export DOCKER_CONFIG; (umask 077 && mkdir "$DOCKER_CONFIG") || exit 1; ` +
+    `trap 'rm -rf "$DOCKER_CONFIG"' EXIT; ${commands})`;
+}
+
+/** The after_script line that removes the job's Docker configuration folder, whatever ended the job. */
+export const DOCKER_CONFIG_CLEANUP = `rm -rf ${DOCKER_CONFIG_DIR}`;
+
 /** A Docker image asset as its asset manifest describes it. */
 interface ImageSource {
   readonly directory?: string;

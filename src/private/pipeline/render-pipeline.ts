@@ -1,9 +1,11 @@
 // The pipeline graph of CDK Pipelines as GitLab jobs: one job per graph node (an asset node once per stage
 // that publishes it), `needs:` from the graph's dependencies, and the pipeline file's YAML.
 import { posix, relative, sep } from 'path';
-import { pipelines } from 'aws-cdk-lib';
+import { Annotations, pipelines } from 'aws-cdk-lib';
 import { isGraph, PipelineGraph } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
-import { DOCKER_JOB_DEFAULTS, DOCKER_JOB_TOOLS, IMAGE_ARCHIVE, IMAGE_BUILD_SCRIPT, ImageAsset, imageBuildScript } from './docker-images';
+import {
+  DOCKER_CONFIG_CLEANUP, DOCKER_JOB_DEFAULTS, DOCKER_JOB_TOOLS, IMAGE_ARCHIVE, IMAGE_BUILD_SCRIPT, ImageAsset, imageBuildScript, withJobDockerConfig,
+} from './docker-images';
 import { Need, pipelineNeeds } from './needs';
 import { checkPipelineRoles, JobRef, RoleUse } from './pipeline-roles';
 import { refuseUnsupportedStep } from './unsupported';
@@ -38,11 +40,6 @@ const FREEZE_CHECK = '[ -z "${CI_DEPLOY_FREEZE:-}" ] || { printf \'%s\\n\' "cdk-
 const MAX_DOTENV_BYTES = 5 * 1024;
 /** The check job's name, in the Build stage beside the synth job. */
 const CHECK_JOB = 'Build-CheckPipelineFile';
-/**
- * npm's cache in the jobs that run the CDK CLI or cdk-assets with npx (npm_config_cache; npx installs each package
- * under its `_npx` folder there, and runs it from there the next time), kept by GitLab's cache between pipelines.
- */
-const NPM_CACHE = '.npm-cdk';
 /** The job that builds the Docker image assets, once for every stage, beside the synth job. */
 const IMAGE_BUILD_JOB = 'Build-DockerImages';
 
@@ -89,8 +86,6 @@ interface Job {
   readonly deployOnly: boolean;
   /** Whether it builds for the deploy branch's pipelines: their rules, but interruptible, as a build is. */
   readonly buildsForDeploy?: boolean;
-  /** Whether it runs the CDK CLI or cdk-assets with npx: it gets the npm cache of its environment. */
-  readonly runsNpx?: boolean;
   /** For a job of the deploy pipelines (deployOnly, buildsForDeploy): the pipelines it runs in, its stage's triggers. */
   readonly triggers?: readonly GitLabStageTrigger[];
   /** Whether it runs in merge request pipelines only (a stage's diff). */
@@ -105,6 +100,8 @@ interface Job {
   readonly variables: { readonly [name: string]: string };
   /** Lines before the hidden job's before_script (the token exchange), where a job needs tools for it. */
   readonly toolsBeforeExchange?: string;
+  /** An after_script line of its own, before the hidden job's after_script if it has one. */
+  readonly cleanup?: string;
   readonly script: readonly string[];
   readonly artifacts?: { readonly [key: string]: YamlValue | undefined };
   readonly settings: GitLabJobSettings;
@@ -171,7 +168,10 @@ class PipelineRenderer {
     if (this.input.mergeRequestDiffs) this.addDiffJobs();
     checkPipelineRoles(this.roleUses, this.pipeline);
     const { kinds, presentIn } = this.pipelineKinds();
+    this.refuseMissingProducers(kinds, presentIn);
     const needs = pipelineNeeds(this.jobs.map((job) => job.name), new Map(this.jobs.map((job) => [job.name, job.after])), kinds, presentIn);
+    this.keepCheckNeeded(needs);
+    this.warnCachesInRoleJobs();
     // The graph's top-level groups, but those left without jobs (Assets: each stage publishes its own).
     const stages = graph.graph.sortedChildren().flat().map((child) => child.id).filter((stage) => this.jobs.some((job) => job.stage === stage));
 
@@ -340,13 +340,10 @@ class PipelineRenderer {
         publishes: { stage, selectors: assets.map((asset) => asset.assetSelector) },
         variables: {},
         toolsBeforeExchange: images ? DOCKER_JOB_TOOLS : undefined,
-        runsNpx: true,
+        cleanup: images ? DOCKER_CONFIG_CLEANUP : undefined,
         // The images built once: cdk-assets finds them loaded, and tags and pushes them without building. Docker keeps the
-        // registry login cdk-assets makes in a configuration folder of this job's own, removed when the publishing ends
-        // (in a subshell: its EXIT trap leaves the token exchange's alone).
-        script: images
-          ? [`(DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap 'rm -rf "$DOCKER_CONFIG"' EXIT; docker load -i ${IMAGE_ARCHIVE} || exit 1; ${publish})`]
-          : [publish],
+        // registry login cdk-assets makes in the job's own configuration folder.
+        script: [images ? withJobDockerConfig(`docker load -i ${IMAGE_ARCHIVE} || exit 1; ${publish}`) : publish],
         settings: images ? this.dockerSettings(this.input.stageSettings.get(stage)) : this.settings(this.input.stageSettings.get(stage), undefined),
         artifactsFromSynth: true,
         artifactsAlsoFrom: images ? [IMAGE_BUILD_JOB] : [],
@@ -381,10 +378,11 @@ class PipelineRenderer {
       buildsForDeploy: true,
       triggers: this.allTriggers(),
       variables: {},
-      // The registry logins stay in a configuration folder of the job's own, removed when the build ends.
-      script: ['(DOCKER_CONFIG="$(mktemp -d)"; export DOCKER_CONFIG; trap \'rm -rf "$DOCKER_CONFIG"\' EXIT; ' +
-        `${logins.map((login) => `${login} || exit 1; `).join('')}sh ${shellQuote(posix.join(this.cdkOut, IMAGE_BUILD_SCRIPT))})`],
-      artifacts: { paths: [IMAGE_ARCHIVE] },
+      // The registry logins stay in the job's own configuration folder.
+      script: [withJobDockerConfig(`${logins.map((login) => `${login} || exit 1; `).join('')}sh ${shellQuote(posix.join(this.cdkOut, IMAGE_BUILD_SCRIPT))}`)],
+      cleanup: DOCKER_CONFIG_CLEANUP,
+      // The images may hold layers of private base images: only the project's Developers and above may download them.
+      artifacts: { paths: [IMAGE_ARCHIVE], access: 'developer' },
       settings: this.dockerSettings(undefined),
     });
     this.jobs.push(job);
@@ -441,7 +439,6 @@ class PipelineRenderer {
         artifactsFrom: [CHECK_JOB],
         deployOnly: false,
         mergeRequestOnly: true,
-        runsNpx: true,
         extends: this.hiddenJob(this.input.synthRole, 'synth'),
         variables: {},
         script: [
@@ -473,18 +470,6 @@ class PipelineRenderer {
       { if: '$CI_COMMIT_BRANCH' },
       { if: '$CI_COMMIT_TAG' },
     ];
-  }
-
-  /**
-   * The key of a job's npm cache: the pinned versions (the lock file's, by default), so that a new version starts a new
-   * cache; each environment's own, as the jobs' own caches are (cacheKey), so that a job of one stage cannot plant a
-   * package that a job holding another stage's role runs; the merge request diffs' apart (another prefix, so no
-   * environment's name can make the same key). GitLab also keeps protected refs' caches apart from others' by default
-   * (gitlab-org/gitlab#360910), so an unprotected branch cannot reach the deploy jobs' cache.
-   */
-  private npmCacheKey(job: Job): string {
-    const { cdkCliVersion, cdkAssetsVersion } = this.input;
-    return job.mergeRequestOnly ? `cdk-diff-${cdkCliVersion}` : cacheKey(`cdk-cli-${cdkCliVersion}-${cdkAssetsVersion}`, job.environment?.name)!;
   }
 
   /** The CDK CLI at the pinned version, as the jobs run it. */
@@ -532,6 +517,51 @@ class PipelineRenderer {
       presentIn.set(job.name, new Set([...kinds].filter(([, admits]) => job.triggers!.some(admits)).map(([kind]) => kind)));
     }
     return { kinds: [...kinds.keys()], presentIn };
+  }
+
+  /**
+   * A job that reads another's artifacts (a stack output, a step's files) needs it in every pipeline it runs in: GitLab
+   * refuses to create a pipeline where a non-optional need is missing (a tag-deployed stage's step reading an output of
+   * a stage that only the deploy branch deploys).
+   */
+  private refuseMissingProducers(kinds: readonly string[], presentIn: ReadonlyMap<string, ReadonlySet<string>>): void {
+    const present = (job: string, kind: string) => presentIn.get(job)?.has(kind) ?? true;
+    for (const job of this.jobs) {
+      for (const producer of job.artifactsFrom) {
+        const lacking = kinds.find((kind) => present(job.name, kind) && !present(producer, kind));
+        if (lacking) {
+          fail(`job ${show(job.name)} reads the artifacts of job ${show(producer)} (a stack output or a step's files), which does not run in every ` +
+            `pipeline ${show(job.name)} runs in: GitLab would refuse to create the ${lacking} pipeline; give both stages the triggers the reader has, ` +
+            `got: ${show(producer)}`, this.pipeline);
+        }
+      }
+    }
+  }
+
+  /**
+   * A job with an optional need waits for what is left of its needs in a pipeline that lacks some: the kinds of pipeline
+   * are modelled from the tag triggers' examples, and a real tag may match a set of patterns no example does, where every
+   * optional need is absent. Its own need of the check keeps it behind the pipeline file's check there too.
+   */
+  private keepCheckNeeded(needs: Map<string, Need[]>): void {
+    for (const job of this.jobs) {
+      const list = needs.get(job.name)!;
+      const optional = list.some((need) => need.optional);
+      if (job.triggers && optional && !list.some((need) => need.job === CHECK_JOB)) list.push({ job: CHECK_JOB, optional: false });
+    }
+  }
+
+  /**
+   * A cache restored into a job that holds a role: GitLab keeps protected refs' caches apart from others', but any
+   * protected ref's pipeline (a release branch Developers may push to, a protected tag) can write any key, the
+   * environment's included, and a package or tool restored from it runs with the role's credentials.
+   */
+  private warnCachesInRoleJobs(): void {
+    const jobs = this.jobs.filter((job) => job.extends && job.settings.cache).map((job) => job.name);
+    if (jobs.length === 0) return;
+    Annotations.of(this.pipeline).addWarningV2('cdk-gitlab-oidc:cacheInRoleJob', `jobs ${jobs.slice(0, 3).map((j) => show(j)).join(', ')}` +
+      `${jobs.length > 3 ? ', ...' : ''} hold a role and restore a cache (jobSettings.cache): any protected ref's pipeline can write that cache, ` +
+      'so cache nothing these jobs run (packages, tools), or give the jobs no cache.');
   }
 
   /** The pipelines that deploy: the deploy branch's. */
@@ -609,7 +639,6 @@ class PipelineRenderer {
       artifacts: captureOutputs ? { reports: { dotenv } } : undefined,
       settings: this.settings(settings, undefined),
       artifactsAlsoFrom: [CHECK_JOB],
-      runsNpx: true,
     });
     this.deployJobOfStack.set(stack, job);
   }
@@ -784,12 +813,7 @@ class PipelineRenderer {
     // A fork's pipelines run the same file: only the project's own deploy (its tokens would be refused anyway).
     const rules = (job.triggers ?? []).map((trigger) => ({ if: this.ownProjectOnly(trigger._condition(this.deployBranchRule())), when: job.manual ? 'manual' : undefined }));
     const { settings } = job;
-    const variables = { ...settings.variables, ...job.variables, ...job.runsNpx ? { npm_config_cache: `$CI_PROJECT_DIR/${NPM_CACHE}` } : {} };
-    const { cache } = settings;
-    const caches = [
-      ...cache ? [{ key: cacheKey(cache.key, job.environment?.name), paths: cache.paths, policy: cache.policy }] : [],
-      ...job.runsNpx ? [{ key: this.npmCacheKey(job), paths: [`${NPM_CACHE}/`] }] : [],
-    ];
+    const variables = { ...settings.variables, ...job.variables };
     return {
       stage: job.stage,
       extends: job.extends,
@@ -806,10 +830,13 @@ class PipelineRenderer {
       variables: Object.keys(variables).length > 0 ? variables : undefined,
       before_script: job.toolsBeforeExchange && job.extends ? [job.toolsBeforeExchange, new YamlReference([job.extends, 'before_script'])] : undefined,
       script: job.deployOnly ? [FREEZE_CHECK, ...job.script] : job.script,
+      after_script: job.cleanup ? [job.cleanup, ...job.extends ? [new YamlReference([job.extends, 'after_script'])] : []] : undefined,
       artifacts: job.artifacts && { ...job.artifacts, expire_in: this.input.artifactsExpireIn },
       // A newer pipeline may cancel the jobs that build, never one that deploys, publishes, approves or runs a step.
       interruptible: !job.deployOnly,
-      cache: caches.length > 1 ? caches : caches[0],
+      cache: settings.cache
+        ? { key: cacheKey(settings.cache.key, job.environment?.name), paths: settings.cache.paths, policy: settings.cache.policy }
+        : undefined,
       ...settings.rawKeys,
     };
   }
