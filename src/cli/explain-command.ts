@@ -9,6 +9,7 @@ import { readClaims, TOKEN_VARIABLE } from './token-sources';
 import { UsageError } from './usage-error';
 import { explainToken } from '../private/explain/explain';
 import { renderJson, renderText } from '../private/explain/render';
+import { printable } from '../private/explain/untrusted-input';
 
 export const EXPLAIN_HELP = `Usage: cdk-gitlab-oidc explain [token] [policy] [options]
 
@@ -55,8 +56,9 @@ export function runExplain(args: string[], io: CommandIo): number {
   try {
     return explain(args, io);
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.stderr(`cdk-gitlab-oidc explain: ${e.message}\nRun 'cdk-gitlab-oidc explain --help' for usage.\n`);
+    // Exit 1 means "denied": no failure may exit 1, or a check that expects a denial would pass on a crash.
+    const message = e instanceof UsageError ? e.message : `cannot explain this input: ${(e as Error)?.message ?? String(e)}`;
+    io.stderr(`cdk-gitlab-oidc explain: ${printable(message.split('\n')[0], false)}\nRun 'cdk-gitlab-oidc explain --help' for usage.\n`);
     return 2;
   }
 }

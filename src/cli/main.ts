@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `cdk-gitlab-oidc` command shipped in the package (package.json "bin").
 import { runExplain } from './explain-command';
+import { printable } from '../private/explain/untrusted-input';
 
 const USAGE = `Usage: cdk-gitlab-oidc <command>
 
@@ -20,6 +21,6 @@ if (command === 'explain') {
   io.stderr(USAGE);
   process.exitCode = 2;
 } else {
-  io.stderr(`cdk-gitlab-oidc: unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  io.stderr(`cdk-gitlab-oidc: unknown command ${printable(JSON.stringify(command), false)}\n${USAGE}`);
   process.exitCode = 2;
 }

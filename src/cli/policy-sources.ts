@@ -7,6 +7,7 @@ import { UsageError } from './usage-error';
 import { KnownProvider } from '../private/explain/explain';
 import { isObject, readTrustPolicy, TrustPolicy } from '../private/explain/policy';
 import { providersOf, TemplateRole, trustsWebIdentity, webIdentityRoles } from '../private/explain/template-roles';
+import { checkJsonDepth } from '../private/explain/untrusted-input';
 
 export interface ExplainedRole {
   /** How the report names the role: its construct path, else its template and logical ID, else its ARN or file. */
@@ -60,11 +61,18 @@ export function roleOfPolicyFile(cwd: string, file: string): ExplainedRole {
 /** A JSON file (relative to `cwd`), or a usage error naming the file and the parser's reason. */
 function readJson(cwd: string, file: string, flag: string): unknown {
   const text = readText(cwd, file, flag);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${flag}: ${file} is not JSON: ${(e as Error).message}`);
   }
+  try {
+    checkJsonDepth(value, `${flag}: ${file}`);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return value;
 }
 
 /** The templates of an assembly folder and its nested assemblies; `shown` is the folder as the user named it. */

@@ -3,6 +3,7 @@
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
 import { UsageError } from './usage-error';
+import { isObject } from '../private/explain/policy';
 import { decodeJwtClaims, parseClaimsJson } from '../private/explain/token-claims';
 
 /** The environment variable read when no token or claims are given: the job's default id_tokens name. */
@@ -74,13 +75,15 @@ export function readText(cwd: string, file: string, flag: string): string {
 function cloudTrailClaims(text: string, file: string): ReadClaims {
   const event = claimsJson(text, `--cloudtrail-event ${file}`);
   // A file may hold a lookup-events record ({"CloudTrailEvent": "<json>"}), or a log file's Records.
-  const record = typeof event.CloudTrailEvent === 'string' ? claimsJson(event.CloudTrailEvent, `--cloudtrail-event ${file}`)
-    : Array.isArray(event.Records) && event.Records.length === 1 ? event.Records[0] as Record<string, unknown> : event;
+  const found: unknown = typeof event.CloudTrailEvent === 'string' ? claimsJson(event.CloudTrailEvent, `--cloudtrail-event ${file}`)
+    : Array.isArray(event.Records) && event.Records.length === 1 ? event.Records[0] : event;
+  // Every field is read as data: a record or field of another type is no such event, never a crash.
+  const record = isObject(found) ? found : {};
   if (record.eventName !== 'AssumeRoleWithWebIdentity') {
     throw new UsageError(`--cloudtrail-event ${file}: not an AssumeRoleWithWebIdentity event, got: ${JSON.stringify(record.eventName ?? null)}`);
   }
-  const identity = (record.userIdentity ?? {}) as Record<string, unknown>;
-  const response = (record.responseElements ?? {}) as Record<string, unknown>;
+  const identity = isObject(record.userIdentity) ? record.userIdentity : {};
+  const response = isObject(record.responseElements) ? record.responseElements : {};
   const provider = String(response.provider ?? identity.identityProvider ?? '');
   const sub = String(response.subjectFromWebIdentityToken ?? identity.userName ?? '');
   if (!provider || !sub) throw new UsageError(`--cloudtrail-event ${file}: the event records no identity provider or user name`);

@@ -24,14 +24,15 @@ interface Operator {
 }
 
 /** Each string operator: whether it negates, and how one request value matches one policy value. */
-const STRING_OPERATORS: Record<string, { negated: boolean; matches: (actual: string, expected: string) => boolean }> = {
-  StringEquals: { negated: false, matches: (a, e) => a === e },
-  StringNotEquals: { negated: true, matches: (a, e) => a === e },
-  StringEqualsIgnoreCase: { negated: false, matches: (a, e) => a.toLowerCase() === e.toLowerCase() },
-  StringNotEqualsIgnoreCase: { negated: true, matches: (a, e) => a.toLowerCase() === e.toLowerCase() },
-  StringLike: { negated: false, matches: (a, e) => globMatch(e, a) },
-  StringNotLike: { negated: true, matches: (a, e) => globMatch(e, a) },
-};
+// A Map: an operator named "constructor" or "__proto__" is a name like any other, never an object's own.
+const STRING_OPERATORS = new Map<string, { negated: boolean; matches: (actual: string, expected: string) => boolean }>([
+  ['StringEquals', { negated: false, matches: (a, e) => a === e }],
+  ['StringNotEquals', { negated: true, matches: (a, e) => a === e }],
+  ['StringEqualsIgnoreCase', { negated: false, matches: (a, e) => a.toLowerCase() === e.toLowerCase() }],
+  ['StringNotEqualsIgnoreCase', { negated: true, matches: (a, e) => a.toLowerCase() === e.toLowerCase() }],
+  ['StringLike', { negated: false, matches: (a, e) => globMatch(e, a) }],
+  ['StringNotLike', { negated: true, matches: (a, e) => globMatch(e, a) }],
+]);
 
 export function parseOperator(operator: string): Operator {
   const colon = operator.indexOf(':');
@@ -46,7 +47,7 @@ export function parseOperator(operator: string): Operator {
 
 /** Whether the operator negates its match (StringNotEquals, StringNotLike...). */
 export function isNegated(operator: string): boolean {
-  return STRING_OPERATORS[parseOperator(operator).base]?.negated ?? false;
+  return STRING_OPERATORS.get(parseOperator(operator).base)?.negated ?? false;
 }
 
 /** Whether the operator matches by pattern (StringLike, StringNotLike). */
@@ -59,7 +60,7 @@ export function isSupported(operator: string): boolean {
   const parsed = parseOperator(operator);
   if (parsed.set !== undefined && parsed.set !== 'ForAnyValue' && parsed.set !== 'ForAllValues') return false;
   if (parsed.base === 'Null') return !parsed.ifExists && parsed.set === undefined;
-  return parsed.base in STRING_OPERATORS;
+  return STRING_OPERATORS.has(parsed.base);
 }
 
 /**
@@ -68,13 +69,22 @@ export function isSupported(operator: string): boolean {
  * ORed for a positive operator; a negated one passes when no value matches.
  */
 export function evaluateCondition(condition: PolicyCondition, actual: string | readonly string[] | undefined): ConditionResult {
+  const result = evaluateOperator(condition, actual);
+  const variable = condition.values.find((v): v is string => typeof v === 'string' && v.includes('${'));
+  return result.result === 'unknown' && variable !== undefined && !result.unsupported
+    ? { ...result, unsupported: `the IAM policy variable in ${JSON.stringify(variable)}` } : result;
+}
+
+function evaluateOperator(condition: PolicyCondition, actual: string | readonly string[] | undefined): ConditionResult {
   const values = typeof actual === 'string' ? [actual] : actual;
   if (!isSupported(condition.operator)) return { result: 'unknown', actual: values, unsupported: condition.operator };
   const operator = parseOperator(condition.operator);
   if (operator.base === 'Null') return { result: nullCheck(condition.values, actual !== undefined), actual: values };
-  const { negated, matches } = STRING_OPERATORS[operator.base];
-  // Whether one request value matches any policy value, in three values.
-  const matchesAny = (value: string): Tri => anyOf(condition.values.map((e) => e instanceof Unknown ? 'unknown' : matches(value, e)));
+  const { negated, matches } = STRING_OPERATORS.get(operator.base)!;
+  // Whether one request value matches any policy value, in three values. A value holding an IAM policy variable
+  // (`${aws:username}`, and the escapes `${*}`, `${?}`, `${$}`) is one this evaluator does not substitute: unknown,
+  // never a confident wrong verdict.
+  const matchesAny = (value: string): Tri => anyOf(condition.values.map((e) => e instanceof Unknown || e.includes('${') ? 'unknown' : matches(value, e)));
   const passes = (value: string): Tri => negated ? not(matchesAny(value)) : matchesAny(value);
 
   if (operator.set === 'ForAllValues') {

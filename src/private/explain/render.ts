@@ -2,6 +2,7 @@
 // claims are shown (SHOWN_CLAIMS): never a signature, nothing personal.
 import { Explanation, StatementReport, statementName } from './explain';
 import { Claims } from './sts-request';
+import { printable } from './untrusted-input';
 
 /** The claims an explanation and the job show: none personal (user_*), never the signature. */
 export const SHOWN_CLAIMS = ['iss', 'aud', 'sub', 'ref_type', 'ref', 'ref_protected', 'project_path'];
@@ -24,7 +25,8 @@ export function renderText(role: string, explanation: Explanation, claims: Claim
     lines.push('likely causes:', ...explanation.causes.map((c) => `  - ${c}`));
   }
   for (const note of explanation.notChecked) lines.push(`not checked: ${note}`);
-  return `${lines.join('\n')}\n`;
+  // Each line as a terminal may show it: a value's control characters and line breaks escaped.
+  return `${lines.map((line) => printable(line, false)).join('\n')}\n`;
 }
 
 function statementLines(statement: StatementReport): string[] {

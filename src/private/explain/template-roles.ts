@@ -2,8 +2,10 @@
 // allows sts:AssumeRoleWithWebIdentity, with the template's IAM OIDC providers and the providers its
 // policy names by ARN.
 import { cfnResolver, providerArnFor } from './cfn-values';
+import { globMatch } from './conditions';
+import { WEB_IDENTITY_ACTION } from './evaluate';
 import { KnownProvider } from './explain';
-import { isObject, readTrustPolicy, TrustPolicy, Unknown } from './policy';
+import { isObject, PolicyString, readTrustPolicy, TrustPolicy, Unknown } from './policy';
 
 export interface TemplateRole {
   /** The template file it came from. */
@@ -56,10 +58,14 @@ export function webIdentityRoles(template: unknown, file: string): TemplateRole[
   return roles;
 }
 
-/** Whether a statement of the policy allows the web-identity action to a federated principal. */
+/**
+ * Whether a statement of the policy allows the web-identity action to a federated principal: an Action that covers it
+ * (a wildcard included), or a NotAction that does not exclude it.
+ */
 export function trustsWebIdentity(policy: TrustPolicy): boolean {
+  const covers = (pattern: PolicyString) => typeof pattern !== 'string' || globMatch(pattern.toLowerCase(), WEB_IDENTITY_ACTION.toLowerCase());
   return policy.statements.some((s) => s.effect === 'Allow' && s.principal !== '*' && s.principal?.Federated !== undefined &&
-    (s.action ?? []).some((a) => typeof a === 'string' && /^sts:(AssumeRoleWithWebIdentity|\*)$|^\*$/i.test(a)));
+    (s.notAction !== undefined ? !s.notAction.some(covers) : (s.action ?? []).some(covers)));
 }
 
 /**

@@ -2,6 +2,7 @@
 // not whether it is genuine, which STS checks) or from decoded claims as JSON. No message repeats the token
 // or any part of it.
 import { isObject } from './policy';
+import { checkJsonDepth } from './untrusted-input';
 
 /** The claims of a compact JWS (header.payload.signature). Throws with a message that holds no part of the token. */
 export function decodeJwtClaims(token: string): Record<string, unknown> {
@@ -22,6 +23,7 @@ function decodePart(part: string, what: string): Record<string, unknown> {
     throw new Error(`the token is not a JWT: its ${what} is not JSON`);
   }
   if (!isObject(value)) throw new Error(`the token is not a JWT: its ${what} is not a JSON object`);
+  checkJsonDepth(value, `the token's ${what}`);
   return value;
 }
 
@@ -34,5 +36,6 @@ export function parseClaimsJson(text: string): Record<string, unknown> {
     throw new Error(`the claims must be JSON, got: ${(e as Error).message}`);
   }
   if (!isObject(value)) throw new Error(`the claims must be a JSON object, got: ${Array.isArray(value) ? 'a list' : value === null ? 'null' : `a ${typeof value}`}`);
+  checkJsonDepth(value, 'the claims');
   return value;
 }
