@@ -1,3 +1,4 @@
+export * from './audit';
 export * from './ci-job';
 export * from './claim-conditions';
 export * from './explain';

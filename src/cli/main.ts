@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The `cdk-gitlab-oidc` command shipped in the package (package.json "bin").
+import { readFileSync } from 'fs';
+import { runAudit } from './audit-command';
 import { runExplain } from './explain-command';
 import { printable } from '../private/explain/untrusted-input';
 
@@ -7,14 +9,17 @@ const USAGE = `Usage: cdk-gitlab-oidc <command>
 
 Commands:
   explain   why a GitLab job's ID token is (not) allowed to assume a role
+  audit     which roles a GitLab job you do not control could assume
 
-Run 'cdk-gitlab-oidc explain --help' for its options.
+Run 'cdk-gitlab-oidc <command> --help' for its options.
 `;
 
 const [command, ...rest] = process.argv.slice(2);
 const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), env: process.env, cwd: process.cwd() };
 if (command === 'explain') {
   process.exitCode = runExplain(rest, io);
+} else if (command === 'audit') {
+  process.exitCode = runAudit(rest, { ...io, stdin: () => readFileSync(0, 'utf8') });
 } else if (command === '--help' || command === '-h') {
   io.stdout(USAGE);
 } else if (command === undefined) {

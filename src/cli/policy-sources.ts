@@ -16,8 +16,11 @@ export interface ExplainedRole {
   readonly providers: readonly KnownProvider[];
 }
 
-/** The web-identity roles of every template in a cloud assembly, or the one `role` names (construct path or logical ID). */
-export function rolesOfAssembly(cwd: string, dir: string, role: string | undefined): ExplainedRole[] {
+/**
+ * The web-identity roles of every template in a cloud assembly, or the one `role` names (construct path or logical ID);
+ * with `required`, an assembly without one is bad input.
+ */
+export function rolesOfAssembly(cwd: string, dir: string, role: string | undefined, required = true): ExplainedRole[] {
   const root = resolve(cwd, dir);
   const files = templateFiles(root, dir);
   if (files.length === 0) throw new UsageError(`--app: no *.template.json in ${dir}: run cdk synth first, or give --policy-file`);
@@ -29,10 +32,10 @@ export function rolesOfAssembly(cwd: string, dir: string, role: string | undefin
       throw new UsageError(`--app: ${(e as Error).message}`);
     }
   });
-  if (roles.length === 0) throw new UsageError(`--app: no role in ${dir} trusts a web identity (sts:AssumeRoleWithWebIdentity): nothing to explain`);
+  if (roles.length === 0 && required) throw new UsageError(`--app: no role in ${dir} trusts a web identity (sts:AssumeRoleWithWebIdentity): nothing to explain`);
   const chosen = role === undefined ? roles
     : roles.filter((r) => r.path === role || r.logicalId === role);
-  if (chosen.length === 0) {
+  if (chosen.length === 0 && role !== undefined) {
     throw new UsageError(`--role: no web-identity role ${role} in ${dir}; there are: ${roles.map(roleName).join(', ')}`);
   }
   return chosen.map((r) => ({ name: roleName(r), policy: r.policy, providers: r.providers }));
