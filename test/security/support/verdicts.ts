@@ -36,8 +36,10 @@ export function count(counts: SecurityCounts, expected: 'allow' | 'deny', outcom
 }
 
 /** Adds one case the library's evaluator judged: iam-simulate's verdict against the evaluator's decision. */
-export function countExplained(counts: SecurityCounts, judged: 'allow' | 'deny', decision: string): void {
+export function countExplained(counts: SecurityCounts, judged: 'allow' | 'deny', decision: string, undeterminedMayStand = false): void {
   counts.explained++;
+  // Where the evaluator may decline (a policy variable it does not substitute), UNDETERMINED is no disagreement.
+  if (undeterminedMayStand && decision === 'undetermined') return;
   if ((judged === 'allow') !== (decision === 'allowed')) counts.disagreements++;
 }
 
