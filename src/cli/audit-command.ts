@@ -8,8 +8,9 @@ import { rolesOfAssembly } from './policy-sources';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { rolesOfAccountExport } from '../private/audit/account-roles';
-import { auditRole, AuditedRole, Severity, SEVERITIES, trustsGitLab } from '../private/audit/checks';
+import { auditRole, AuditedRole, otherProviderHosts, Severity, SEVERITIES, trustsGitLab } from '../private/audit/checks';
 import { auditText, codeQualityReport } from '../private/audit/report';
+import { isObject } from '../private/explain/policy';
 import { checkJsonDepth, printable } from '../private/explain/untrusted-input';
 
 export const AUDIT_HELP = `Usage: cdk-gitlab-oidc audit [input] [options]
@@ -86,11 +87,14 @@ function audit(args: string[], io: CommandIo & { readonly stdin?: () => string }
   const roles = accountFile !== undefined ? accountRoles(accountFile, io) : rolesOfAssembly(io.cwd, (values.app as string | undefined) ?? 'cdk.out', undefined, false);
   const findings = roles.flatMap((role) => auditRole(role, issuers));
   const gitLabRoles = roles.filter((role) => trustsGitLab(role, issuers)).length;
-  if (values.json) io.stdout(`${JSON.stringify(findings, undefined, 2)}\n`);
-  else io.stdout(auditText(findings, gitLabRoles));
+  const others = [...new Set(roles.flatMap((role) => otherProviderHosts(role, issuers)))].sort();
+  // JSON escapes only C0 controls: the rest (C1, bidirectional overrides) as \u escapes, which JSON reads back exactly.
+  if (values.json) io.stdout(`${printable(JSON.stringify(findings, undefined, 2))}\n`);
+  else io.stdout(auditText(findings, gitLabRoles, others));
   const report = values['code-quality'] as string | undefined;
   if (report !== undefined) {
-    writeFileSync(resolve(io.cwd, report), `${JSON.stringify(codeQualityReport(findings, accountFile && accountFile !== '-' ? accountFile : (values.app as string) ?? 'cdk.out'), undefined, 2)}\n`);
+    const path = accountFile === undefined ? (values.app as string | undefined) ?? 'cdk.out' : accountFile === '-' ? 'standard input' : accountFile;
+    writeFileSync(resolve(io.cwd, report), `${JSON.stringify(codeQualityReport(findings, path), undefined, 2)}\n`);
   }
   const threshold = SEVERITIES.indexOf(failOn as Severity);
   return findings.some((f) => SEVERITIES.indexOf(f.severity) >= threshold) ? 1 : 0;
@@ -103,6 +107,14 @@ function accountRoles(file: string, io: { readonly cwd: string; readonly stdin?:
   try {
     value = JSON.parse(text);
     checkJsonDepth(value, `--account-file ${file}`);
+  } catch (e) {
+    throw new UsageError(`--account-file: ${(e as Error).message}`);
+  }
+  // One page of a paged export: an audit of part of the account must not pass for an audit of all of it.
+  if (isObject(value) && (value.IsTruncated === true || value.Marker !== undefined || value.NextToken !== undefined)) {
+    throw new UsageError(`--account-file ${file} is one page of a longer list (IsTruncated, Marker or NextToken): export every page (the AWS CLI pages by default)`);
+  }
+  try {
     return rolesOfAccountExport(value, file === '-' ? 'standard input' : file);
   } catch (e) {
     throw new UsageError(`--account-file: ${(e as Error).message}`);

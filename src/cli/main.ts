@@ -14,6 +14,9 @@ Commands:
 Run 'cdk-gitlab-oidc <command> --help' for its options.
 `;
 
+// A closed output (`| head`) is no verdict: exit 2, never 1, which means denied or found.
+process.stdout.on('error', () => process.exit(2));
+
 const [command, ...rest] = process.argv.slice(2);
 const io = { stdout: (t: string) => process.stdout.write(t), stderr: (t: string) => process.stderr.write(t), env: process.env, cwd: process.cwd() };
 if (command === 'explain') {

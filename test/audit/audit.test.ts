@@ -6,13 +6,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import Ajv from 'ajv';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { GitLabAuditSeverity, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject, GitLabTrustAudit } from '../../src';
 import { runAudit } from '../../src/cli/audit-command';
-import { auditRole } from '../../src/private/audit/checks';
+import { auditRole, trustsGitLab } from '../../src/private/audit/checks';
 import { explainToken } from '../../src/private/explain/explain';
-import { readTrustPolicy } from '../../src/private/explain/policy';
+import { readTrustPolicy, Unknown } from '../../src/private/explain/policy';
 import { webIdentityRoles } from '../../src/private/explain/template-roles';
 import { judge, loadTrustPolicy } from '../security/support/judge';
 import { SYNTH_TEST_MS } from '../support/timeouts';
@@ -159,7 +159,11 @@ describe('a realistic account export, through the command', () => {
   test('text: each role\'s findings worst first with the fix, and a summary that counts the GitLab roles', () => {
     const result = run(['--account-file', 'account.json', '--issuer', 'https://gitlab.example.com']);
     expect(result.stdout).toContain('arn:aws:iam::111122223333:role/gitlab-anyone\n  CRITICAL no-sub (statement 0): no condition on gitlab.com:sub: any job of any project on https://gitlab.com can assume the role\n    fix: ');
-    expect(result.stdout.trim().split('\n').pop()).toBe('5 roles trust a GitLab issuer; 6 findings (2 critical, 1 high, 1 medium, 2 info)');
+    expect(result.stdout.trim().split('\n').slice(-2)).toEqual([
+      '5 roles trust a GitLab issuer; 6 findings (2 critical, 1 high, 1 medium, 2 info)',
+      // A provider not taken for GitLab is named, so an unnamed self-managed instance is not passed over in silence.
+      'not audited: roles trusting token.actions.githubusercontent.com (not taken for GitLab: name a self-managed instance with --issuer)',
+    ]);
   });
 
   test.each<[string, number]>([['critical', 1], ['high', 1], ['low', 1]])('--fail-on %s exits %i', (threshold, code) => {
@@ -168,7 +172,7 @@ describe('a realistic account export, through the command', () => {
 
   test('exit 0 when nothing is at or above the threshold; standard input as the file', () => {
     const sound = JSON.stringify({ Roles: [account.RoleDetailList[3], account.RoleDetailList[5]] });
-    expect(run(['--account-file', '-'], sound)).toMatchObject({ code: 0, stdout: '1 role trusts a GitLab issuer; 0 findings\n' });
+    expect(run(['--account-file', '-'], sound)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^1 role trusts a GitLab issuer; 0 findings\n/) });
     expect(run(['--account-file', '-', '--fail-on', 'critical'], JSON.stringify({ Roles: [account.RoleDetailList[2]] })).code).toBe(0);
   });
 
@@ -210,7 +214,8 @@ test('property: on every role the constructs generate (refs named or protected r
   const project = fc.constantFrom('mygroup/myproject', 'a/b/c', 'team-1/svc.api');
   const subject = fc.oneof(
     fc.tuple(project, fc.constantFrom('main', 'release/v1')).map(([p, b]) => GitLabSubject.project(p).branch(b)),
-    fc.tuple(project, fc.constantFrom('v1.0.0', 'v*')).map(([p, t]) => GitLabSubject.project(p).tag(t)),
+    project.map((p) => GitLabSubject.project(p).tag('v1.0.0')),
+    project.map((p) => GitLabSubject.project(p).tag('v*').withClaimConditions({ refProtected: true })),
     project.map((p) => GitLabSubject.project(p).anyBranch().withClaimConditions({ refProtected: true })),
     fc.constantFrom('mygroup', 'org/team').map((g) => GitLabSubject.group(g).anyBranch().withClaimConditions({ refProtected: true })),
   );
@@ -220,9 +225,92 @@ test('property: on every role the constructs generate (refs named or protected r
     const template = JSON.parse(JSON.stringify(stack.resolve((stack as any)._toCloudFormation())));
     const roles = webIdentityRoles(template, 'Roles.template.json');
     expect(roles).toHaveLength(1);
+    expect(trustsGitLab({ name: 'Role', policy: roles[0].policy, providers: roles[0].providers }, [])).toBe(true);
     for (const role of roles) {
       const findings = auditRole({ name: role.logicalId, policy: role.policy, providers: role.providers }, []);
       expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
     }
   }), { numRuns: 40, seed: 20261203 });
 }, SYNTH_TEST_MS);
+
+describe('an attacker\'s review: trusts the first audit missed, and sound ones it flagged', () => {
+  const stmt = (conditions: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}) =>
+    ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: PROVIDER }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: conditions, ...extra }] });
+  const audited = (document: object) => auditRole({ name: 'r', policy: readTrustPolicy(document), providers: [] }, []).map((f) => `${f.severity} ${f.check}`);
+
+  test.each<[string, object, string, Record<string, string>]>([
+    ['a wildcard inside project_id', stmt({ StringEquals: AUD, StringLike: { 'gitlab.com:sub': 'project_id:4*:ref_type:branch:ref:main' } }), 'critical any-project',
+      { aud: 'gitlab-deploy', sub: 'project_id:4999999:ref_type:branch:ref:main' }],
+    ['a wildcard in the component name', stmt({ StringEquals: AUD, StringLike: { 'gitlab.com:sub': 'project_*:ref_type:branch:ref:main' } }), 'critical any-project',
+      { aud: 'gitlab-deploy', sub: 'project_path:attacker/evil:ref_type:branch:ref:main' }],
+    ['a pattern that is no sub layout', stmt({ StringEquals: AUD, StringLike: { 'gitlab.com:sub': 'p*' } }), 'critical any-project', { aud: 'gitlab-deploy', sub: ATTACKER }],
+    ['an aud that is a wildcard', stmt({ StringLike: { 'gitlab.com:aud': '*' }, StringEquals: { 'gitlab.com:sub': OWN } }), 'medium no-aud', { aud: 'other-tool', sub: OWN }],
+    ['ref_protected "true" or "false"', stmt({ StringEquals: { ...AUD, 'gitlab.com:ref_protected': ['true', 'false'] }, StringLike: { 'gitlab.com:sub': 'project_path:mygroup/myproject:ref_type:branch:ref:*' } }),
+      'medium any-ref', { aud: 'gitlab-deploy', sub: 'project_path:mygroup/myproject:ref_type:branch:ref:feature', ref_protected: 'false' }],
+    ['a ref compared without case (branch "MAIN")', stmt({ StringEquals: AUD, StringEqualsIgnoreCase: { 'gitlab.com:sub': OWN } }), 'medium any-ref',
+      { aud: 'gitlab-deploy', sub: 'project_path:mygroup/myproject:ref_type:branch:ref:MAIN', ref_protected: 'false' }],
+  ])('missed no longer: %s (both evaluators admit the attacker\'s token)', (_title, document, finding, attacker) => {
+    expect(verdicts(document, attacker)).toEqual(['allowed', 'allowed']);
+    expect(audited(document)).toContain(finding);
+  });
+
+  test('a policy variable in the sub, filled from the token itself: critical (iam-simulate admits another user\'s project)', () => {
+    const document = stmt({ StringEquals: AUD, StringLike: { 'gitlab.com:sub': 'project_path:${gitlab.com:user_login}/*' } });
+    expect(judge(loadTrustPolicy(document), PROVIDER, ROLE, {
+      'gitlab.com:aud': 'gitlab-deploy',
+      'gitlab.com:user_login': 'mallory',
+      'gitlab.com:sub': 'project_path:mallory/x:ref_type:branch:ref:main',
+    })).toBe('allow');
+    expect(audited(document)).toContain('critical policy-variable-in-sub');
+  });
+
+  test('a self-managed host named like GitLab is audited without --issuer; a Deny whose ForAllValues passes on a missing key is not called dead', () => {
+    const provider = 'arn:aws:iam::111122223333:oidc-provider/gitlab.corp.example';
+    const document = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'gitlab.corp.example:aud': 'x' } } },
+        { Effect: 'Deny', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { 'ForAllValues:StringEquals': { 'gitlab.corp.example:environment': 'prod' } } },
+      ],
+    };
+    expect(audited(document)).toEqual(['critical no-sub']);
+  });
+
+  test.each<[string, object, string[]]>([
+    ['the project pinned by project_id, protected refs required', stmt({ StringEquals: { ...AUD, 'gitlab.com:project_id': '42', 'gitlab.com:ref_protected': 'true' } }), []],
+    ['a statement for GitHub\'s and GitLab\'s providers that compares GitHub\'s sub only', {
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow',
+        Principal: { Federated: [PROVIDER, 'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com'] },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:org/app:*' } },
+      }],
+    }, []],
+    ['a path followed by any components (paths hold no ":")', stmt({ StringEquals: { ...AUD, 'gitlab.com:ref_protected': 'true' }, StringLike: { 'gitlab.com:sub': 'project_path:mygroup/myproject:*' } }),
+      ['info path-based-sub']],
+    ['a statement that only allows sts:TagSession', stmt({}, { Action: 'sts:TagSession' }), []],
+    ['ref_protected "TRUE" compared without case', stmt({ StringEquals: AUD, StringEqualsIgnoreCase: { 'gitlab.com:ref_protected': 'TRUE' }, StringLike: { 'gitlab.com:sub': 'project_path:mygroup/myproject:ref_type:branch:ref:*' } }),
+      ['info path-based-sub']],
+  ])('no false alarm: %s', (_title, document, findings) => {
+    expect(audited(document)).toEqual(findings);
+  });
+
+  test('conditions decided at deployment (a parameter, CDK\'s CfnJson) are reported as undetermined, not judged', () => {
+    const document = stmt({ StringLike: { 'Fn::GetAtt': ['CfnJson', 'Value'] } });
+    const policyWithToken = readTrustPolicy(document, (v) => typeof v === 'string' ? v : new Unknown(JSON.stringify(v)));
+    expect(auditRole({ name: 'r', policy: policyWithToken, providers: [] }, []).map((f) => `${f.severity} ${f.check}`)).toEqual(['medium undetermined']);
+  });
+
+  test('--app: a role an app synthesizes with aws-cdk-lib\'s OpenIdConnectPrincipal and no sub is found (the template writes the ARN with placeholders)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-app-'));
+    const app = new App({ outdir: join(dir, 'cdk.out') });
+    const stack = new Stack(app, 'Weak');
+    const provider = new iam.OpenIdConnectProvider(stack, 'GitLab', { url: 'https://gitlab.com', clientIds: ['https://gitlab.com'] });
+    new iam.Role(stack, 'Anyone', { assumedBy: new iam.OpenIdConnectPrincipal(provider) });
+    app.synth();
+    let stdout = '';
+    const code = runAudit(['--app', 'cdk.out', '--json'], { stdout: (t) => { stdout += t; }, stderr: () => {}, env: {}, cwd: dir });
+    expect([code, JSON.parse(stdout).map((f: any) => `${f.severity} ${f.check}`)]).toEqual([1, ['critical no-sub', 'medium no-aud']]);
+  });
+});

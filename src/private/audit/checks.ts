@@ -8,6 +8,7 @@ import { KnownProvider } from '../explain/explain';
 import { PolicyCondition, PolicyStatement, TrustPolicy, Unknown } from '../explain/policy';
 import { evaluatedClaims } from '../explain/sts-request';
 import { subParts } from '../explain/sub-claim-parts';
+import { coversWebIdentity } from '../explain/template-roles';
 import { GITLAB_COM } from '../rules/iam-limits';
 
 /** How bad a finding is, from a note to a door anyone can open. */
@@ -38,33 +39,59 @@ export interface AuditedRole {
 }
 
 /**
- * Finds the weaknesses of every statement of a role that trusts a GitLab issuer: gitlab.com, an issuer in
- * `issuers` (self-managed instances), or a provider whose statements compare a GitLab-shaped sub.
+ * An IAM OIDC provider's ARN, literal or as a template writes it (`arn:${AWS::Partition}:iam::${AWS::AccountId}:
+ * oidc-provider/gitlab.com`): the host (with its path, for a self-managed instance under one) after `oidc-provider/`.
  */
+export const PROVIDER_ARN = /^arn:(?:\$\{AWS::Partition\}|[^:]+):iam::(?:\$\{AWS::AccountId\}|[^:]*):oidc-provider\/(.+)$/;
+
 /** Whether a role trusts a GitLab issuer at all (the roles an audit counts). */
 export function trustsGitLab(role: AuditedRole, issuers: readonly string[]): boolean {
   return role.policy.statements.some((statement) => gitLabHosts(statement, issuers).length > 0);
 }
 
+/** The OIDC provider hosts a role trusts that the audit does not take for GitLab (for the report to name). */
+export function otherProviderHosts(role: AuditedRole, issuers: readonly string[]): string[] {
+  return role.policy.statements.flatMap((statement) => federatedHosts(statement).filter((host) => !gitLabHosts(statement, issuers).includes(host)));
+}
+
+/**
+ * Finds the weaknesses of every statement of a role that trusts a GitLab issuer: gitlab.com, an issuer in
+ * `issuers` (self-managed instances), a host with "gitlab" in its name, or a provider whose statements compare a
+ * GitLab-shaped sub.
+ */
 export function auditRole(role: AuditedRole, issuers: readonly string[]): Finding[] {
   return role.policy.statements.flatMap((statement) => gitLabHosts(statement, issuers).flatMap((host) =>
     auditStatement(statement, host, role.providers.find((p) => p.url === `https://${host}`)?.clientIds)
       .map((f) => ({ role: role.name, statement: statement.index, sid: statement.sid, ...f }))));
 }
 
-/** The GitLab hosts a statement's Federated principal names. */
-function gitLabHosts(statement: PolicyStatement, issuers: readonly string[]): string[] {
-  if (statement.principal === undefined || statement.principal === '*') return [];
+/** The OIDC provider hosts a statement's Federated principal names, when it covers the web-identity action. */
+function federatedHosts(statement: PolicyStatement): string[] {
+  if (statement.principal === undefined || statement.principal === '*' || !coversWebIdentity(statement)) return [];
   const hosts = new Set<string>();
   for (const arn of Object.entries(statement.principal).filter(([type]) => type === 'Federated').flatMap(([, values]) => values)) {
     if (arn instanceof Unknown) continue;
-    const host = /^arn:[^:]+:iam::[^:]*:oidc-provider\/(.+)$/.exec(arn)?.[1];
+    const host = PROVIDER_ARN.exec(arn)?.[1];
     if (host !== undefined) hosts.add(host);
   }
-  // gitlab.com, an issuer the caller names, or a provider whose sub conditions are in GitLab's layout (project_path:...).
-  const isGitLab = (host: string) => `https://${host}` === GITLAB_COM || issuers.includes(`https://${host}`)
+  return [...hosts];
+}
+
+/**
+ * The GitLab hosts a statement trusts: gitlab.com, an issuer the caller names, a host named like GitLab, or a provider
+ * whose sub conditions are in GitLab's layout; but not a host whose tokens the statement can never admit, because it
+ * requires another issuer's key (a statement for GitHub's and GitLab's providers that compares GitHub's sub only).
+ */
+function gitLabHosts(statement: PolicyStatement, issuers: readonly string[]): string[] {
+  const isGitLab = (host: string) => `https://${host}` === GITLAB_COM || issuers.includes(`https://${host}`) || /gitlab/i.test(host)
     || conditionsOn(statement, host, 'sub').some((c) => c.values.some((v) => typeof v === 'string' && subParts(v) !== undefined));
-  return [...hosts].filter(isGitLab);
+  const needsOtherIssuer = (host: string) => statement.conditions.some((c) => {
+    const { ifExists, set, base } = parseOperator(c.operator);
+    const [prefix] = splitKey(c.key);
+    return prefix.includes('.') && prefix !== host.toLowerCase() && !prefix.startsWith('aws') && !ifExists && set !== 'ForAllValues' && base !== 'Null'
+      && !isNegated(c.operator);
+  });
+  return federatedHosts(statement).filter((host) => isGitLab(host) && !needsOtherIssuer(host));
 }
 
 /** The statement's conditions on `<host>:<claim>` (keys compare case-insensitively). */
@@ -83,25 +110,49 @@ function narrows(condition: PolicyCondition): boolean {
 type StatementFinding = Omit<Finding, 'role' | 'statement' | 'sid'>;
 
 function auditStatement(statement: PolicyStatement, host: string, clientIds: readonly string[] | undefined): StatementFinding[] {
+  const issuer = `https://${host}`;
+  const setBySts = (claim: string) => evaluatedClaims(issuer).includes(claim);
+  // A condition whose key or values are decided at deployment (a parameter, an import, CDK's CfnJson): not judged.
+  const deployTime = statement.conditions.filter((c) => /^(Fn::|Ref$)/.test(c.key) || c.values.some((v) => v instanceof Unknown));
+  if (statement.effect === 'Allow' && deployTime.length > 0) {
+    return [{
+      check: 'undetermined',
+      severity: 'medium',
+      reason: `the statement's conditions (${deployTime.map((c) => `${c.operator} ${c.key}`).join(', ')}) are decided at deployment: the audit cannot judge them`,
+      fix: 'audit the deployed role (aws iam get-role, or an account export), or write the conditions as literals',
+    }];
+  }
   const findings: StatementFinding[] = [];
   const subs = conditionsOn(statement, host, 'sub').filter(narrows);
-  const auds = conditionsOn(statement, host, 'aud').filter(narrows);
-  const issuer = `https://${host}`;
+  // An aud condition counts when it names an audience: a wildcard pattern admits every audience the provider lists.
+  const auds = conditionsOn(statement, host, 'aud').filter((c) => narrows(c)
+    && c.values.some((v) => typeof v === 'string' && !(parseOperator(c.operator).base.includes('Like') && /[*?]/.test(v))));
+  // The project pinned outside the sub: gitlab.com sets project_id (and namespace_id, the group).
+  const isLiteralValue = (v: unknown) => typeof v === 'string' && !/[*?]/.test(v) && !v.includes('${');
+  const pinnedBy = (claim: string) => setBySts(claim)
+    && conditionsOn(statement, host, claim).some((c) => narrows(c) && !parseOperator(c.operator).ifExists && c.values.every(isLiteralValue));
   if (statement.effect === 'Allow') {
-    if (subs.length === 0) {
-      findings.push({
-        check: 'no-sub',
-        severity: 'critical',
-        reason: `no condition on ${host}:sub: any job of any project on ${issuer} can assume the role`,
-        fix: `add StringEquals (or StringLike) on ${host}:sub naming the project and ref, such as project_path:mygroup/myproject:ref_type:branch:ref:main`,
-      });
+    if (subs.length === 0 && !pinnedBy('project_id')) {
+      findings.push(pinnedBy('namespace_id')
+        ? {
+          check: 'no-sub',
+          severity: 'high',
+          reason: `no condition on ${host}:sub, and only the group (namespace_id) is pinned: any job of any project of the group, any branch, can assume the role`,
+          fix: `add StringEquals on ${host}:sub naming the project and ref`,
+        }
+        : {
+          check: 'no-sub',
+          severity: 'critical',
+          reason: `no condition on ${host}:sub: any job of any project on ${issuer} can assume the role`,
+          fix: `add StringEquals (or StringLike) on ${host}:sub naming the project and ref, such as project_path:mygroup/myproject:ref_type:branch:ref:main`,
+        });
     }
-    for (const condition of subs) findings.push(...auditSubs(statement, condition, host));
+    for (const condition of subs) findings.push(...auditSubs(statement, condition, host, setBySts('ref_protected')));
     if (auds.length === 0) {
       findings.push({
         check: 'no-aud',
         severity: 'medium',
-        reason: `no condition on ${host}:aud: a token requested for any audience the provider lists (another role's, another tool's) is accepted`,
+        reason: `no condition naming a ${host}:aud: a token requested for any audience the provider lists (another role's, another tool's) is accepted`,
         fix: `add StringEquals on ${host}:aud with an audience of this role's own, and request it in the job's id_tokens`,
       });
     }
@@ -119,17 +170,19 @@ function auditStatement(statement: PolicyStatement, host: string, clientIds: rea
     }
   }
   // Keys STS never sets for this issuer: an Allow that needs one never applies; a Deny that needs one never denies.
+  // IfExists, ForAllValues (which pass on a missing key), Null and negated operators are other stories: not judged.
   for (const condition of statement.conditions) {
     const [prefix, claim] = splitKey(condition.key);
-    if (prefix !== host.toLowerCase() || evaluatedClaims(issuer).includes(claim)) continue;
-    const { ifExists, base } = parseOperator(condition.operator);
-    if (ifExists || base === 'Null' || isNegated(condition.operator)) continue;
+    if (prefix !== host.toLowerCase() || setBySts(claim)) continue;
+    const { ifExists, base, set } = parseOperator(condition.operator);
+    if (ifExists || set === 'ForAllValues' || base === 'Null' || isNegated(condition.operator)) continue;
     findings.push(statement.effect === 'Deny'
       ? {
         check: 'deny-never-applies',
         severity: 'high',
         reason: `the Deny needs ${condition.key}, which STS never sets for ${issuer} (it copies ${evaluatedClaims(issuer).join(', ')}): it never denies anything`,
-        fix: issuer === GITLAB_COM ? 'compare a claim STS copies, or the sub\'s components' : 'put the guard in the sub (a sub layout with the component, such as ref_protected)',
+        fix: issuer === GITLAB_COM ? 'compare a claim STS copies, or the sub\'s components'
+          : 'put the guard in the sub (a sub layout with the component, such as ref_protected)',
       }
       : {
         check: 'key-never-set',
@@ -147,13 +200,27 @@ function splitKey(key: string): [string, string] {
   return [key.slice(0, colon).toLowerCase(), key.slice(colon + 1).toLowerCase()];
 }
 
-/** The findings of one sub condition's values. */
-function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host: string): StatementFinding[] {
+/** The findings of one sub condition's values; `refProtectedKey`: whether STS sets ref_protected for the issuer. */
+function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host: string, refProtectedKey: boolean): StatementFinding[] {
   const findings: StatementFinding[] = [];
-  const pattern = parseOperator(condition.operator).base.includes('Like');
-  const refProtectedRequired = conditionsOn(statement, host, 'ref_protected').some((c) => narrows(c) && c.values.includes('true'));
+  const { base } = parseOperator(condition.operator);
+  const pattern = base.includes('Like');
+  // Protected refs required: every value "true", compared where STS sets the key, and no IfExists (which passes without it).
+  const refProtectedRequired = refProtectedKey && conditionsOn(statement, host, 'ref_protected').some((c) => narrows(c) && !parseOperator(c.operator).ifExists
+    && c.values.length > 0 && c.values.every((v) => typeof v === 'string' && v.toLowerCase() === 'true'));
   for (const value of condition.values) {
-    if (typeof value !== 'string' || value.includes('${')) continue;
+    if (typeof value !== 'string') continue;
+    if (value.includes('${')) {
+      const own = value.toLowerCase().includes(`\${${host.toLowerCase()}:`);
+      findings.push({
+        check: 'policy-variable-in-sub',
+        severity: own ? 'critical' : 'high',
+        reason: `${host}:sub ${JSON.stringify(value)} holds an IAM policy variable, filled from each request: ${own
+          ? 'from the token itself, so the job chooses what it is compared with' : 'what it admits depends on the request, not on the policy'}`,
+        fix: 'name the project and ref literally',
+      });
+      continue;
+    }
     if (!pattern && /[*?]/.test(value)) {
       findings.push({
         check: 'wildcard-under-stringequals',
@@ -165,62 +232,56 @@ function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host:
     }
     const wild = (text: string | undefined) => pattern && text !== undefined && /[*?]/.test(text);
     const parts = subParts(value);
-    if (!parts) {
-      if (wild(value) && /^[*?]/.test(value)) {
-        findings.push({
-          check: 'any-project',
-          severity: 'critical',
-          reason: `${host}:sub ${JSON.stringify(value)} matches every project's jobs on https://${host}`,
-          fix: 'name the project: project_path:mygroup/myproject:ref_type:branch:ref:main (or its project_id)',
-        });
-      }
-      continue;
-    }
-    const component = (name: string) => parts.find((p) => p.name === name)?.value;
-    const project = component('project_id') ?? component('project_path');
-    if (project === undefined || (wild(project) && /^[*?]/.test(project))) {
+    const component = (name: string) => parts?.find((p) => p.name === name)?.value;
+    // A path or an ID holds no ":": what follows one belongs to the components after it.
+    const projectId = component('project_id')?.split(':')[0];
+    const path = component('project_path')?.split(':')[0];
+    if (!parts || (projectId === undefined && path === undefined) || wild(projectId) || (projectId === undefined && wild(path) && /^[*?]/.test(path!))) {
+      if (!parts && !wild(value)) continue;
       findings.push({
         check: 'any-project',
         severity: 'critical',
-        reason: `${host}:sub ${JSON.stringify(value)} admits any project on https://${host}: anyone who can create a project there can assume the role`,
-        fix: 'name the project: project_path:mygroup/myproject:... (or its project_id)',
+        reason: `${host}:sub ${JSON.stringify(value)} does not pin the project: jobs of projects it does not name (anyone who can create a project on https://${host}) can assume the role`,
+        fix: 'name the project: project_path:mygroup/myproject:... (or project_id:<id>:...)',
       });
       continue;
     }
-    const path = component('project_path');
-    if (path !== undefined && wild(path)) {
+    if (projectId === undefined && path !== undefined && wild(path)) {
       const prefix = path.slice(0, path.search(/[*?]/));
       if (!prefix.includes('/')) {
         findings.push({
           check: 'group-prefix',
           severity: 'high',
-          reason: `project_path ${JSON.stringify(path)} has no "/" before its wildcard: it also matches groups that start the same way (${prefix}-evil/any), which anyone can create`,
-          fix: `end the group with "/": project_path:${prefix.replace(/[-_.]$/, '')}/*`,
+          reason: `project_path ${JSON.stringify(path)} has no "/" before its wildcard: it also matches other groups whose names start with ${JSON.stringify(prefix)}, which anyone can create`,
+          fix: 'end the group\'s name with "/" before the wildcard (project_path:mygroup/*), or name each project',
         });
       } else if (!prefix.endsWith('/')) {
         findings.push({
           check: 'project-prefix',
           severity: 'medium',
-          reason: `project_path ${JSON.stringify(path)} matches every project of the group whose name starts the same way: a member who creates ${prefix}-evil can assume the role`,
+          reason: `project_path ${JSON.stringify(path)} matches every project of the group whose name starts with ${JSON.stringify(prefix.slice(prefix.lastIndexOf('/') + 1))}: ` +
+            'a member who creates one can assume the role',
           fix: 'name each project, or end the pattern at the group\'s "/"',
         });
       }
     }
     const ref = component('ref');
     const refType = component('ref_type');
-    const anyRef = ref === undefined || refType === undefined || wild(ref) || wild(refType);
-    if (anyRef && component('ref_protected') !== 'true' && !refProtectedRequired) {
+    // Any ref: a wildcard, no ref at all, or a case-insensitive compare (a branch "MAIN" is another, unprotected branch).
+    const openRef = ref === undefined || refType === undefined || wild(ref) || wild(refType) || base.includes('IgnoreCase');
+    if (openRef && component('ref_protected') !== 'true' && !refProtectedRequired) {
+      const refs = refType === 'tag' ? 'tags' : refType === 'branch' ? 'branches' : 'branches or tags';
       findings.push({
         check: 'any-ref',
         severity: 'medium',
-        reason: `${host}:sub ${JSON.stringify(value)} admits any ${refType === 'tag' ? 'tag' : refType === 'branch' ? 'branch' : 'branch or tag'}, unprotected ones included: ` +
-          'a Developer\'s push or a merge request\'s pipeline can assume the role',
-        fix: host === 'gitlab.com'
-          ? 'require gitlab.com:ref_protected "true" (claimConditions: { refProtected: true }), or name the protected refs'
+        reason: `${host}:sub ${JSON.stringify(value)} admits ${ref !== undefined && wild(ref) && ref !== '*' ? `${refs} matching ${JSON.stringify(ref)}` : `any of the project's ${refs}`}, ` +
+          'unprotected ones included: a Developer\'s push or a merge request\'s pipeline can assume the role',
+        fix: refProtectedKey
+          ? `require ${host}:ref_protected "true" (claimConditions: { refProtected: true }), or name the protected refs`
           : 'name the protected refs, or use a sub layout with ref_protected (GitLab 18.7+)',
       });
     }
-    if (component('project_id') === undefined) {
+    if (projectId === undefined) {
       findings.push({
         check: 'path-based-sub',
         severity: 'info',

@@ -9,10 +9,14 @@ import { printable } from '../explain/untrusted-input';
 const CODE_QUALITY_SEVERITY: Record<Severity, string> = { info: 'info', low: 'minor', medium: 'major', high: 'critical', critical: 'blocker' };
 
 /** The findings as text: each role with its findings, worst first, then a summary. */
-export function auditText(findings: readonly Finding[], roles: number): string {
+export function auditText(findings: readonly Finding[], roles: number, otherProviders: readonly string[] = []): string {
   const lines: string[] = [];
   const byRole = new Map<string, Finding[]>();
-  for (const finding of findings) byRole.set(finding.role, [...byRole.get(finding.role) ?? [], finding]);
+  for (const finding of findings) {
+    const list = byRole.get(finding.role) ?? [];
+    list.push(finding);
+    byRole.set(finding.role, list);
+  }
   for (const [role, list] of byRole) {
     lines.push(role);
     for (const f of [...list].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity))) {
@@ -22,6 +26,10 @@ export function auditText(findings: readonly Finding[], roles: number): string {
   const counts = SEVERITIES.slice().reverse().map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
   lines.push(`${roles} role${roles === 1 ? '' : 's'} trust${roles === 1 ? 's' : ''} a GitLab issuer; ${findings.length} finding${findings.length === 1 ? '' : 's'}` +
     `${counts.length > 0 ? ` (${counts.map(([s, n]) => `${n} ${s}`).join(', ')})` : ''}`);
+  // A self-managed instance whose host does not say GitLab is audited only when named: say which providers were not.
+  if (otherProviders.length > 0) {
+    lines.push(`not audited: roles trusting ${otherProviders.join(', ')} (not taken for GitLab: name a self-managed instance with --issuer)`);
+  }
   return `${lines.map((line) => printable(line, false)).join('\n')}\n`;
 }
 

@@ -1,3 +1,5 @@
+import { checkJsonDepth } from './untrusted-input';
+
 // A trust policy as the evaluator reads it: the JSON document IAM stores (or a template holds), with
 // every value that is still a deploy-time expression kept as an Unknown rather than guessed.
 
@@ -63,7 +65,9 @@ export function readTrustPolicy(document: unknown, resolve: ValueResolver = lite
 function parseDocument(text: string): unknown {
   const trimmed = text.trim();
   try {
-    return JSON.parse(trimmed.startsWith('%7B') || trimmed.startsWith('%7b') ? decodeURIComponent(trimmed) : trimmed);
+    const value = JSON.parse(trimmed.startsWith('%7B') || trimmed.startsWith('%7b') ? decodeURIComponent(trimmed) : trimmed);
+    checkJsonDepth(value, 'a trust policy');
+    return value;
   } catch (e) {
     throw new Error(`a trust policy must be JSON, got: ${(e as Error).message}`);
   }

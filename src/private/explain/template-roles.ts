@@ -5,7 +5,7 @@ import { cfnResolver, providerArnFor } from './cfn-values';
 import { globMatch } from './conditions';
 import { WEB_IDENTITY_ACTION } from './evaluate';
 import { KnownProvider } from './explain';
-import { isObject, PolicyString, readTrustPolicy, TrustPolicy, Unknown } from './policy';
+import { isObject, PolicyStatement, PolicyString, readTrustPolicy, TrustPolicy, Unknown } from './policy';
 
 export interface TemplateRole {
   /** The template file it came from. */
@@ -58,14 +58,15 @@ export function webIdentityRoles(template: unknown, file: string): TemplateRole[
   return roles;
 }
 
-/**
- * Whether a statement of the policy allows the web-identity action to a federated principal: an Action that covers it
- * (a wildcard included), or a NotAction that does not exclude it.
- */
-export function trustsWebIdentity(policy: TrustPolicy): boolean {
+/** Whether a statement covers the web-identity action: an Action that matches it (wildcards too), or a NotAction that does not. */
+export function coversWebIdentity(statement: PolicyStatement): boolean {
   const covers = (pattern: PolicyString) => typeof pattern !== 'string' || globMatch(pattern.toLowerCase(), WEB_IDENTITY_ACTION.toLowerCase());
-  return policy.statements.some((s) => s.effect === 'Allow' && s.principal !== '*' && s.principal?.Federated !== undefined &&
-    (s.notAction !== undefined ? !s.notAction.some(covers) : (s.action ?? []).some(covers)));
+  return statement.notAction !== undefined ? !statement.notAction.some(covers) : (statement.action ?? []).some(covers);
+}
+
+/** Whether a statement of the policy allows the web-identity action to a federated principal. */
+export function trustsWebIdentity(policy: TrustPolicy): boolean {
+  return policy.statements.some((s) => s.effect === 'Allow' && s.principal !== '*' && s.principal?.Federated !== undefined && coversWebIdentity(s));
 }
 
 /**
@@ -78,7 +79,7 @@ export function providersOf(policy: TrustPolicy, templateProviders: readonly Kno
     if (statement.principal === undefined || statement.principal === '*') continue;
     for (const arn of statement.principal.Federated ?? []) {
       if (arn instanceof Unknown || providers.some((p) => p.arn === arn)) continue;
-      const match = /^arn:[^:]+:iam::[^:]*:oidc-provider\/(.+)$/.exec(arn);
+      const match = /^arn:(?:\$\{AWS::Partition\}|[^:]+):iam::(?:\$\{AWS::AccountId\}|[^:]*):oidc-provider\/(.+)$/.exec(arn);
       if (match) providers.unshift({ url: `https://${match[1]}`, arn });
     }
   }

@@ -21,7 +21,7 @@ export function checkJsonDepth(value: unknown, what: string): void {
  * overrides, which reorder what a reader sees) as `\u` escapes: a claim or a CloudTrail message printed as it is
  * could retitle, clear or rewrite the terminal.
  */
-const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** Text as it may be printed to a terminal: every control character escaped. Line breaks are kept only if `lines`. */
 export function printable(text: string, lines = true): string {
