@@ -304,6 +304,7 @@ export class GitLabSubjectBuilder {
     return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub, {
       // Without a ref component, or with a ref of wildcards only, any branch or tag name matches, new ones too.
       anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && /^\*+$/.test(ref)),
+      refPattern: this.layout.includes(GitLabSubClaimComponent.REF) && isLiteral(ref) && /[*?]/.test(ref) && !/^\*+$/.test(ref),
       protectedOnly: this.options.subClaimRefProtected === true,
       projectWildcard: false,
     });

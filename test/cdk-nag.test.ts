@@ -35,7 +35,7 @@ test('every feature of the library together has no cdk-nag finding', () => {
     claimConditions: { refProtected: true, namespaceIds: [77] },
   });
   role.allowCdkDeployments({ accounts: ['444455556666'], regions: ['eu-west-1', 'us-east-1'] });
-  new GitLabRunnerRole(stack, 'SelfManagedRole', { provider: selfManaged, subjects: [GitLabSubject.projectId(42).tag('v*')] });
+  new GitLabRunnerRole(stack, 'SelfManagedRole', { provider: selfManaged, subjects: [GitLabSubject.projectId(42).tag('v1.0.0')] });
   new GitLabRunnerRole(stack, 'ImportedRole', { provider: imported, subjects: [GitLabSubject.project('g/p').branch('main')] });
   expect(findings(stack)).toEqual([]);
 });

@@ -236,13 +236,25 @@ describe('warnings for legal but risky choices', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/Role', Match.stringLikeRegexp('admits jobs of any branch or tag'));
   });
 
+  // A ref pattern admits every branch or tag it matches, pushed by anyone who may push one: what the audit calls any-ref.
   test.each([
-    ['a named branch', main],
     ['a branch pattern', () => GitLabSubject.project('g/p').branch('release/*')],
-    ['a group branch', () => GitLabSubject.group('g').branch('main')],
     ['a branch pattern that starts with a wildcard', () => GitLabSubject.project('g/p').branch('*-rc')],
+    ['a tag pattern', () => GitLabSubject.project('g/p').tag('v*')],
     ['a raw sub whose ref starts with a wildcard', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:*-rc')],
     ['a raw sub whose ref ends with a wildcard', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:release-*')],
+  ])('%s is warned about, unless protected refs are required', (_name, subject) => {
+    const { stack, provider } = setup();
+    new GitLabRunnerRole(stack, 'Role', { provider, subjects: [subject()] });
+    Annotations.fromStack(stack).hasWarning('/Stack/Role', Match.stringLikeRegexp('admits every branch or tag its ref pattern matches.*\\[ack: cdk-gitlab-oidc:refPattern\\]'));
+    const guarded = setup();
+    new GitLabRunnerRole(guarded.stack, 'Role', { provider: guarded.provider, subjects: [subject()], claimConditions: { refProtected: true } });
+    Annotations.fromStack(guarded.stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test.each([
+    ['a named branch', main],
+    ['a group branch', () => GitLabSubject.group('g').branch('main')],
     ['a raw sub with a named ref and more components after it', () => GitLabSubject.fromSub('project_path:g/p:ref_type:branch:ref:main:*')],
     ['a raw sub by project ID', () => GitLabSubject.fromSub('project_id:42:ref_type:branch:ref:main')],
     ['a raw sub held by a deploy-time value', () => GitLabSubject.fromSub(Token.asString({ Ref: 'Sub' }))],

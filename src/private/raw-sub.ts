@@ -59,11 +59,12 @@ export function validateRawSub(sub: string, allowProjectWildcards: boolean): boo
  * when it has no `ref` component (a wildcard standing for the rest included) or its `ref` is wildcards only.
  * A deploy-time `sub` is judged by IAM alone.
  */
-export function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'protectedOnly'> {
+export function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'refPattern' | 'protectedOnly'> {
   if (!isLiteral(sub)) {
     // Stryker disable next-line ObjectLiteral: an absent anyRef reads as false
     return {
       anyRef: false,
+      refPattern: false,
       // Stryker disable next-line BooleanLiteral: protectedOnly only matters when anyRef is true
       protectedOnly: false,
     };
@@ -75,6 +76,7 @@ export function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'protect
   const ref = components.get('ref');
   return {
     anyRef: ref === undefined || /^\*+$/.test(ref),
+    refPattern: ref !== undefined && /[*?]/.test(ref) && !/^\*+$/.test(ref),
     protectedOnly: components.get('ref_protected') === 'true',
   };
 }

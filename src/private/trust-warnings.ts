@@ -18,7 +18,7 @@ export function trustWarnings(plan: TrustPlan): TrustWarning[] {
     // A protected-ref condition keeps "any branch" to the branches maintainers control.
     const protectedRefs = statement.claims.get('ref_protected')?.join() === 'true';
     for (const subject of statement.subjects) {
-      if (!protectedRefs) warnings.push(...anyRef(subject));
+      if (!protectedRefs) warnings.push(...anyRef(subject), ...refPattern(subject));
       warnings.push(...deployTimePattern(subject), ...projectWildcard(subject));
     }
   }
@@ -36,6 +36,21 @@ function anyRef(subject: GitLabSubject): TrustWarning[] {
     id: 'cdk-gitlab-oidc:anyRef',
     message: `subject ${show(subject.sub)} admits jobs of any branch or tag: anyone who can push one to the project can assume this role. ` +
       'Prefer named branches or tags, require protected refs (claimConditions.refProtected), or acknowledge this warning.',
+  }];
+}
+
+/**
+ * A subject whose ref is a pattern (`branch('release/*')`, `tag('v*')`) admits every branch or tag that matches it,
+ * pushed by anyone who may push one (a Developer, unless the pattern is protected): what `cdk-gitlab-oidc audit` reports
+ * as `any-ref`.
+ */
+function refPattern(subject: GitLabSubject): TrustWarning[] {
+  if (!subject._scope.refPattern || subject._scope.protectedOnly) return [];
+  return [{
+    id: 'cdk-gitlab-oidc:refPattern',
+    message: `subject ${show(subject.sub)} admits every branch or tag its ref pattern matches, unprotected ones included: anyone who can push one ` +
+      'to the project can assume this role. Require protected refs (claimConditions.refProtected) and protect the pattern in GitLab, or ' +
+      'acknowledge this warning.',
   }];
 }
 
