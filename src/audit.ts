@@ -15,7 +15,7 @@ export enum GitLabAuditSeverity {
   MEDIUM = 'medium',
   /** People outside the project can assume the role, or a guard never applies (a group prefix without "/"). */
   HIGH = 'high',
-  /** Anyone on the GitLab instance can assume the role (no sub, any project). */
+  /** Anyone on the GitLab instance can assume the role (no sub, any project, any provider). */
   CRITICAL = 'critical',
 }
 

@@ -4,7 +4,7 @@ import { writeFileSync } from 'fs';
 import { resolve } from 'path';
 import { parseArgs } from 'util';
 import { CommandIo } from './explain-command';
-import { rolesOfAssembly } from './policy-sources';
+import { lineOf, rolesOfAssembly } from './policy-sources';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { rolesOfAccountExport } from '../private/audit/account-roles';
@@ -17,7 +17,7 @@ export const AUDIT_HELP = `Usage: cdk-gitlab-oidc audit [input] [options]
 
 Finds the roles a GitLab job you do not control could assume: trusts with no sub, any project, a group
 prefix without "/", any ref where a protected one was meant, no aud, a path-based sub, condition keys STS
-never sets, a wildcard under StringEquals, an audience the provider does not list.
+never sets, a wildcard under StringEquals, an audience the provider does not list, Principal "*".
 
 The input (one of; default: --app cdk.out):
   --account-file <file>   what 'aws iam get-account-authorization-details' or 'aws iam list-roles'
@@ -93,11 +93,17 @@ function audit(args: string[], io: CommandIo & { readonly stdin?: () => string }
   else io.stdout(auditText(findings, gitLabRoles, others));
   const report = values['code-quality'] as string | undefined;
   if (report !== undefined) {
-    const path = accountFile === undefined ? (values.app as string | undefined) ?? 'cdk.out' : accountFile === '-' ? 'standard input' : accountFile;
-    writeFileSync(resolve(io.cwd, report), `${JSON.stringify(codeQualityReport(findings, path), undefined, 2)}\n`);
+    const input = accountFile === undefined ? (values.app as string | undefined) ?? 'cdk.out' : accountFile === '-' ? 'standard input' : accountFile;
+    const locations = new Map(roles.map((role) => [role.name, role.location ?? { path: input, line: 1 }]));
+    writeFileSync(resolve(io.cwd, report), `${JSON.stringify(codeQualityReport(findings, (role) => locations.get(role)!), undefined, 2)}\n`);
   }
   const threshold = SEVERITIES.indexOf(failOn as Severity);
   return findings.some((f) => SEVERITIES.indexOf(f.severity) >= threshold) ? 1 : 0;
+}
+
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The web-identity roles of an account export (or get-role output, or policy) in a file or on standard input. */
@@ -114,8 +120,13 @@ function accountRoles(file: string, io: { readonly cwd: string; readonly stdin?:
   if (isObject(value) && (value.IsTruncated === true || value.Marker !== undefined || value.NextToken !== undefined)) {
     throw new UsageError(`--account-file ${file} is one page of a longer list (IsTruncated, Marker or NextToken): export every page (the AWS CLI pages by default)`);
   }
+  const source = file === '-' ? 'standard input' : file;
   try {
-    return rolesOfAccountExport(value, file === '-' ? 'standard input' : file);
+    // Each role located at its ARN (`"Arn": "arn:..."` as the AWS CLI prints it), for reports that point at a line.
+    return rolesOfAccountExport(value, source).map((role) => ({
+      ...role,
+      location: { path: source, line: lineOf(text, new RegExp(`"Arn"\\s*:\\s*${escapeRegExp(JSON.stringify(role.name))}`)) },
+    }));
   } catch (e) {
     throw new UsageError(`--account-file: ${(e as Error).message}`);
   }

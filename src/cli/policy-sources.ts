@@ -4,6 +4,7 @@ import { readdirSync, statSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
+import { ReportLocation } from '../private/audit/checks';
 import { KnownProvider } from '../private/explain/explain';
 import { isObject, readTrustPolicy, TrustPolicy } from '../private/explain/policy';
 import { providersOf, TemplateRole, trustsWebIdentity, webIdentityRoles } from '../private/explain/template-roles';
@@ -14,6 +15,14 @@ export interface ExplainedRole {
   readonly name: string;
   readonly policy: TrustPolicy;
   readonly providers: readonly KnownProvider[];
+  /** Where the role is written: the file (as the user reaches it) and the line its definition starts on. */
+  readonly location?: ReportLocation;
+}
+
+/** The line (from 1) of the first match of `needle` in `text`; line 1 when there is none. */
+export function lineOf(text: string, needle: string | RegExp): number {
+  const at = typeof needle === 'string' ? text.indexOf(needle) : text.search(needle);
+  return at < 0 ? 1 : text.slice(0, at).split('\n').length;
 }
 
 /**
@@ -24,10 +33,12 @@ export function rolesOfAssembly(cwd: string, dir: string, role: string | undefin
   const root = resolve(cwd, dir);
   const files = templateFiles(root, dir);
   if (files.length === 0) throw new UsageError(`--app: no *.template.json in ${dir}: run cdk synth first, or give --policy-file`);
+  const texts = new Map<string, string>();
   const roles = files.flatMap((file) => {
-    const template = readJson(cwd, file, '--app');
+    const text = readText(cwd, file, '--app');
+    texts.set(relative(root, file), text);
     try {
-      return webIdentityRoles(template, relative(root, file));
+      return webIdentityRoles(parseJson(text, file, '--app'), relative(root, file));
     } catch (e) {
       throw new UsageError(`--app: ${(e as Error).message}`);
     }
@@ -38,7 +49,12 @@ export function rolesOfAssembly(cwd: string, dir: string, role: string | undefin
   if (chosen.length === 0 && role !== undefined) {
     throw new UsageError(`--role: no web-identity role ${role} in ${dir}; there are: ${roles.map(roleName).join(', ')}`);
   }
-  return chosen.map((r) => ({ name: roleName(r), policy: r.policy, providers: r.providers }));
+  return chosen.map((r) => ({
+    name: roleName(r),
+    policy: r.policy,
+    providers: r.providers,
+    location: { path: join(dir, r.file), line: lineOf(texts.get(r.file)!, `${JSON.stringify(r.logicalId)}: {`) },
+  }));
 }
 
 /** How the report names a template's role: its construct path, else its template and logical ID. */
@@ -63,7 +79,11 @@ export function roleOfPolicyFile(cwd: string, file: string): ExplainedRole {
 
 /** A JSON file (relative to `cwd`), or a usage error naming the file and the parser's reason. */
 function readJson(cwd: string, file: string, flag: string): unknown {
-  const text = readText(cwd, file, flag);
+  return parseJson(readText(cwd, file, flag), file, flag);
+}
+
+/** JSON text of a file, parsed and depth-checked, or a usage error naming the file and the parser's reason. */
+function parseJson(text: string, file: string, flag: string): unknown {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -133,7 +133,8 @@ describe('a realistic account export, through the command', () => {
     ],
   };
   const accountFile = join(dir, 'account.json');
-  writeFileSync(accountFile, JSON.stringify(account));
+  // Indented as the AWS CLI prints it.
+  writeFileSync(accountFile, JSON.stringify(account, undefined, 4));
   const run = (args: string[], stdin?: string) => {
     let stdout = '';
     let stderr = '';
@@ -181,7 +182,11 @@ describe('a realistic account export, through the command', () => {
     const report = JSON.parse(readFileSync(join(dir, 'gl-code-quality-report.json'), 'utf8'));
     const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'gitlab-code-quality', 'schema.json'), 'utf8')));
     expect([validate(report), validate.errors]).toEqual([true, null]);
-    expect(report.find((issue: any) => issue.check_name === 'no-sub')).toMatchObject({ severity: 'blocker', location: { path: 'account.json', lines: { begin: 1 } } });
+    // Each finding points at its role's line: where the export writes its ARN.
+    const arnLine = (name: string) => readFileSync(accountFile, 'utf8').split('\n').findIndex((line) => line.includes(`"Arn": "arn:aws:iam::111122223333:role/${name}"`)) + 1;
+    expect(arnLine('gitlab-anyone')).toBeGreaterThan(1);
+    expect(report.find((issue: any) => issue.check_name === 'no-sub')).toMatchObject({ severity: 'blocker', location: { path: 'account.json', lines: { begin: arnLine('gitlab-anyone') } } });
+    expect(report.find((issue: any) => issue.check_name === 'group-prefix')).toMatchObject({ location: { lines: { begin: arnLine('gitlab-group-prefix') } } });
     run(['--account-file', 'account.json', '--code-quality', 'again.json']);
     expect(JSON.parse(readFileSync(join(dir, 'again.json'), 'utf8')).map((i: any) => i.fingerprint)).toEqual(report.map((i: any) => i.fingerprint));
     expect(new Set(report.map((i: any) => i.fingerprint)).size).toBe(report.length);
@@ -296,6 +301,47 @@ describe('an attacker\'s review: trusts the first audit missed, and sound ones i
     expect(audited(document)).toEqual(findings);
   });
 
+  describe('a statement for every principal ("*" or {"AWS": "*"}): IAM matches a web-identity request to it', () => {
+    const anyone = (principal: unknown, conditions: Record<string, Record<string, unknown>> = {}, effect = 'Allow') =>
+      ({ Version: '2012-10-17', Statement: [{ Effect: effect, Principal: principal, Action: 'sts:AssumeRoleWithWebIdentity', Condition: conditions }] });
+
+    test.each<[string, unknown]>([['"*"', '*'], ['{"AWS": "*"}', { AWS: '*' }]])('%s with no condition: critical any-provider; both evaluators admit any project', (_title, principal) => {
+      const weak = anyone(principal);
+      expect(verdicts(weak, { aud: 'other-tool', sub: ATTACKER })).toEqual(['allowed', 'allowed']);
+      expect(verdicts(stmt({ StringEquals: { ...AUD, 'gitlab.com:sub': OWN } }), { aud: 'other-tool', sub: ATTACKER })).toEqual(['denied', 'denied']);
+      expect(audited(weak)).toEqual(['critical any-provider']);
+      expect(trustsGitLab({ name: 'r', policy: readTrustPolicy(weak), providers: [] }, [])).toBe(true);
+    });
+
+    test('"*" with conditions on request keys only: medium any-provider (they name no issuer)', () => {
+      expect(audited(anyone('*', { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }))).toEqual(['medium any-provider']);
+    });
+
+    test('"*" whose conditions compare gitlab.com\'s claims is audited as a gitlab.com trust, and told to name the provider', () => {
+      const document = anyone('*', { StringEquals: AUD, StringLike: { 'gitlab.com:sub': 'project_path:*:ref_type:branch:ref:main' } });
+      expect(verdicts(document, { aud: 'gitlab-deploy', sub: ATTACKER })).toEqual(['allowed', 'allowed']);
+      expect(audited(document)).toEqual(['low wildcard-principal', 'critical any-project']);
+    });
+
+    test('a Deny for every principal on a key a self-managed instance never sets: deny-never-applies', () => {
+      const provider = 'arn:aws:iam::111122223333:oidc-provider/gitlab.corp.example';
+      const document = {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Federated: provider }, Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'gitlab.corp.example:aud': 'x' }, StringLike: { 'gitlab.corp.example:sub': 'project_path:g/p:ref_type:branch:ref:*' } } },
+          { Effect: 'Deny', Principal: '*', Action: 'sts:AssumeRoleWithWebIdentity', Condition: { StringEquals: { 'gitlab.corp.example:ref_protected': 'false' } } },
+        ],
+      };
+      expect(audited(document)).toContain('high deny-never-applies');
+    });
+
+    test('a role trusting GitHub by "*" and GitHub\'s claims is not taken for GitLab', () => {
+      const document = anyone('*', { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' }, StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:org/app:*' } });
+      const role = { name: 'r', policy: readTrustPolicy(document), providers: [] };
+      expect([trustsGitLab(role, []), auditRole(role, [])]).toEqual([false, []]);
+    });
+  });
+
   test('conditions decided at deployment (a parameter, CDK\'s CfnJson) are reported as undetermined, not judged', () => {
     const document = stmt({ StringLike: { 'Fn::GetAtt': ['CfnJson', 'Value'] } });
     const policyWithToken = readTrustPolicy(document, (v) => typeof v === 'string' ? v : new Unknown(JSON.stringify(v)));
@@ -310,7 +356,12 @@ describe('an attacker\'s review: trusts the first audit missed, and sound ones i
     new iam.Role(stack, 'Anyone', { assumedBy: new iam.OpenIdConnectPrincipal(provider) });
     app.synth();
     let stdout = '';
-    const code = runAudit(['--app', 'cdk.out', '--json'], { stdout: (t) => { stdout += t; }, stderr: () => {}, env: {}, cwd: dir });
+    const code = runAudit(['--app', 'cdk.out', '--json', '--code-quality', 'cq.json'], { stdout: (t) => { stdout += t; }, stderr: () => {}, env: {}, cwd: dir });
     expect([code, JSON.parse(stdout).map((f: any) => `${f.severity} ${f.check}`)]).toEqual([1, ['critical no-sub', 'medium no-aud']]);
+    // The report points at the role's definition in its template.
+    const [issue] = JSON.parse(readFileSync(join(dir, 'cq.json'), 'utf8'));
+    const template = readFileSync(join(dir, 'cdk.out', 'Weak.template.json'), 'utf8').split('\n');
+    expect(issue.location.path).toBe(join('cdk.out', 'Weak.template.json'));
+    expect(template[issue.location.lines.begin - 1]).toMatch(/^\s*"Anyone[0-9A-F]{8}": \{$/);
   });
 });

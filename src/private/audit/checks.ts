@@ -1,6 +1,6 @@
 // The weak ways a role's trust in a GitLab issuer goes wrong, found statement by statement: no sub, any project, a
 // group prefix without "/", any ref where a protected ref was meant, no aud, a path-based sub, condition keys STS
-// never sets for the issuer, a wildcard under StringEquals, an audience the provider does not list. Each finding has a
+// never sets for the issuer, a wildcard under StringEquals, an audience the provider does not list, Principal "*". Each finding has a
 // severity, the statement, the reason and the fix; test/audit proves each class with a token the weak policy admits
 // (by the package's evaluator and iam-simulate) and the fixed one refuses.
 import { parseOperator, isNegated } from '../explain/conditions';
@@ -8,7 +8,7 @@ import { KnownProvider } from '../explain/explain';
 import { PolicyCondition, PolicyStatement, TrustPolicy, Unknown } from '../explain/policy';
 import { evaluatedClaims } from '../explain/sts-request';
 import { subParts } from '../explain/sub-claim-parts';
-import { coversWebIdentity } from '../explain/template-roles';
+import { admitsEveryPrincipal, coversWebIdentity } from '../explain/template-roles';
 import { GITLAB_COM } from '../rules/iam-limits';
 
 /** How bad a finding is, from a note to a door anyone can open. */
@@ -31,11 +31,19 @@ export interface Finding {
   readonly fix: string;
 }
 
+/** Where an input writes a role: a file and a line, from 1. */
+export interface ReportLocation {
+  readonly path: string;
+  readonly line: number;
+}
+
 /** A role to audit: its name, its trust policy and the providers known for it. */
 export interface AuditedRole {
   readonly name: string;
   readonly policy: TrustPolicy;
   readonly providers: readonly KnownProvider[];
+  /** Where the input writes the role (for reports that point at a line). */
+  readonly location?: ReportLocation;
 }
 
 /**
@@ -44,9 +52,9 @@ export interface AuditedRole {
  */
 export const PROVIDER_ARN = /^arn:(?:\$\{AWS::Partition\}|[^:]+):iam::(?:\$\{AWS::AccountId\}|[^:]*):oidc-provider\/(.+)$/;
 
-/** Whether a role trusts a GitLab issuer at all (the roles an audit counts). */
+/** Whether a role trusts a GitLab issuer at all (the roles an audit counts), or every issuer. */
 export function trustsGitLab(role: AuditedRole, issuers: readonly string[]): boolean {
-  return role.policy.statements.some((statement) => gitLabHosts(statement, issuers).length > 0);
+  return role.policy.statements.some((statement) => gitLabHosts(statement, issuers).length > 0 || admitsEveryIssuer(statement));
 }
 
 /** The OIDC provider hosts a role trusts that the audit does not take for GitLab (for the report to name). */
@@ -60,14 +68,52 @@ export function otherProviderHosts(role: AuditedRole, issuers: readonly string[]
  * GitLab-shaped sub.
  */
 export function auditRole(role: AuditedRole, issuers: readonly string[]): Finding[] {
-  return role.policy.statements.flatMap((statement) => gitLabHosts(statement, issuers).flatMap((host) =>
-    auditStatement(statement, host, role.providers.find((p) => p.url === `https://${host}`)?.clientIds)
-      .map((f) => ({ role: role.name, statement: statement.index, sid: statement.sid, ...f }))));
+  return role.policy.statements.flatMap((statement) => [
+    ...auditPrincipal(statement, issuers),
+    ...gitLabHosts(statement, issuers).flatMap((host) => auditStatement(statement, host, role.providers.find((p) => p.url === `https://${host}`)?.clientIds)),
+  ].map((f) => ({ role: role.name, statement: statement.index, sid: statement.sid, ...f })));
+}
+
+/** The issuer prefixes (`gitlab.com`, `gitlab.example.com/gitlab`) of a statement's condition keys: not `aws:`, `sts:`... */
+function issuerPrefixes(statement: PolicyStatement): string[] {
+  return [...new Set(statement.conditions.map((c) => splitKey(c.key)[0]).filter((prefix) => /[./]/.test(prefix)))];
+}
+
+/** An Allow of the web-identity action to every principal whose conditions name no issuer's claim: any provider's token. */
+function admitsEveryIssuer(statement: PolicyStatement): boolean {
+  return statement.effect === 'Allow' && admitsEveryPrincipal(statement) && coversWebIdentity(statement) && issuerPrefixes(statement).length === 0;
+}
+
+/** Findings on a statement's principal: `"*"` instead of the provider. */
+function auditPrincipal(statement: PolicyStatement, issuers: readonly string[]): StatementFinding[] {
+  if (admitsEveryIssuer(statement)) {
+    const keys = statement.conditions.map((c) => `${c.operator} ${c.key}`);
+    return [{
+      check: 'any-provider',
+      severity: keys.length === 0 ? 'critical' : 'medium',
+      reason: keys.length === 0
+        ? 'the statement allows sts:AssumeRoleWithWebIdentity to every principal with no condition: a token of any OIDC provider the account registers (GitLab\'s included), for any project, can assume the role'
+        : `the statement allows sts:AssumeRoleWithWebIdentity to every principal, and its conditions (${keys.join(', ')}) name no issuer's claim: whether they keep other providers' tokens out depends on the request`,
+      fix: 'name the provider (Principal: { Federated: arn:<partition>:iam::<account>:oidc-provider/gitlab.com }) with conditions on its sub and aud',
+    }];
+  }
+  if (statement.effect === 'Allow' && admitsEveryPrincipal(statement) && coversWebIdentity(statement) && gitLabHosts(statement, issuers).length > 0) {
+    return [{
+      check: 'wildcard-principal',
+      severity: 'low',
+      reason: 'the statement allows sts:AssumeRoleWithWebIdentity to every principal: its conditions alone choose the issuer, so one written with IfExists or a negation admits every provider\'s tokens',
+      fix: 'name the provider as the principal (Principal: { Federated: arn:<partition>:iam::<account>:oidc-provider/<host> })',
+    }];
+  }
+  return [];
 }
 
 /** The OIDC provider hosts a statement's Federated principal names, when it covers the web-identity action. */
 function federatedHosts(statement: PolicyStatement): string[] {
-  if (statement.principal === undefined || statement.principal === '*' || !coversWebIdentity(statement)) return [];
+  if (statement.principal === undefined || !coversWebIdentity(statement)) return [];
+  // Every principal: the hosts are those whose claims the conditions compare.
+  if (admitsEveryPrincipal(statement)) return issuerPrefixes(statement);
+  if (statement.principal === '*') return [];
   const hosts = new Set<string>();
   for (const arn of Object.entries(statement.principal).filter(([type]) => type === 'Federated').flatMap(([, values]) => values)) {
     if (arn instanceof Unknown) continue;

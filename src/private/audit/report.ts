@@ -2,7 +2,7 @@
 // merge requests and pipelines (https://docs.gitlab.com/ci/testing/code_quality/#code-quality-report-format: a JSON
 // array of issues with description, check_name, fingerprint, severity and location). GitLab does not render SARIF.
 import { createHash } from 'crypto';
-import { Finding, Severity, SEVERITIES } from './checks';
+import { Finding, ReportLocation, Severity, SEVERITIES } from './checks';
 import { printable } from '../explain/untrusted-input';
 
 /** Code Quality's severities, for ours. */
@@ -33,14 +33,14 @@ export function auditText(findings: readonly Finding[], roles: number, otherProv
   return `${lines.map((line) => printable(line, false)).join('\n')}\n`;
 }
 
-/** The findings as a GitLab Code Quality report; `path` is the file the report points at (the audited input). */
-export function codeQualityReport(findings: readonly Finding[], path: string): object[] {
+/** The findings as a GitLab Code Quality report; `locate` gives the file and line that write a role. */
+export function codeQualityReport(findings: readonly Finding[], locate: (role: string) => ReportLocation): object[] {
   return findings.map((f) => ({
     description: `${f.role}: ${f.reason}. Fix: ${f.fix}`,
     check_name: f.check,
     // Stable across runs: the same weakness of the same statement keeps its identity between pipelines.
     fingerprint: createHash('sha256').update(JSON.stringify([f.role, f.check, f.statement, f.reason])).digest('hex'),
     severity: CODE_QUALITY_SEVERITY[f.severity],
-    location: { path, lines: { begin: 1 } },
+    location: { path: locate(f.role).path, lines: { begin: locate(f.role).line } },
   }));
 }

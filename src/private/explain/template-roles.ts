@@ -64,9 +64,18 @@ export function coversWebIdentity(statement: PolicyStatement): boolean {
   return statement.notAction !== undefined ? !statement.notAction.some(covers) : (statement.action ?? []).some(covers);
 }
 
-/** Whether a statement of the policy allows the web-identity action to a federated principal. */
+/**
+ * Whether a statement admits every principal: `"*"` or `{"AWS": "*"}`, which IAM matches for a web-identity request
+ * too (the statement's conditions alone then choose the issuer).
+ */
+export function admitsEveryPrincipal(statement: PolicyStatement): boolean {
+  return statement.principal === '*' || (statement.principal?.AWS ?? []).some((v) => v === '*');
+}
+
+/** Whether a statement of the policy allows the web-identity action to a federated principal (or to every principal). */
 export function trustsWebIdentity(policy: TrustPolicy): boolean {
-  return policy.statements.some((s) => s.effect === 'Allow' && s.principal !== '*' && s.principal?.Federated !== undefined && coversWebIdentity(s));
+  return policy.statements.some((s) => s.effect === 'Allow' && coversWebIdentity(s)
+    && (admitsEveryPrincipal(s) || (s.principal !== '*' && s.principal?.Federated !== undefined)));
 }
 
 /**
