@@ -10,3 +10,4 @@ export * from './role-props';
 export * from './sub-claim';
 export * from './subject';
 export * from './pipeline';
+export * from './issuer';

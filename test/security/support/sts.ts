@@ -65,8 +65,11 @@ export class EmulatedAccount {
   /**
    * The account after deploying `template`, plus providers it already had (imported by the stack).
    * @param loopback where each issuer URL is served (what DNS would resolve it to)
+   * @param fetchText how a document under an issuer URL is fetched, instead of plain HTTP through `loopback` (HTTPS
+   *   with a test CA)
    */
-  public static fromTemplate(template: Template, existingProviders: AccountProvider[] = [], loopback: Record<string, string> = {}): EmulatedAccount {
+  public static fromTemplate(template: Template, existingProviders: AccountProvider[] = [], loopback: Record<string, string> = {},
+    fetchText?: (url: string) => Promise<string>): EmulatedAccount {
     const refs: Record<string, string> = { 'AWS::Partition': PARTITION, 'AWS::AccountId': ACCOUNT, 'AWS::Region': 'eu-west-1', 'AWS::URLSuffix': 'amazonaws.com' };
     const providers = [...existingProviders];
     for (const [id, resource] of Object.entries(template.Resources)) {
@@ -82,7 +85,7 @@ export class EmulatedAccount {
       const document = resolve(resource.Properties.AssumeRolePolicyDocument, refs);
       roles.set(name, { arn: `arn:${PARTITION}:iam::${ACCOUNT}:role/${name}`, trust: loadTrustPolicy(document), policy: readTrustPolicy(document) });
     }
-    return new EmulatedAccount(providers, roles, loopback);
+    return new EmulatedAccount(providers, roles, loopback, fetchText);
   }
 
   private constructor(
@@ -90,6 +93,7 @@ export class EmulatedAccount {
     /** The roles by name (RoleName, else logical ID). */
     private readonly roles: Map<string, Role>,
     private readonly loopback: Record<string, string>,
+    private readonly fetchText?: (url: string) => Promise<string>,
   ) {}
 
   /** The whole call: verify the token as STS does, then evaluate the role's trust policy. */
@@ -137,15 +141,21 @@ export class EmulatedAccount {
     return explainToken({ policy: this.roles.get(role)!.policy, claims, providers: this.providers, now }).decision;
   }
 
-  /** The issuer's JWKS, found through its discovery document, as STS fetches it. */
+  /**
+   * The issuer's JWKS, found through its discovery document, as STS fetches it: a document whose issuer is not the
+   * provider's URL exactly is refused.
+   */
   private async fetchKeys(issuer: string) {
-    const local = (url: string) => {
+    const get = async (url: string) => {
+      if (!url.startsWith(`${issuer}/`)) throw new Error(`no route to ${url}`);
+      if (this.fetchText) return JSON.parse(await this.fetchText(url));
       const base = this.loopback[issuer];
-      if (!base || !url.startsWith(issuer)) throw new Error(`no route to ${url}`);
-      return base + url.slice(issuer.length);
+      if (!base) throw new Error(`no route to ${url}`);
+      return (await fetch(base + url.slice(issuer.length))).json();
     };
-    const discovery = await (await fetch(local(`${issuer}/.well-known/openid-configuration`))).json() as { jwks_uri: string };
-    return createLocalJWKSet(await (await fetch(local(discovery.jwks_uri))).json() as any);
+    const discovery = await get(`${issuer}/.well-known/openid-configuration`) as { issuer: string; jwks_uri: string };
+    if (discovery.issuer !== issuer) throw new Error(`the discovery document's issuer ${JSON.stringify(discovery.issuer)} is not ${issuer}`);
+    return createLocalJWKSet(await get(discovery.jwks_uri) as any);
   }
 }
 

@@ -1,0 +1,314 @@
+import {
+  Annotations, Arn, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack,
+  aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_events as events, aws_events_targets as eventTargets,
+  aws_iam as iam, aws_route53 as route53, aws_route53_targets as routeTargets, aws_s3 as s3, aws_s3_deployment as s3deploy, aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { GitLabIssuerHosting, GitLabIssuerHostingKind } from './hosting';
+import { GitLabJwks } from './jwks';
+import { fail, show } from '../private/errors';
+import { DISCOVERY_PATH, discoveryDocument, JWKS_PATH } from '../private/issuer/discovery-document';
+import { issuerHostName, s3IssuerBucketName } from '../private/issuer/issuer-names';
+import { isLiteral } from '../private/tokens';
+import { GitLabOidcProvider } from '../provider';
+import { GitLabRunnerRole } from '../role';
+import { GitLabSubject } from '../subject';
+
+/**
+ * The GitLab CI/CD job that keeps the published keys current, for `GitLabHostedIssuerProps.keysSync`.
+ */
+export interface GitLabIssuerKeysSync {
+  /**
+   * The jobs that may publish keys: a scheduled job of one project, on a protected ref. Whoever runs such a job
+   * can publish keys for every role that trusts the issuer, so name one project and one protected branch.
+   */
+  readonly subjects: GitLabSubject[];
+
+  /**
+   * The audience the job requests in its `id_tokens` entry (added to the provider's audiences).
+   *
+   * @default 'gitlab-issuer-keys-sync'
+   */
+  readonly audience?: string;
+}
+
+/**
+ * Properties of a `GitLabHostedIssuer`.
+ */
+export interface GitLabHostedIssuerProps {
+  /**
+   * How the documents are served: `GitLabIssuerHosting.cloudFront({ domainName, certificate })` (recommended) or
+   * `GitLabIssuerHosting.s3Bucket({ bucketName })`.
+   */
+  readonly hosting: GitLabIssuerHosting;
+
+  /**
+   * The instance's public signing keys, as its `/oauth/discovery/keys` serves them: the first upload. Changing it
+   * uploads it again, replacing what the keys sync published since.
+   */
+  readonly jwks: GitLabJwks;
+
+  /**
+   * The audiences (client IDs) of the provider registered for the issuer.
+   *
+   * @default - `[issuerUrl]`
+   */
+  readonly audiences?: string[];
+
+  /**
+   * A role for the scheduled GitLab CI/CD job that publishes the instance's current keys: it may write the keys
+   * object and nothing else, and the bucket refuses writes from anyone but it and the deployment.
+   *
+   * @default - no sync role: keys change only when `jwks` does
+   */
+  readonly keysSync?: GitLabIssuerKeysSync;
+
+  /**
+   * The topic told of every change of the published documents (an EventBridge rule on the bucket's object events).
+   *
+   * @default - a new topic: subscribe to it
+   */
+  readonly changesTopic?: sns.ITopic;
+
+  /**
+   * What happens to the bucket when it leaves the stack. Refused as `DESTROY` for `s3Bucket()` hosting: the
+   * bucket's name is the issuer, and a deleted bucket's name is anyone's to take.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The audience of the keys sync job's role, by default. */
+const KEYS_SYNC_AUDIENCE = 'gitlab-issuer-keys-sync';
+
+/** How long CloudFront keeps a document: a rotated key is served within this (STS keeps its own copy too). */
+const CACHE_TTL = Duration.minutes(5);
+
+/** The object writes the bucket refuses to everyone but the deployment and the keys sync. */
+const OBJECT_WRITES = ['s3:PutObject*', 's3:DeleteObject*', 's3:RestoreObject', 's3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'];
+
+/**
+ * Makes a GitLab instance that AWS cannot reach usable with AWS: its OpenID Connect discovery document and public
+ * keys served over HTTPS from AWS, the instance's ID tokens issued under that URL (GitLab 18.1+:
+ * `gitlab_rails['ci_id_tokens_issuer_url']`), and an IAM OIDC provider registered for it.
+ *
+ * The bucket is private, versioned and encrypted; the two documents alone are readable (through CloudFront's origin
+ * access control, or by anyone for `s3Bucket()` hosting); its policy refuses object writes to everyone but the
+ * deployment and the keys sync role, and every change of a document reaches `changesTopic`. Whoever can write the
+ * keys can mint tokens for every role trusting the issuer: statements added to the bucket's policy are refused at
+ * synth.
+ */
+export class GitLabHostedIssuer extends Construct {
+  /** The issuer URL: the `iss` of the instance's ID tokens and the provider's URL. */
+  public readonly issuerUrl: string;
+
+  /** The IAM OIDC provider registered for the issuer: give it to `GitLabRunnerRole`s and `GitLabCiPipeline`. */
+  public readonly provider: GitLabOidcProvider;
+
+  /** The bucket holding the two documents. */
+  public readonly bucket: s3.Bucket;
+
+  /** The distribution serving them, for `cloudFront()` hosting. */
+  public readonly distribution?: cloudfront.Distribution;
+
+  /** The role of the keys sync job, when `keysSync` is given. */
+  public readonly keysSyncRole?: GitLabRunnerRole;
+
+  /** The topic told of every change of the published documents. */
+  public readonly changesTopic: sns.ITopic;
+
+  /** The line for the instance's `/etc/gitlab/gitlab.rb` (Linux package). */
+  public readonly gitLabRbSetting: string;
+
+  /** The Helm chart value (`--set`), for an instance on Kubernetes. */
+  public readonly helmSetting: string;
+
+  /** The command that checks the instance's configuration (Linux package; `bundle exec rake` for a source install). */
+  public readonly validateCommand = 'sudo gitlab-rake ci:validate_id_token_configuration';
+
+  /**
+   * @param scope the construct scope
+   * @param id the construct ID
+   * @param props the hosting, the initial keys, and the provider's audiences, keys sync and notifications
+   */
+  constructor(scope: Construct, id: string, props: GitLabHostedIssuerProps) {
+    super(scope, id);
+    const hosting = props.hosting;
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const onS3 = hosting.kind === GitLabIssuerHostingKind.S3_BUCKET;
+    const bucketName = onS3 ? s3IssuerBucketName(hosting.s3BucketOptions!.bucketName, this) : undefined;
+    if (onS3 && removalPolicy === RemovalPolicy.DESTROY) {
+      fail('removalPolicy DESTROY is refused for s3Bucket() hosting: the bucket\'s name is the issuer URL, and once the bucket is deleted anyone ' +
+        `can create a bucket of that name and publish keys for every role that trusts it, got: ${show(removalPolicy)}`, this);
+    }
+
+    if (onS3) {
+      Annotations.of(this).addWarningV2('cdk-gitlab-oidc:issuerOnS3Bucket', 'the issuer URL is the bucket\'s own: it cannot move, and if the bucket is ever ' +
+        'deleted anyone can create one of its name and publish keys for every role that trusts it. Keep the bucket (RemovalPolicy.RETAIN), or serve ' +
+        'the documents from a domain of yours: GitLabIssuerHosting.cloudFront().');
+    }
+    this.issuerUrl = onS3 ? `https://${bucketName}.s3.${literalRegion(stack, this)}.amazonaws.com` : `https://${issuerHostName(hosting.cloudFrontOptions!.domainName, this)}`;
+    this.gitLabRbSetting = `gitlab_rails['ci_id_tokens_issuer_url'] = '${this.issuerUrl}'`;
+    this.helmSetting = `global.appConfig.ciIdTokens.issuerUrl=${this.issuerUrl}`;
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName,
+      versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Public reads of the two documents by bucket policy for s3Bucket() hosting; no ACL ever.
+      blockPublicAccess: onS3
+        ? new s3.BlockPublicAccess({ blockPublicAcls: true, ignorePublicAcls: true, blockPublicPolicy: false, restrictPublicBuckets: false })
+        : s3.BlockPublicAccess.BLOCK_ALL,
+      eventBridgeEnabled: true,
+      removalPolicy,
+    });
+    const documents = [this.bucket.arnForObjects(DISCOVERY_PATH), this.bucket.arnForObjects(JWKS_PATH)];
+
+    const ours: iam.PolicyStatement[] = [];
+    if (onS3) {
+      ours.push(new iam.PolicyStatement({ sid: 'ReadIssuerDocuments', principals: [new iam.AnyPrincipal()], actions: ['s3:GetObject'], resources: documents }));
+    } else {
+      this.distribution = this.cloudFrontDistribution(hosting);
+      ours.push(new iam.PolicyStatement({
+        sid: 'CloudFrontReadsIssuerDocuments',
+        principals: [new iam.ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: documents,
+        conditions: {
+          StringEquals: {
+            'AWS:SourceArn': stack.formatArn({
+              service: 'cloudfront', region: '', resource: 'distribution', resourceName: this.distribution.distributionId, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          },
+        },
+      }));
+    }
+    for (const statement of ours) this.bucket.addToResourcePolicy(statement);
+
+    // The documents, each deployed on its own: the keys are uploaded again only when `jwks` changes, so a deployment
+    // for any other reason leaves the keys the sync published in place.
+    const discovery = this.deployDocument('DiscoveryDocument', DISCOVERY_PATH, discoveryDocument(this.issuerUrl));
+    const keys = this.deployDocument('Keys', JWKS_PATH, JSON.parse(props.jwks.toJson()));
+
+    this.provider = new GitLabOidcProvider(this, 'Provider', { url: this.issuerUrl, audiences: props.audiences });
+    // IAM and STS fetch the documents: the provider comes after them.
+    this.provider.node.addDependency(discovery, keys);
+
+    if (props.keysSync) {
+      const audience = props.keysSync.audience ?? KEYS_SYNC_AUDIENCE;
+      this.provider.addAudience(audience);
+      this.keysSyncRole = new GitLabRunnerRole(this, 'KeysSyncRole', {
+        provider: this.provider,
+        subjects: props.keysSync.subjects,
+        audience,
+        description: `Publishes the GitLab instance's signing keys at ${this.issuerUrl}/${JWKS_PATH}`,
+      });
+      this.keysSyncRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(JWKS_PATH)] }));
+    }
+
+    // Whoever writes the keys mints tokens: object writes refused to all but the deployment and the keys sync, and
+    // the keys sync refused every object but the keys.
+    const writers = [keys.handlerRole.roleArn, discovery.handlerRole.roleArn, ...(this.keysSyncRole ? [this.keysSyncRole.roleArn] : [])];
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OnlyTheDeploymentAndKeysSyncWrite',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: OBJECT_WRITES,
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...new Set(writers)] } },
+    }));
+    if (this.keysSyncRole) {
+      this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'KeysSyncWritesTheKeysAlone',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: OBJECT_WRITES,
+        notResources: [this.bucket.arnForObjects(JWKS_PATH)],
+        conditions: { ArnEquals: { 'aws:PrincipalArn': this.keysSyncRole.roleArn } },
+      }));
+    }
+    this.node.addValidation({ validate: () => this.foreignBucketGrants(ours) });
+
+    this.changesTopic = props.changesTopic ?? new sns.Topic(this, 'ChangesTopic', { displayName: `GitLab issuer ${this.issuerUrl}: documents changed` });
+    new events.Rule(this, 'DocumentsChanged', {
+      description: `Every change of the documents of the GitLab issuer ${this.issuerUrl}`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created', 'Object Deleted', 'Object Restore Completed'],
+        detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: [DISCOVERY_PATH, JWKS_PATH] } },
+      },
+      targets: [new eventTargets.SnsTopic(this.changesTopic)],
+    });
+
+    new CfnOutput(this, 'IssuerUrl', { value: this.issuerUrl, description: 'The GitLab instance\'s ID token issuer' });
+    new CfnOutput(this, 'GitLabRb', { value: this.gitLabRbSetting, description: `/etc/gitlab/gitlab.rb, then: sudo gitlab-ctl reconfigure && ${this.validateCommand}` });
+    new CfnOutput(this, 'HelmSetting', { value: this.helmSetting, description: 'helm upgrade --set (the Helm chart)' });
+    if (this.distribution && !hosting.cloudFrontOptions!.hostedZone) {
+      new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName, description: `Point ${this.issuerUrl} here (CNAME or alias)` });
+    }
+  }
+
+  private cloudFrontDistribution(hosting: GitLabIssuerHosting): cloudfront.Distribution {
+    const options = hosting.cloudFrontOptions!;
+    const certificateArn = options.certificate.certificateArn;
+    if (isLiteral(certificateArn) && Arn.split(certificateArn, ArnFormat.SLASH_RESOURCE_NAME).region !== 'us-east-1') {
+      fail(`the certificate must be in us-east-1, where CloudFront reads certificates, got: ${show(certificateArn)}`, this);
+    }
+    const oac = new cloudfront.S3OriginAccessControl(this, 'OriginAccessControl', { signing: cloudfront.Signing.SIGV4_ALWAYS });
+    const distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: `GitLab ID token issuer https://${options.domainName}`,
+      defaultBehavior: {
+        // The origin without aws-cdk-lib's grant, which covers every object: the bucket policy names the two documents.
+        origin: origins.S3BucketOrigin.withBucketDefaults(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: new cloudfront.CachePolicy(this, 'CachePolicy', { defaultTtl: CACHE_TTL, maxTtl: CACHE_TTL, minTtl: Duration.seconds(0) }),
+      },
+      domainNames: [options.domainName],
+      certificate: options.certificate,
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      priceClass: options.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+    });
+    (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.Origins.0.OriginAccessControlId', oac.originAccessControlId);
+    if (options.hostedZone) {
+      const target = route53.RecordTarget.fromAlias(new routeTargets.CloudFrontTarget(distribution));
+      new route53.ARecord(this, 'AliasRecord', { zone: options.hostedZone, recordName: options.domainName, target });
+      new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: options.hostedZone, recordName: options.domainName, target });
+    }
+    return distribution;
+  }
+
+  private deployDocument(id: string, key: string, document: unknown): s3deploy.BucketDeployment {
+    return new s3deploy.BucketDeployment(this, id, {
+      sources: [s3deploy.Source.jsonData(key, document)],
+      destinationBucket: this.bucket,
+      // The bucket's other object stays: the sync's keys, the other document.
+      prune: false,
+      extract: true,
+      contentType: 'application/json',
+      cacheControl: [s3deploy.CacheControl.maxAge(CACHE_TTL)],
+      distribution: this.distribution,
+      distributionPaths: this.distribution ? [`/${key}`] : undefined,
+    });
+  }
+
+  /** The bucket policy's Allow statements the construct did not write: each could expose or change the keys. */
+  private foreignBucketGrants(ours: readonly iam.PolicyStatement[]): string[] {
+    const stack = Stack.of(this);
+    const own = new Set(ours.map((s) => JSON.stringify(stack.resolve(s.toStatementJson()))));
+    const statements: any[] = stack.resolve(this.bucket.policy?.document.toJSON())?.Statement ?? [];
+    return statements
+      .filter((s) => s.Effect === 'Allow' && !own.has(JSON.stringify(s)))
+      .map((s) => `the issuer bucket's policy may hold only the grants GitLabHostedIssuer writes: whoever can change the keys can mint tokens for every role trusting ${this.issuerUrl}, got: ${JSON.stringify(s)}`);
+  }
+}
+
+/** The stack's region as a literal: it is part of an S3 issuer URL. */
+function literalRegion(stack: Stack, scope: Construct): string {
+  if (!isLiteral(stack.region)) fail(`s3Bucket() hosting needs the stack's region (env: { region }): it is part of the issuer URL, got: ${show(stack.region)}`, scope);
+  return stack.region;
+}

@@ -1,0 +1,3 @@
+export * from './hosted-issuer';
+export * from './hosting';
+export * from './jwks';
