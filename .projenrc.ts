@@ -60,6 +60,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@stryker-mutator/jest-runner@~9.6.0',
     // The mutation runs choose and order suites (test/support/mutation-sequencer.js).
     '@jest/test-sequencer@^30',
+    '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
     'jmespath',
     // Ecosystem checks. Versions whose aws-cdk-lib peer range includes the minimum we test against.

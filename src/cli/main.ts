@@ -3,6 +3,7 @@
 import { readFileSync } from 'fs';
 import { runAudit } from './audit-command';
 import { runExplain } from './explain-command';
+import { runIssuerKeys } from './issuer-keys-command';
 import { printable } from '../private/explain/untrusted-input';
 
 const USAGE = `Usage: cdk-gitlab-oidc <command>
@@ -10,6 +11,8 @@ const USAGE = `Usage: cdk-gitlab-oidc <command>
 Commands:
   explain   why a GitLab job's ID token is (not) allowed to assume a role
   audit     which roles a GitLab job you do not control could assume
+  issuer-keys
+            the key set a hosted issuer publishes next (the keys sync job's step)
 
 Run 'cdk-gitlab-oidc <command> --help' for its options.
 `;
@@ -23,6 +26,8 @@ if (command === 'explain') {
   process.exitCode = runExplain(rest, io);
 } else if (command === 'audit') {
   process.exitCode = runAudit(rest, { ...io, stdin: () => readFileSync(0, 'utf8') });
+} else if (command === 'issuer-keys') {
+  process.exitCode = runIssuerKeys(rest, io);
 } else if (command === '--help' || command === '-h') {
   io.stdout(USAGE);
 } else if (command === undefined) {

@@ -9,7 +9,8 @@ import { GitLabJwks } from './jwks';
 import { fail, show } from '../private/errors';
 import { DISCOVERY_PATH, discoveryDocument, JWKS_PATH } from '../private/issuer/discovery-document';
 import { issuerHostName, s3IssuerBucketName } from '../private/issuer/issuer-names';
-import { isLiteral } from '../private/tokens';
+import { isLiteral, isLiteralNumber } from '../private/tokens';
+import { yamlString as jobYamlName } from '../private/yaml';
 import { GitLabOidcProvider } from '../provider';
 import { GitLabRunnerRole } from '../role';
 import { GitLabSubject } from '../subject';
@@ -30,6 +31,33 @@ export interface GitLabIssuerKeysSync {
    * @default 'gitlab-issuer-keys-sync'
    */
   readonly audience?: string;
+
+  /**
+   * How long a key stays published after the instance stops listing it: at least the longest job timeout, so a
+   * token signed just before a rotation still verifies. Whole hours, from 1 hour to 365 days.
+   *
+   * @default Duration.days(7)
+   */
+  readonly gracePeriod?: Duration;
+}
+
+/**
+ * Options for `GitLabHostedIssuer.keysSyncJob()`.
+ */
+export interface GitLabIssuerKeysSyncJobOptions {
+  /**
+   * The job's name.
+   *
+   * @default 'gitlab-issuer-keys-sync'
+   */
+  readonly jobName?: string;
+
+  /**
+   * The image the job runs in: it needs a POSIX shell, curl, Node.js with npx, and the AWS CLI.
+   *
+   * @default 'public.ecr.aws/sam/build-nodejs22.x:latest'
+   */
+  readonly image?: string;
 }
 
 /**
@@ -82,6 +110,13 @@ export interface GitLabHostedIssuerProps {
 /** The audience of the keys sync job's role, by default. */
 const KEYS_SYNC_AUDIENCE = 'gitlab-issuer-keys-sync';
 
+/** The private record of when the sync last saw each published key, beside the keys. */
+const SIGHTINGS_PATH = `${JWKS_PATH}.sightings.json`;
+
+/** The package's own version: the keys sync job runs this version's `issuer-keys` command. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PACKAGE_VERSION: string = require('../../package.json').version;
+
 /** How long CloudFront keeps a document: a rotated key is served within this (STS keeps its own copy too). */
 const CACHE_TTL = Duration.minutes(5);
 
@@ -118,6 +153,12 @@ export class GitLabHostedIssuer extends Construct {
   /** The topic told of every change of the published documents. */
   public readonly changesTopic: sns.ITopic;
 
+  /** The bucket's name when the app gives one (a literal). */
+  private readonly literalBucketName?: string;
+
+  /** The keys sync's grace period, in hours. */
+  private readonly keysSyncGraceHours?: number;
+
   /** The line for the instance's `/etc/gitlab/gitlab.rb` (Linux package). */
   public readonly gitLabRbSetting: string;
 
@@ -138,7 +179,9 @@ export class GitLabHostedIssuer extends Construct {
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const onS3 = hosting.kind === GitLabIssuerHostingKind.S3_BUCKET;
-    const bucketName = onS3 ? s3IssuerBucketName(hosting.s3BucketOptions!.bucketName, this) : undefined;
+    const givenName = onS3 ? hosting.s3BucketOptions!.bucketName : hosting.cloudFrontOptions!.bucketName;
+    const bucketName = givenName === undefined ? undefined : s3IssuerBucketName(givenName, this);
+    this.literalBucketName = bucketName;
     if (onS3 && removalPolicy === RemovalPolicy.DESTROY) {
       fail('removalPolicy DESTROY is refused for s3Bucket() hosting: the bucket\'s name is the issuer URL, and once the bucket is deleted anyone ' +
         `can create a bucket of that name and publish keys for every role that trusts it, got: ${show(removalPolicy)}`, this);
@@ -207,7 +250,18 @@ export class GitLabHostedIssuer extends Construct {
         audience,
         description: `Publishes the GitLab instance's signing keys at ${this.issuerUrl}/${JWKS_PATH}`,
       });
-      this.keysSyncRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(JWKS_PATH)] }));
+      this.keysSyncGraceHours = graceHours(props.keysSync.gracePeriod ?? Duration.days(7), this);
+      // Reads the published keys and the sightings, writes both: nothing else. ListBucket on the sightings' name alone,
+      // so a missing object reads as NoSuchKey (S3 says AccessDenied without it) and the job tells absence from failure.
+      this.keysSyncRole.addToPolicy(new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.bucket.arnForObjects(JWKS_PATH), this.bucket.arnForObjects(SIGHTINGS_PATH)],
+      }));
+      this.keysSyncRole.addToPolicy(new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringEquals: { 's3:prefix': SIGHTINGS_PATH } },
+      }));
     }
 
     // Whoever writes the keys mints tokens: object writes refused to all but the deployment and the keys sync, and
@@ -227,7 +281,7 @@ export class GitLabHostedIssuer extends Construct {
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: OBJECT_WRITES,
-        notResources: [this.bucket.arnForObjects(JWKS_PATH)],
+        notResources: [this.bucket.arnForObjects(JWKS_PATH), this.bucket.arnForObjects(SIGHTINGS_PATH)],
         conditions: { ArnEquals: { 'aws:PrincipalArn': this.keysSyncRole.roleArn } },
       }));
     }
@@ -250,6 +304,32 @@ export class GitLabHostedIssuer extends Construct {
     if (this.distribution && !hosting.cloudFrontOptions!.hostedZone) {
       new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName, description: `Point ${this.issuerUrl} here (CNAME or alias)` });
     }
+  }
+
+  /**
+   * The `.gitlab-ci.yml` jobs that keep the published keys current, for a project of the instance whose scheduled
+   * pipelines `keysSync.subjects` admits: a hidden job that assumes the keys sync role through this issuer, and a job
+   * run by schedules alone. It fetches the instance's keys (`$CI_SERVER_URL/oauth/discovery/keys`, on the
+   * instance's own runners), checks them and adds the keys still in their grace period (`cdk-gitlab-oidc
+   * issuer-keys`, this package's version), and uploads the set; anything refused stops the job before the upload.
+   * Print it, or emit it as a stack output, where the role's ARN resolves.
+   * @param options the job's name and image
+   */
+  public keysSyncJob(options: GitLabIssuerKeysSyncJobOptions = {}): string {
+    if (!this.keysSyncRole) fail('keysSyncJob() needs keysSync: the role the job assumes', this);
+    const bucket = this.literalBucketName;
+    if (bucket === undefined) {
+      fail('keysSyncJob() writes the bucket\'s name into the job: give the bucket a name (GitLabIssuerHosting.cloudFront({ bucketName })), got: a generated name', this);
+    }
+    const jobName = options.jobName ?? 'gitlab-issuer-keys-sync';
+    // The job's name and the hidden job it extends are validated by gitLabCiJob().
+    const credentials = this.keysSyncRole.gitLabCiJob({
+      jobName: `.${jobName}`,
+      image: options.image ?? 'public.ecr.aws/sam/build-nodejs22.x:latest',
+      script: keysSyncScript(bucket, this.keysSyncGraceHours!),
+    });
+    const visible = jobYamlName(jobName);
+    return `${credentials}${visible}:\n  extends: ${jobYamlName(`.${jobName}`)}\n  rules:\n    - if: '$CI_PIPELINE_SOURCE == "schedule"'\n`;
   }
 
   private cloudFrontDistribution(hosting: GitLabIssuerHosting): cloudfront.Distribution {
@@ -305,6 +385,34 @@ export class GitLabHostedIssuer extends Construct {
       .filter((s) => s.Effect === 'Allow' && !own.has(JSON.stringify(s)))
       .map((s) => `the issuer bucket's policy may hold only the grants GitLabHostedIssuer writes: whoever can change the keys can mint tokens for every role trusting ${this.issuerUrl}, got: ${JSON.stringify(s)}`);
   }
+}
+
+/** A grace period as whole hours, from 1 to 8760. */
+function graceHours(period: Duration, scope: Construct): number {
+  const hours = period.toHours({ integral: false });
+  if (!isLiteralNumber(hours) || !Number.isInteger(hours) || hours < 1 || hours > 8760) {
+    fail(`keysSync gracePeriod must be whole hours from 1 hour to 365 days (the job writes it), got: ${period.toString()}`, scope);
+  }
+  return hours;
+}
+
+/**
+ * The keys sync's commands: fetch the instance's keys and what is published, decide what to publish with the
+ * package's own checks, upload. Each line stops the job when it fails; the bucket's name is a literal S3 name.
+ */
+function keysSyncScript(bucket: string, graceHours: number): string[] {
+  const s3 = (operation: string, key: string, rest: string) => `aws s3api ${operation} --bucket ${bucket} --key ${key} ${rest}`;
+  return [
+    'curl --fail --silent --show-error --max-time 30 --output instance-keys.json "${CI_SERVER_URL}/oauth/discovery/keys"',
+    s3('get-object', JWKS_PATH, 'published-keys.json > /dev/null'),
+    // No sightings yet (the first run): every published key counts as seen now. Any other failure stops the job.
+    `if ${s3('get-object', SIGHTINGS_PATH, 'sightings.json > /dev/null 2> sightings.err')}; then :; ` +
+      'elif grep -q NoSuchKey sightings.err; then echo \'{"lastSeen":{}}\' > sightings.json; else cat sightings.err >&2; exit 1; fi',
+    `npx --yes cdk-gitlab-oidc@${PACKAGE_VERSION} issuer-keys --instance instance-keys.json --published published-keys.json ` +
+      `--sightings sightings.json --grace-hours ${graceHours} --out keys.json --sightings-out next-sightings.json`,
+    s3('put-object', JWKS_PATH, `--body keys.json --content-type application/json --cache-control max-age=${CACHE_TTL.toSeconds()} > /dev/null`),
+    s3('put-object', SIGHTINGS_PATH, '--body next-sightings.json --content-type application/json > /dev/null'),
+  ];
 }
 
 /** The stack's region as a literal: it is part of an S3 issuer URL. */

@@ -23,6 +23,13 @@ export interface GitLabIssuerCloudFrontOptions {
   readonly hostedZone?: route53.IHostedZone;
 
   /**
+   * The bucket's name. `keysSyncJob()` writes it into the job, so it needs a literal one.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly bucketName?: string;
+
+  /**
    * The CloudFront price class.
    *
    * @default cloudfront.PriceClass.PRICE_CLASS_100

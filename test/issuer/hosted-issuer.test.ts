@@ -164,16 +164,21 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
           Match.objectLike({
             Sid: 'KeysSyncWritesTheKeysAlone',
             Effect: 'Deny',
-            NotResource: objectArn('oauth/discovery/keys'),
+            NotResource: [objectArn('oauth/discovery/keys'), objectArn('oauth/discovery/keys.sightings.json')],
             Condition: { ArnEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [sync, 'Arn'] } } },
           }),
         ]),
       },
     });
-    // The keys sync role may write the keys object and nothing else, trusted for the one project's main branch.
+    // The keys sync role may read and write the keys and its sightings and nothing else, trusted for the one project's main branch.
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: sync }],
-      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: objectArn('oauth/discovery/keys') }] },
+      PolicyDocument: {
+        Statement: [
+          { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objectArn('oauth/discovery/keys'), objectArn('oauth/discovery/keys.sightings.json')] },
+          { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketRef, Condition: { StringEquals: { 's3:prefix': 'oauth/discovery/keys.sightings.json' } } },
+        ],
+      },
     });
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {

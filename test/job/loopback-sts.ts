@@ -62,6 +62,11 @@ export class LoopbackSts {
     return `${this.baseUrl}/runner-credentials`;
   }
 
+  /** The identity (role session or user ARN) an access key it handed out belongs to: who signed a request to another loopback service. */
+  public identityOf(accessKeyId: string): string | undefined {
+    return this.sessions.get(accessKeyId)?.arn;
+  }
+
   /** Serves HTTP on a connection made elsewhere: the TLS side of a proxy that stands in for STS's public endpoints. */
   public serve(connection: Duplex): void {
     this.server!.emit('connection', connection);
