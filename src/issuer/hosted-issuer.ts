@@ -250,7 +250,7 @@ export class GitLabHostedIssuer extends Construct {
         audience,
         description: `Publishes the GitLab instance's signing keys at ${this.issuerUrl}/${JWKS_PATH}`,
       });
-      this.keysSyncGraceHours = graceHours(props.keysSync.gracePeriod ?? Duration.days(7), this);
+      this.keysSyncGraceHours = wholeGraceHours(props.keysSync.gracePeriod ?? Duration.days(7), this);
       // Reads the published keys and the sightings, writes both: nothing else. ListBucket on the sightings' name alone,
       // so a missing object reads as NoSuchKey (S3 says AccessDenied without it) and the job tells absence from failure.
       this.keysSyncRole.addToPolicy(new iam.PolicyStatement({
@@ -388,7 +388,7 @@ export class GitLabHostedIssuer extends Construct {
 }
 
 /** A grace period as whole hours, from 1 to 8760. */
-function graceHours(period: Duration, scope: Construct): number {
+function wholeGraceHours(period: Duration, scope: Construct): number {
   const hours = period.toHours({ integral: false });
   if (!isLiteralNumber(hours) || !Number.isInteger(hours) || hours < 1 || hours > 8760) {
     fail(`keysSync gracePeriod must be whole hours from 1 hour to 365 days (the job writes it), got: ${period.toString()}`, scope);
@@ -400,18 +400,18 @@ function graceHours(period: Duration, scope: Construct): number {
  * The keys sync's commands: fetch the instance's keys and what is published, decide what to publish with the
  * package's own checks, upload. Each line stops the job when it fails; the bucket's name is a literal S3 name.
  */
-function keysSyncScript(bucket: string, graceHours: number): string[] {
-  const s3 = (operation: string, key: string, rest: string) => `aws s3api ${operation} --bucket ${bucket} --key ${key} ${rest}`;
+function keysSyncScript(bucket: string, hours: number): string[] {
+  const s3api = (operation: string, key: string, rest: string) => `aws s3api ${operation} --bucket ${bucket} --key ${key} ${rest}`;
   return [
     'curl --fail --silent --show-error --max-time 30 --output instance-keys.json "${CI_SERVER_URL}/oauth/discovery/keys"',
-    s3('get-object', JWKS_PATH, 'published-keys.json > /dev/null'),
+    s3api('get-object', JWKS_PATH, 'published-keys.json > /dev/null'),
     // No sightings yet (the first run): every published key counts as seen now. Any other failure stops the job.
-    `if ${s3('get-object', SIGHTINGS_PATH, 'sightings.json > /dev/null 2> sightings.err')}; then :; ` +
+    `if ${s3api('get-object', SIGHTINGS_PATH, 'sightings.json > /dev/null 2> sightings.err')}; then :; ` +
       'elif grep -q NoSuchKey sightings.err; then echo \'{"lastSeen":{}}\' > sightings.json; else cat sightings.err >&2; exit 1; fi',
     `npx --yes cdk-gitlab-oidc@${PACKAGE_VERSION} issuer-keys --instance instance-keys.json --published published-keys.json ` +
-      `--sightings sightings.json --grace-hours ${graceHours} --out keys.json --sightings-out next-sightings.json`,
-    s3('put-object', JWKS_PATH, `--body keys.json --content-type application/json --cache-control max-age=${CACHE_TTL.toSeconds()} > /dev/null`),
-    s3('put-object', SIGHTINGS_PATH, '--body next-sightings.json --content-type application/json > /dev/null'),
+      `--sightings sightings.json --grace-hours ${hours} --out keys.json --sightings-out next-sightings.json`,
+    s3api('put-object', JWKS_PATH, `--body keys.json --content-type application/json --cache-control max-age=${CACHE_TTL.toSeconds()} > /dev/null`),
+    s3api('put-object', SIGHTINGS_PATH, '--body next-sightings.json --content-type application/json > /dev/null'),
   ];
 }
 

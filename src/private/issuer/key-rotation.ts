@@ -23,7 +23,9 @@ export interface KeyPublication {
  * the first). A published key without a sighting counts as seen now: it stays a whole grace period, never less.
  * Refused: a kid whose key material changed (a key is never replaced under its name), sightings in the future.
  */
-export function nextPublication(instance: PublicJwks, published: PublicJwks, sightings: KeySightings | undefined, now: Date, graceMs: number): KeyPublication {
+export function nextPublication(
+  instance: PublicJwks, published: PublicJwks, sightings: KeySightings | undefined, now: Date, graceMs: number,
+): KeyPublication {
   const byKid = new Map(published.keys.map((k) => [k.kid, k]));
   for (const key of instance.keys) {
     const before = byKid.get(key.kid);
