@@ -9,8 +9,8 @@ import { CommandIo } from './explain-command';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { checkJsonDepth, printable } from '../private/explain/untrusted-input';
-import { nextPublication, readSightings } from '../private/issuer/key-rotation';
-import { publicJwks } from '../private/issuer/public-jwks';
+import { nextPublication, readSightings } from '../private/issuer/keys/key-rotation';
+import { publicJwks } from '../private/issuer/keys/public-jwks';
 
 export const ISSUER_KEYS_HELP = `Usage: cdk-gitlab-oidc issuer-keys --instance <file> --published <file> --out <file> --sightings-out <file> [options]
 

@@ -1,7 +1,9 @@
+import { join } from 'path';
 import {
   Annotations, Arn, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack,
   aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_events as events, aws_events_targets as eventTargets,
-  aws_iam as iam, aws_route53 as route53, aws_route53_targets as routeTargets, aws_s3 as s3, aws_s3_deployment as s3deploy, aws_sns as sns,
+  aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_route53 as route53, aws_route53_targets as routeTargets,
+  aws_s3 as s3, aws_s3_deployment as s3deploy, aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GitLabIssuerHosting, GitLabIssuerHostingKind } from './hosting';
@@ -39,6 +41,52 @@ export interface GitLabIssuerKeysSync {
    * @default Duration.days(7)
    */
   readonly gracePeriod?: Duration;
+}
+
+/**
+ * A scheduled Lambda function in a VPC that keeps the published keys current, for
+ * `GitLabHostedIssuerProps.keysPull`: for setups whose runners should hold no role that writes the keys.
+ */
+export interface GitLabIssuerKeysPull {
+  /**
+   * The instance's URL as the VPC reaches it, e.g. `https://gitlab.internal.example`: the function fetches
+   * `<instanceUrl>/oauth/discovery/keys`. HTTPS alone: whoever could change the keys in transit could mint tokens.
+   */
+  readonly instanceUrl: string;
+
+  /**
+   * The VPC the function runs in: it must reach the instance, and S3 (a gateway endpoint or a NAT).
+   */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * The subnets of the function.
+   *
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * How often the function runs.
+   *
+   * @default Duration.hours(1)
+   */
+  readonly schedule?: Duration;
+
+  /**
+   * How long a key stays published after the instance stops listing it. Whole hours, from 1 hour to 365 days.
+   *
+   * @default Duration.days(7)
+   */
+  readonly gracePeriod?: Duration;
+
+  /**
+   * The certificate (PEM) of the private certificate authority the instance's certificate chains to, trusted besides
+   * the public ones.
+   *
+   * @default - the public certificate authorities alone
+   */
+  readonly instanceCaCertificate?: string;
 }
 
 /**
@@ -90,6 +138,14 @@ export interface GitLabHostedIssuerProps {
    * @default - no sync role: keys change only when `jwks` does
    */
   readonly keysSync?: GitLabIssuerKeysSync;
+
+  /**
+   * A scheduled function in a VPC that publishes the instance's current keys (instead of `keysSync`, not beside it:
+   * one writer keeps the grace periods).
+   *
+   * @default - no function: keys change only when `jwks` does, or through `keysSync`
+   */
+  readonly keysPull?: GitLabIssuerKeysPull;
 
   /**
    * The topic told of every change of the published documents (an EventBridge rule on the bucket's object events).
@@ -149,6 +205,9 @@ export class GitLabHostedIssuer extends Construct {
 
   /** The role of the keys sync job, when `keysSync` is given. */
   public readonly keysSyncRole?: GitLabRunnerRole;
+
+  /** The function of `keysPull`, when it is given. */
+  public readonly keysPullFunction?: lambda.Function;
 
   /** The topic told of every change of the published documents. */
   public readonly changesTopic: sns.ITopic;
@@ -241,6 +300,9 @@ export class GitLabHostedIssuer extends Construct {
     // IAM and STS fetch the documents: the provider comes after them.
     this.provider.node.addDependency(discovery, keys);
 
+    if (props.keysSync && props.keysPull) {
+      fail('give keysSync or keysPull, not both: one writer keeps the keys\' grace periods, got: both', this);
+    }
     if (props.keysSync) {
       const audience = props.keysSync.audience ?? KEYS_SYNC_AUDIENCE;
       this.provider.addAudience(audience);
@@ -251,22 +313,17 @@ export class GitLabHostedIssuer extends Construct {
         description: `Publishes the GitLab instance's signing keys at ${this.issuerUrl}/${JWKS_PATH}`,
       });
       this.keysSyncGraceHours = wholeGraceHours(props.keysSync.gracePeriod ?? Duration.days(7), this);
-      // Reads the published keys and the sightings, writes both: nothing else. ListBucket on the sightings' name alone,
-      // so a missing object reads as NoSuchKey (S3 says AccessDenied without it) and the job tells absence from failure.
-      this.keysSyncRole.addToPolicy(new iam.PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
-        resources: [this.bucket.arnForObjects(JWKS_PATH), this.bucket.arnForObjects(SIGHTINGS_PATH)],
-      }));
-      this.keysSyncRole.addToPolicy(new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [this.bucket.bucketArn],
-        conditions: { StringEquals: { 's3:prefix': SIGHTINGS_PATH } },
-      }));
+      this.grantKeysPublishing(this.keysSyncRole);
     }
+    if (props.keysPull) {
+      this.keysPullFunction = this.keysPullFunctionFor(props.keysPull);
+      this.grantKeysPublishing(this.keysPullFunction.role!);
+    }
+    const publisher = this.keysSyncRole ?? this.keysPullFunction?.role;
 
     // Whoever writes the keys mints tokens: object writes refused to all but the deployment and the keys sync, and
     // the keys sync refused every object but the keys.
-    const writers = [keys.handlerRole.roleArn, discovery.handlerRole.roleArn, ...(this.keysSyncRole ? [this.keysSyncRole.roleArn] : [])];
+    const writers = [keys.handlerRole.roleArn, discovery.handlerRole.roleArn, ...(publisher ? [publisher.roleArn] : [])];
     this.bucket.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'OnlyTheDeploymentAndKeysSyncWrite',
       effect: iam.Effect.DENY,
@@ -275,14 +332,14 @@ export class GitLabHostedIssuer extends Construct {
       resources: [this.bucket.arnForObjects('*')],
       conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...new Set(writers)] } },
     }));
-    if (this.keysSyncRole) {
+    if (publisher) {
       this.bucket.addToResourcePolicy(new iam.PolicyStatement({
         sid: 'KeysSyncWritesTheKeysAlone',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: OBJECT_WRITES,
         notResources: [this.bucket.arnForObjects(JWKS_PATH), this.bucket.arnForObjects(SIGHTINGS_PATH)],
-        conditions: { ArnEquals: { 'aws:PrincipalArn': this.keysSyncRole.roleArn } },
+        conditions: { ArnEquals: { 'aws:PrincipalArn': publisher.roleArn } },
       }));
     }
     this.node.addValidation({ validate: () => this.foreignBucketGrants(ours) });
@@ -304,6 +361,60 @@ export class GitLabHostedIssuer extends Construct {
     if (this.distribution && !hosting.cloudFrontOptions!.hostedZone) {
       new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName, description: `Point ${this.issuerUrl} here (CNAME or alias)` });
     }
+  }
+
+  /**
+   * Lets the keys' publisher read and write the keys and its sightings, nothing else. ListBucket on the sightings'
+   * name alone, so a missing object reads as NoSuchKey (S3 says AccessDenied without it): absence is told from failure.
+   */
+  private grantKeysPublishing(publisher: iam.IRole): void {
+    publisher.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: [this.bucket.arnForObjects(JWKS_PATH), this.bucket.arnForObjects(SIGHTINGS_PATH)],
+    }));
+    publisher.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [this.bucket.bucketArn],
+      conditions: { StringEquals: { 's3:prefix': SIGHTINGS_PATH } },
+    }));
+  }
+
+  private keysPullFunctionFor(pull: GitLabIssuerKeysPull): lambda.Function {
+    const instanceUrl = pull.instanceUrl;
+    if (isLiteral(instanceUrl) && (!/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(instanceUrl) || instanceUrl.endsWith('/'))) {
+      fail('keysPull instanceUrl must be an https:// URL without a trailing "/", query or fragment: whoever could change the keys in transit ' +
+        `could mint tokens, got: ${show(instanceUrl)}`, this);
+    }
+    const graceHoursText = String(wholeGraceHours(pull.gracePeriod ?? Duration.days(7), this));
+    const schedule = pull.schedule ?? Duration.hours(1);
+    const fn = new lambda.Function(this, 'KeysPullFunction', {
+      description: `Publishes the signing keys of ${instanceUrl} at ${this.issuerUrl}/${JWKS_PATH}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      // The compiled folder holds the handler and the checks it shares with the issuer-keys command, and nothing else.
+      code: lambda.Code.fromAsset(join(__dirname, '..', 'private', 'issuer', 'keys')),
+      handler: 'pull-handler.handler',
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      // One run at a time: two would race on the sightings.
+      reservedConcurrentExecutions: 1,
+      vpc: pull.vpc,
+      vpcSubnets: pull.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      environment: {
+        ISSUER_BUCKET: this.bucket.bucketName,
+        INSTANCE_URL: instanceUrl,
+        KEYS_KEY: JWKS_PATH,
+        SIGHTINGS_KEY: SIGHTINGS_PATH,
+        GRACE_HOURS: graceHoursText,
+        CACHE_CONTROL: `max-age=${CACHE_TTL.toSeconds()}`,
+        ...(pull.instanceCaCertificate ? { INSTANCE_CA_CERTIFICATE: pull.instanceCaCertificate } : {}),
+      },
+    });
+    new events.Rule(this, 'KeysPullSchedule', {
+      description: `Publishes the signing keys of ${instanceUrl} every ${schedule.toHumanString()}`,
+      schedule: events.Schedule.rate(schedule),
+      targets: [new eventTargets.LambdaFunction(fn, { retryAttempts: 2 })],
+    });
+    return fn;
   }
 
   /**

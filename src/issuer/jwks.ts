@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { fail, show } from '../private/errors';
-import { PublicJwks, publicJwks } from '../private/issuer/public-jwks';
+import { PublicJwks, publicJwks } from '../private/issuer/keys/public-jwks';
 import { isLiteral } from '../private/tokens';
 
 /**
