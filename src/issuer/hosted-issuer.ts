@@ -11,6 +11,7 @@ import { GitLabJwks } from './jwks';
 import { fail, show } from '../private/errors';
 import { DISCOVERY_PATH, discoveryDocument, JWKS_PATH } from '../private/issuer/discovery-document';
 import { issuerHostName, s3IssuerBucketName } from '../private/issuer/issuer-names';
+import { renderCiJob } from '../private/job/ci-job';
 import { isLiteral, isLiteralNumber } from '../private/tokens';
 import { yamlString as jobYamlName } from '../private/yaml';
 import { GitLabOidcProvider } from '../provider';
@@ -33,6 +34,13 @@ export interface GitLabIssuerKeysSync {
    * @default 'gitlab-issuer-keys-sync'
    */
   readonly audience?: string;
+
+  /**
+   * The role's name. The job holds the role's ARN as a literal, so the role has a fixed name.
+   *
+   * @default 'gitlab-issuer-keys-sync'
+   */
+  readonly roleName?: string;
 
   /**
    * How long a key stays published after the instance stops listing it: at least the longest job timeout, so a
@@ -310,6 +318,7 @@ export class GitLabHostedIssuer extends Construct {
         provider: this.provider,
         subjects: props.keysSync.subjects,
         audience,
+        roleName: props.keysSync.roleName ?? 'gitlab-issuer-keys-sync',
         description: `Publishes the GitLab instance's signing keys at ${this.issuerUrl}/${JWKS_PATH}`,
       });
       this.keysSyncGraceHours = wholeGraceHours(props.keysSync.gracePeriod ?? Duration.days(7), this);
@@ -423,7 +432,7 @@ export class GitLabHostedIssuer extends Construct {
    * run by schedules alone. It fetches the instance's keys (`$CI_SERVER_URL/oauth/discovery/keys`, on the
    * instance's own runners), checks them and adds the keys still in their grace period (`cdk-gitlab-oidc
    * issuer-keys`, this package's version), and uploads the set; anything refused stops the job before the upload.
-   * Print it, or emit it as a stack output, where the role's ARN resolves.
+   * Every value is known at synth: write it to a file the ops project includes.
    * @param options the job's name and image
    */
   public keysSyncJob(options: GitLabIssuerKeysSyncJobOptions = {}): string {
@@ -433,12 +442,13 @@ export class GitLabHostedIssuer extends Construct {
       fail('keysSyncJob() writes the bucket\'s name into the job: give the bucket a name (GitLabIssuerHosting.cloudFront({ bucketName })), got: a generated name', this);
     }
     const jobName = options.jobName ?? 'gitlab-issuer-keys-sync';
-    // The job's name and the hidden job it extends are validated by gitLabCiJob().
-    const credentials = this.keysSyncRole.gitLabCiJob({
+    // The role's ARN as a literal (its fixed name, the stack's account and region): the whole job is known at synth.
+    // The job's name and image are validated with the credential job's.
+    const credentials = renderCiJob(this.keysSyncRole._literalCiJobRole(), {
       jobName: `.${jobName}`,
       image: options.image ?? 'public.ecr.aws/sam/build-nodejs22.x:latest',
       script: keysSyncScript(bucket, this.keysSyncGraceHours!),
-    });
+    }, this);
     const visible = jobYamlName(jobName);
     return `${credentials}${visible}:\n  extends: ${jobYamlName(`.${jobName}`)}\n  rules:\n    - if: '$CI_PIPELINE_SOURCE == "schedule"'\n`;
   }

@@ -21,7 +21,7 @@ import { runJob, SDK_AWS_CLI_DIR } from '../job/run-job';
 import { FixtureIssuer, gitLabClaims } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
 import { builtCommand } from '../support/built-command';
-import { gitLabCiValidator, parseCi, psych, resolvedJob } from '../support/gitlab-ci';
+import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
 import { EMULATOR_JOB_TEST_MS, ISSUER_START_TEST_MS } from '../support/timeouts';
 
 const ISSUER = 'https://gitlab-oidc.example.com';
@@ -114,8 +114,11 @@ describe('the generated keys sync job', () => {
 
   test('schema-valid; runs from schedules alone; this package\'s version decides what is uploaded', () => {
     const { stack, issuer } = newIssuer();
-    const yaml = resolvedJob(stack, issuer.keysSyncJob(), 'arn:aws:iam::111122223333:role/sync');
+    // Known whole at synth: the role's ARN from its fixed name.
+    const yaml = issuer.keysSyncJob();
+    expect(stack.resolve(yaml)).toBe(yaml);
     const document = parseCi(yaml);
+    expect(document['.gitlab-issuer-keys-sync'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-issuer-keys-sync');
     expect([gitLabCiValidator()(document)]).toEqual([true]);
     expect(psych(yaml)).toEqual(document);
     expect(document['gitlab-issuer-keys-sync']).toEqual({ extends: '.gitlab-issuer-keys-sync', rules: [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }] });
@@ -141,6 +144,14 @@ describe('the generated keys sync job', () => {
 
   test.each<[string, () => unknown, RegExp]>([
     ['without keysSync', () => newIssuer(true, false).issuer.keysSyncJob(), /keysSyncJob\(\) needs keysSync: the role the job assumes/],
+    ['in a stack without a literal account', () => {
+      const stack = new Stack(new App(), 'Agnostic');
+      return new GitLabHostedIssuer(stack, 'Issuer', {
+        hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName: BUCKET, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
+        jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
+        keysSync: { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')] },
+      }).keysSyncJob();
+    }, /a pipeline file holds the role's ARN as a literal: .*got: roleName "gitlab-issuer-keys-sync", account "\$\{Token/],
     ['with a generated bucket name', () => newIssuer(false).issuer.keysSyncJob(), /keysSyncJob\(\) writes the bucket's name into the job: give the bucket a name \(GitLabIssuerHosting.cloudFront\(\{ bucketName \}\)\), got: a generated name/],
   ])('refused: %s', (_title, job, message) => {
     expect(job).toThrow(message);
@@ -173,9 +184,9 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
       keysSync: { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')] },
     });
     const template = Template.fromStack(stack).toJSON() as any;
-    roleName = Object.keys(template.Resources).find((id) => id.startsWith('IssuerKeysSyncRole') && template.Resources[id].Type === 'AWS::IAM::Role')!;
+    roleName = template.Resources[Object.keys(template.Resources).find((id) => id.startsWith('IssuerKeysSyncRole') && template.Resources[id].Type === 'AWS::IAM::Role')!].Properties.RoleName;
     sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(template, [], { [ISSUER]: fixture.loopbackUrl }));
-    yaml = resolvedJob(stack, issuer.keysSyncJob(), `arn:aws:iam::111122223333:role/${roleName}`);
+    yaml = issuer.keysSyncJob();
     // `npx --yes cdk-gitlab-oidc@<version>` as npm would run it: the package's built command.
     npxDir = mkdtempSync(join(tmpdir(), 'npx-stand-in-'));
     writeFileSync(join(npxDir, 'npx'), `#!/bin/sh\n[ "$1" = --yes ] && [ "$2" = "cdk-gitlab-oidc@${VERSION}" ] || { echo "npx stand-in: unexpected: $*" >&2; exit 97; }\n` +
