@@ -2,12 +2,14 @@
 // issuer URL), both ways of hosting them, the bucket's protection of the trust root, the rules on every input
 // (with tokens), and the rest of the library on the hosted issuer.
 import { generateKeyPairSync } from 'crypto';
-import { App, CfnParameter, Fn, RemovalPolicy, Stack, aws_certificatemanager as acm, aws_iam as iam, aws_route53 as route53 } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, RemovalPolicy, Stack, Stage, aws_certificatemanager as acm, aws_iam as iam, aws_route53 as route53 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabPipelineRole, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { explainToken } from '../../src/private/explain/explain';
 import { readTrustPolicy } from '../../src/private/explain/policy';
 import { discoveryDocument } from '../../src/private/issuer/discovery-document';
+import { newApp, newPipeline, synthesized } from '../pipeline/support/apps';
+import { parseCi } from '../support/gitlab-ci';
 import { SYNTH_TEST_MS } from '../support/timeouts';
 
 jest.setTimeout(SYNTH_TEST_MS);
@@ -327,4 +329,24 @@ describe('the trust root: grants added to the bucket are refused at synth', () =
     const deny = Object.values(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'OnlyTheDeploymentAndKeysSyncWrite');
     expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^CustomCDKBucketDeployment/), 'Arn'] }]);
   });
+});
+
+test('the pipeline engine on the hosted issuer: its roles\' jobs request their audience from the hosted provider', () => {
+  const { app, root } = newApp();
+  const stack = new Stack(app, 'GitLabOidc', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const issuer = new GitLabHostedIssuer(stack, 'Issuer', { hosting: cloudFront(stack), jwks: JWKS, audiences: ['gitlab-deploy'] });
+  const role = new GitLabRunnerRole(stack, 'Deploy', {
+    provider: issuer.provider, roleName: 'gitlab-deploy', audience: 'gitlab-deploy', subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+  });
+  role.allowCdkDeployments();
+  const pipeline = newPipeline(app, root, { role: GitLabPipelineRole.fromRole(role) });
+  const beta = new Stage(app, 'Beta', { env: { account: '111122223333', region: 'eu-west-1' } });
+  new Stack(beta, 'Api');
+  pipeline.addStage(beta);
+  const doc = parseCi(synthesized(app, pipeline, root).yaml);
+  const credentialJobs = Object.values<any>(doc).filter((job) => job?.id_tokens !== undefined);
+  expect(credentialJobs.length).toBeGreaterThan(0);
+  for (const job of credentialJobs) {
+    expect([job.id_tokens.GITLAB_OIDC_TOKEN, job.variables.AWS_ROLE_ARN]).toEqual([{ aud: 'gitlab-deploy' }, 'arn:aws:iam::111122223333:role/gitlab-deploy']);
+  }
 });
