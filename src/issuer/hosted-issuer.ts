@@ -1,19 +1,19 @@
 import { join } from 'path';
 import {
-  Annotations, Arn, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack,
+  Annotations, Arn, ArnFormat, CfnOutput, CfnResource, CustomResource, Duration, RemovalPolicy, Stack,
   aws_cloudfront as cloudfront, aws_cloudfront_origins as origins, aws_events as events, aws_events_targets as eventTargets,
   aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_route53 as route53, aws_route53_targets as routeTargets,
-  aws_s3 as s3, aws_s3_deployment as s3deploy, aws_sns as sns,
+  aws_s3 as s3, aws_sns as sns, custom_resources as customResources,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { GitLabIssuerHosting, GitLabIssuerHostingKind } from './hosting';
 import { GitLabJwks } from './jwks';
 import { fail, show } from '../private/errors';
 import { DISCOVERY_PATH, discoveryDocument, JWKS_PATH } from '../private/issuer/discovery-document';
-import { issuerHostName, s3IssuerBucketName } from '../private/issuer/issuer-names';
+import { instanceUrlProblem, issuerHostName, s3IssuerBucketName } from '../private/issuer/issuer-names';
+import { keysSyncJobs, SIGHTINGS_PATH } from '../private/issuer/keys-sync-jobs';
 import { renderCiJob } from '../private/job/ci-job';
 import { isLiteral, isLiteralNumber } from '../private/tokens';
-import { yamlString as jobYamlName } from '../private/yaml';
 import { GitLabOidcProvider } from '../provider';
 import { GitLabRunnerRole } from '../role';
 import { GitLabSubject } from '../subject';
@@ -23,10 +23,29 @@ import { GitLabSubject } from '../subject';
  */
 export interface GitLabIssuerKeysSync {
   /**
-   * The jobs that may publish keys: a scheduled job of one project, on a protected ref. Whoever runs such a job
-   * can publish keys for every role that trusts the issuer, so name one project and one protected branch.
+   * The jobs that may publish keys: one project's one branch, with protected refs required in the `sub` (a layout
+   * with `ref_protected` and `subClaimRefProtected: true`, GitLab 18.7+). STS compares only `sub` and `aud` for this
+   * issuer, so without the component a fork's merge request or a Developer's branch of the same name gets a token
+   * the role admits, and whoever holds the role can mint tokens for every role trusting the issuer:
+   *
+   * ```ts
+   * GitLabSubject.project('ops/gitlab-issuer-keys', {
+   *   subClaimLayout: GitLabSubClaimLayout.of(GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE,
+   *     GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED),
+   *   subClaimRefProtected: true,
+   * }).branch('main');
+   * ```
    */
   readonly subjects: GitLabSubject[];
+
+  /**
+   * Admit the subject without `ref_protected` in its `sub` (an instance before GitLab 18.7): then no one but the
+   * instance's administrators may push to, or run pipelines in, the project, and its forks' merge request pipelines
+   * must not run in it.
+   *
+   * @default false
+   */
+  readonly allowUnprotectedRefs?: boolean;
 
   /**
    * The audience the job requests in its `id_tokens` entry (added to the provider's audiences).
@@ -109,11 +128,19 @@ export interface GitLabIssuerKeysSyncJobOptions {
   readonly jobName?: string;
 
   /**
-   * The image the job runs in: it needs a POSIX shell, curl, Node.js with npx, and the AWS CLI.
+   * The image the jobs run in: a POSIX shell, curl, Node.js with npm, and the AWS CLI. Pin it by digest
+   * (`...@sha256:...`): the jobs that hold the role run its AWS CLI.
    *
    * @default 'public.ecr.aws/sam/build-nodejs22.x:latest'
    */
   readonly image?: string;
+
+  /**
+   * The instance's URL as the runners reach it, e.g. `https://gitlab.internal.example`, written into the job.
+   *
+   * @default - `$CI_SERVER_URL`, the instance the job runs on
+   */
+  readonly instanceUrl?: string;
 }
 
 /**
@@ -174,15 +201,17 @@ export interface GitLabHostedIssuerProps {
 /** The audience of the keys sync job's role, by default. */
 const KEYS_SYNC_AUDIENCE = 'gitlab-issuer-keys-sync';
 
-/** The private record of when the sync last saw each published key, beside the keys. */
-const SIGHTINGS_PATH = `${JWKS_PATH}.sightings.json`;
-
-/** The package's own version: the keys sync job runs this version's `issuer-keys` command. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const PACKAGE_VERSION: string = require('../../package.json').version;
-
 /** How long CloudFront keeps a document: a rotated key is served within this (STS keeps its own copy too). */
 const CACHE_TTL = Duration.minutes(5);
+
+/** The S3 calls that change who may write the bucket, or what becomes of its objects. */
+const BUCKET_CONTROL_CALLS = [
+  'PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketAcl', 'PutBucketOwnershipControls', 'PutBucketVersioning', 'PutLifecycleConfiguration',
+  'DeleteBucketLifecycle', 'PutBucketReplication', 'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock', 'PutBucketNotification',
+];
+
+/** The Lambda calls that change what a function that writes the documents runs (CloudTrail names them with a version). */
+const FUNCTION_CONTROL_CALLS = [{ prefix: 'UpdateFunctionCode' }, { prefix: 'UpdateFunctionConfiguration' }, { prefix: 'AddPermission' }];
 
 /** The object writes the bucket refuses to everyone but the deployment and the keys sync. */
 const OBJECT_WRITES = ['s3:PutObject*', 's3:DeleteObject*', 's3:RestoreObject', 's3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'];
@@ -220,6 +249,9 @@ export class GitLabHostedIssuer extends Construct {
   /** The topic told of every change of the published documents. */
   public readonly changesTopic: sns.ITopic;
 
+  /** Whether the bucket's own endpoint is the issuer (s3Bucket() hosting). */
+  private readonly isOnS3: boolean;
+
   /** The bucket's name when the app gives one (a literal). */
   private readonly literalBucketName?: string;
 
@@ -246,6 +278,7 @@ export class GitLabHostedIssuer extends Construct {
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const onS3 = hosting.kind === GitLabIssuerHostingKind.S3_BUCKET;
+    this.isOnS3 = onS3;
     const givenName = onS3 ? hosting.s3BucketOptions!.bucketName : hosting.cloudFrontOptions!.bucketName;
     const bucketName = givenName === undefined ? undefined : s3IssuerBucketName(givenName, this);
     this.literalBucketName = bucketName;
@@ -299,19 +332,17 @@ export class GitLabHostedIssuer extends Construct {
     }
     for (const statement of ours) this.bucket.addToResourcePolicy(statement);
 
-    // The documents, each deployed on its own: the keys are uploaded again only when `jwks` changes, so a deployment
-    // for any other reason leaves the keys the sync published in place.
-    const discovery = this.deployDocument('DiscoveryDocument', DISCOVERY_PATH, discoveryDocument(this.issuerUrl));
-    const keys = this.deployDocument('Keys', JWKS_PATH, JSON.parse(props.jwks.toJson()));
+    const written = this.writeDocuments(props.jwks);
 
     this.provider = new GitLabOidcProvider(this, 'Provider', { url: this.issuerUrl, audiences: props.audiences });
     // IAM and STS fetch the documents: the provider comes after them.
-    this.provider.node.addDependency(discovery, keys);
+    this.provider.node.addDependency(written.resource);
 
     if (props.keysSync && props.keysPull) {
       fail('give keysSync or keysPull, not both: one writer keeps the keys\' grace periods, got: both', this);
     }
     if (props.keysSync) {
+      keysSyncSubjectProblems(props.keysSync, this);
       const audience = props.keysSync.audience ?? KEYS_SYNC_AUDIENCE;
       this.provider.addAudience(audience);
       this.keysSyncRole = new GitLabRunnerRole(this, 'KeysSyncRole', {
@@ -332,8 +363,13 @@ export class GitLabHostedIssuer extends Construct {
 
     // Whoever writes the keys mints tokens: object writes refused to all but the deployment and the keys sync, and
     // the keys sync refused every object but the keys.
-    const writers = [keys.handlerRole.roleArn, discovery.handlerRole.roleArn, ...(publisher ? [publisher.roleArn] : [])];
-    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+    const writers = [written.writerArn, ...(publisher ? [publisher.roleArn] : [])];
+    const denies: iam.PolicyStatement[] = [];
+    const deny = (statement: iam.PolicyStatement) => {
+      denies.push(statement);
+      this.bucket.addToResourcePolicy(statement);
+    };
+    deny(new iam.PolicyStatement({
       sid: 'OnlyTheDeploymentAndKeysSyncWrite',
       effect: iam.Effect.DENY,
       principals: [new iam.AnyPrincipal()],
@@ -342,7 +378,7 @@ export class GitLabHostedIssuer extends Construct {
       conditions: { ArnNotEquals: { 'aws:PrincipalArn': [...new Set(writers)] } },
     }));
     if (publisher) {
-      this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      deny(new iam.PolicyStatement({
         sid: 'KeysSyncWritesTheKeysAlone',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
@@ -351,7 +387,7 @@ export class GitLabHostedIssuer extends Construct {
         conditions: { ArnEquals: { 'aws:PrincipalArn': publisher.roleArn } },
       }));
     }
-    this.node.addValidation({ validate: () => this.foreignBucketGrants(ours) });
+    this.node.addValidation({ validate: () => this.trustRootProblems(ours, denies) });
 
     this.changesTopic = props.changesTopic ?? new sns.Topic(this, 'ChangesTopic', { displayName: `GitLab issuer ${this.issuerUrl}: documents changed` });
     new events.Rule(this, 'DocumentsChanged', {
@@ -360,6 +396,33 @@ export class GitLabHostedIssuer extends Construct {
         source: ['aws.s3'],
         detailType: ['Object Created', 'Object Deleted', 'Object Restore Completed'],
         detail: { bucket: { name: [this.bucket.bucketName] }, object: { key: [DISCOVERY_PATH, JWKS_PATH] } },
+      },
+      targets: [new eventTargets.SnsTopic(this.changesTopic)],
+    });
+    // What could change who writes the keys without writing them: the bucket's policy and settings, the code and settings
+    // of the functions that write. These arrive as CloudTrail API events (an account with a trail).
+    new events.Rule(this, 'BucketSettingsChanged', {
+      description: `Changes of the settings of the bucket behind the GitLab issuer ${this.issuerUrl} (needs a CloudTrail trail)`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['s3.amazonaws.com'],
+          eventName: BUCKET_CONTROL_CALLS,
+          requestParameters: {
+            bucketName: [this.bucket.bucketName],
+          },
+        },
+      },
+      targets: [new eventTargets.SnsTopic(this.changesTopic)],
+    });
+    const writerFunctions = [written.functionName, ...(this.keysPullFunction ? [this.keysPullFunction.functionName] : [])];
+    new events.Rule(this, 'WritersChanged', {
+      description: `Changes of the functions that write the documents of the GitLab issuer ${this.issuerUrl} (needs a CloudTrail trail)`,
+      eventPattern: {
+        source: ['aws.lambda'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['lambda.amazonaws.com'], eventName: FUNCTION_CONTROL_CALLS, requestParameters: { functionName: writerFunctions } },
       },
       targets: [new eventTargets.SnsTopic(this.changesTopic)],
     });
@@ -373,27 +436,22 @@ export class GitLabHostedIssuer extends Construct {
   }
 
   /**
-   * Lets the keys' publisher read and write the keys and its sightings, nothing else. ListBucket on the sightings'
-   * name alone, so a missing object reads as NoSuchKey (S3 says AccessDenied without it): absence is told from failure.
+   * Lets the keys' publisher read and write the keys and its sightings, nothing else; and list the bucket (three
+   * objects of known names), so a missing object reads as NoSuchKey (S3 says AccessDenied without it): absence is told
+   * from failure.
    */
   private grantKeysPublishing(publisher: iam.IRole): void {
     publisher.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:GetObject', 's3:PutObject'],
       resources: [this.bucket.arnForObjects(JWKS_PATH), this.bucket.arnForObjects(SIGHTINGS_PATH)],
     }));
-    publisher.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [this.bucket.bucketArn],
-      conditions: { StringEquals: { 's3:prefix': SIGHTINGS_PATH } },
-    }));
+    publisher.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
   }
 
   private keysPullFunctionFor(pull: GitLabIssuerKeysPull): lambda.Function {
     const instanceUrl = pull.instanceUrl;
-    if (isLiteral(instanceUrl) && (!/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(instanceUrl) || instanceUrl.endsWith('/'))) {
-      fail('keysPull instanceUrl must be an https:// URL without a trailing "/", query or fragment: whoever could change the keys in transit ' +
-        `could mint tokens, got: ${show(instanceUrl)}`, this);
-    }
+    const problem = isLiteral(instanceUrl) ? instanceUrlProblem(instanceUrl) : undefined;
+    if (problem) fail(`keysPull instanceUrl ${problem}, got: ${show(instanceUrl)}`, this);
     const graceHoursText = String(wholeGraceHours(pull.gracePeriod ?? Duration.days(7), this));
     const schedule = pull.schedule ?? Duration.hours(1);
     const fn = new lambda.Function(this, 'KeysPullFunction', {
@@ -427,13 +485,14 @@ export class GitLabHostedIssuer extends Construct {
   }
 
   /**
-   * The `.gitlab-ci.yml` jobs that keep the published keys current, for a project of the instance whose scheduled
-   * pipelines `keysSync.subjects` admits: a hidden job that assumes the keys sync role through this issuer, and a job
-   * run by schedules alone. It fetches the instance's keys (`$CI_SERVER_URL/oauth/discovery/keys`, on the
-   * instance's own runners), checks them and adds the keys still in their grace period (`cdk-gitlab-oidc
-   * issuer-keys`, this package's version), and uploads the set; anything refused stops the job before the upload.
-   * Every value is known at synth: write it to a file the ops project includes.
-   * @param options the job's name and image
+   * The `.gitlab-ci.yml` jobs that keep the published keys current, for the project whose scheduled pipelines
+   * `keysSync.subjects` admits, run by schedules alone: a hidden job that assumes the keys sync role through this
+   * issuer; `-read` (the role, the AWS CLI alone, no checkout) fetches the published keys and the sightings; `-decide`
+   * (no credentials) fetches the instance's keys over HTTPS and decides what to publish with `cdk-gitlab-oidc
+   * issuer-keys` as the project's lock file pins it (`npm ci --ignore-scripts`); `-publish` (the role, the AWS CLI
+   * alone, one at a time) uploads the keys when they changed, and the sightings. Code fetched at run time never runs
+   * beside the credentials. Every value is known at synth: write the text to a file the project includes.
+   * @param options the jobs' name, image and the instance's URL
    */
   public keysSyncJob(options: GitLabIssuerKeysSyncJobOptions = {}): string {
     if (!this.keysSyncRole) fail('keysSyncJob() needs keysSync: the role the job assumes', this);
@@ -442,15 +501,26 @@ export class GitLabHostedIssuer extends Construct {
       fail('keysSyncJob() writes the bucket\'s name into the job: give the bucket a name (GitLabIssuerHosting.cloudFront({ bucketName })), got: a generated name', this);
     }
     const jobName = options.jobName ?? 'gitlab-issuer-keys-sync';
+    const instanceUrl = options.instanceUrl;
+    if (instanceUrl !== undefined) {
+      const problem = instanceUrlProblem(instanceUrl);
+      if (problem) fail(`keysSyncJob() instanceUrl ${problem}, got: ${show(instanceUrl)}`, this);
+    }
+    const image = options.image ?? 'public.ecr.aws/sam/build-nodejs22.x:latest';
     // The role's ARN as a literal (its fixed name, the stack's account and region): the whole job is known at synth.
     // The job's name and image are validated with the credential job's.
-    const credentials = renderCiJob(this.keysSyncRole._literalCiJobRole(), {
-      jobName: `.${jobName}`,
-      image: options.image ?? 'public.ecr.aws/sam/build-nodejs22.x:latest',
-      script: keysSyncScript(bucket, this.keysSyncGraceHours!),
-    }, this);
-    const visible = jobYamlName(jobName);
-    return `${credentials}${visible}:\n  extends: ${jobYamlName(`.${jobName}`)}\n  rules:\n    - if: '$CI_PIPELINE_SOURCE == "schedule"'\n`;
+    const credentialJobName = `.${jobName}`;
+    const credentialJob = renderCiJob(this.keysSyncRole._literalCiJobRole(), { jobName: credentialJobName, image }, this);
+    return keysSyncJobs({
+      credentialJob,
+      credentialJobName,
+      jobName,
+      image,
+      bucket,
+      graceHours: this.keysSyncGraceHours!,
+      cacheControl: `max-age=${CACHE_TTL.toSeconds()}`,
+      instanceUrl: instanceUrl ?? '${CI_SERVER_URL}',
+    });
   }
 
   private cloudFrontDistribution(hosting: GitLabIssuerHosting): cloudfront.Distribution {
@@ -483,28 +553,93 @@ export class GitLabHostedIssuer extends Construct {
     return distribution;
   }
 
-  private deployDocument(id: string, key: string, document: unknown): s3deploy.BucketDeployment {
-    return new s3deploy.BucketDeployment(this, id, {
-      sources: [s3deploy.Source.jsonData(key, document)],
-      destinationBucket: this.bucket,
-      // The bucket's other object stays: the sync's keys, the other document.
-      prune: false,
-      extract: true,
-      contentType: 'application/json',
-      cacheControl: [s3deploy.CacheControl.maxAge(CACHE_TTL)],
-      distribution: this.distribution,
-      distributionPaths: this.distribution ? [`/${key}`] : undefined,
+  /**
+   * The two documents, written by a function of this issuer's own (its role writes the two and nothing else): the
+   * discovery document on every deployment, the keys when the bucket has none or the app's key set changed, so a
+   * deployment for any other reason leaves the keys the publisher wrote (a retired key never comes back).
+   */
+  private writeDocuments(jwks: GitLabJwks): { resource: CustomResource; writerArn: string; functionName: string } {
+    const writer = new lambda.Function(this, 'DocumentsFunction', {
+      description: `Writes the discovery document and first keys of the GitLab issuer ${this.issuerUrl}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      // The compiled folder holds the handler alone.
+      code: lambda.Code.fromAsset(join(__dirname, '..', 'private', 'issuer', 'documents')),
+      handler: 'index.handler',
+      timeout: Duration.minutes(1),
     });
+    writer.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects(DISCOVERY_PATH), this.bucket.arnForObjects(JWKS_PATH)],
+    }));
+    const provider = new customResources.Provider(this, 'DocumentsProvider', { onEventHandler: writer });
+    const resource = new CustomResource(this, 'Documents', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::GitLabIssuerDocuments',
+      properties: {
+        Bucket: this.bucket.bucketName,
+        DiscoveryKey: DISCOVERY_PATH,
+        Discovery: JSON.stringify(discoveryDocument(this.issuerUrl)),
+        KeysKey: JWKS_PATH,
+        Keys: jwks.toJson(),
+        CacheControl: `max-age=${CACHE_TTL.toSeconds()}`,
+      },
+    });
+    return { resource, writerArn: writer.role!.roleArn, functionName: writer.functionName };
   }
 
-  /** The bucket policy's Allow statements the construct did not write: each could expose or change the keys. */
-  private foreignBucketGrants(ours: readonly iam.PolicyStatement[]): string[] {
+
+  /**
+   * What would open the trust root, judged on what the stack renders (overrides included): a grant the construct did
+   * not write or a Deny it wrote that is gone from the bucket's policy, a second policy for the bucket (CloudFormation
+   * keeps one, the last applied), and, for s3Bucket() hosting, a bucket that is not kept.
+   */
+  private trustRootProblems(ours: readonly iam.PolicyStatement[], denies: readonly iam.PolicyStatement[]): string[] {
     const stack = Stack.of(this);
-    const own = new Set(ours.map((s) => JSON.stringify(stack.resolve(s.toStatementJson()))));
-    const statements: any[] = stack.resolve(this.bucket.policy?.document.toJSON())?.Statement ?? [];
-    return statements
-      .filter((s) => s.Effect === 'Allow' && !own.has(JSON.stringify(s)))
-      .map((s) => `the issuer bucket's policy may hold only the grants GitLabHostedIssuer writes: whoever can change the keys can mint tokens for every role trusting ${this.issuerUrl}, got: ${JSON.stringify(s)}`);
+    // The resource as the template will hold it, overrides and policies included (aws-cdk-lib's own rendering).
+    const rendered = (resource: CfnResource) => Object.values<any>(stack.resolve((resource as any)._toCloudFormation()).Resources)[0];
+    const risk = `whoever can change the keys can mint tokens for every role trusting ${this.issuerUrl}`;
+    const problems: string[] = [];
+    const policy = this.bucket.policy?.node.defaultChild as CfnResource | undefined;
+    const statements: any[] = policy ? rendered(policy).Properties?.PolicyDocument?.Statement ?? [] : [];
+    const text = (s: unknown) => JSON.stringify(s);
+    const own = new Set(ours.map((s) => text(stack.resolve(s.toStatementJson()))));
+    for (const statement of statements.filter((s) => s.Effect === 'Allow' && !own.has(text(s)))) {
+      problems.push(`the issuer bucket's policy may hold only the grants GitLabHostedIssuer writes: ${risk}, got: ${text(statement)}`);
+    }
+    const present = new Set(statements.map(text));
+    for (const deny of denies.map((d) => stack.resolve(d.toStatementJson()))) {
+      if (!present.has(text(deny))) problems.push(`the issuer bucket's policy must keep its Deny ${deny.Sid} as GitLabHostedIssuer writes it: ${risk}`);
+    }
+    const bucketRef = text(stack.resolve(this.bucket.bucketName));
+    for (const other of stack.node.findAll().filter((c): c is s3.CfnBucketPolicy => c instanceof s3.CfnBucketPolicy && c !== policy)) {
+      if (text(stack.resolve(other.bucket)) === bucketRef) {
+        problems.push(`the issuer bucket may have one policy, GitLabHostedIssuer's (CloudFormation applies the last one written, Denies and all): ${risk}, got: ${other.node.path}`);
+      }
+    }
+    const bucket = rendered(this.bucket.node.defaultChild as CfnResource);
+    if (this.isOnS3 && (bucket.DeletionPolicy !== 'Retain' || bucket.UpdateReplacePolicy !== 'Retain')) {
+      problems.push('the issuer bucket must be kept (DeletionPolicy and UpdateReplacePolicy Retain) for s3Bucket() hosting: its name is the issuer URL, ' +
+        `and a deleted bucket's name is anyone's to take, got: ${bucket.DeletionPolicy}/${bucket.UpdateReplacePolicy}`);
+    }
+    return problems;
+  }
+
+}
+
+/**
+ * The keys sync's subjects: one project's one branch, literal, with protected refs required in the sub unless the
+ * app says otherwise. Whoever the role admits holds the trust root.
+ */
+function keysSyncSubjectProblems(sync: GitLabIssuerKeysSync, scope: Construct): void {
+  const subs = sync.subjects.map((s) => s.sub);
+  if (sync.subjects.length !== 1 || sync.subjects[0].isPattern || !isLiteral(subs[0]) || sync.subjects[0]._scope.anyRef) {
+    fail('keysSync needs one subject naming one project\'s one branch (no pattern): whoever the role admits can publish keys for every role trusting ' +
+      `the issuer, got: ${show(subs)}`, scope);
+  }
+  if (!sync.allowUnprotectedRefs && !sync.subjects[0]._scope.protectedOnly) {
+    fail('keysSync needs protected refs required in the sub (a layout with ref_protected and subClaimRefProtected: true): STS compares only sub and ' +
+      'aud for this issuer, so a fork\'s merge request or a Developer\'s branch of the same name would get the role that holds the trust root ' +
+      `(allowUnprotectedRefs: true for an instance before GitLab 18.7), got: ${show(subs[0])}`, scope);
   }
 }
 
@@ -515,25 +650,6 @@ function wholeGraceHours(period: Duration, scope: Construct): number {
     fail(`keysSync gracePeriod must be whole hours from 1 hour to 365 days (the job writes it), got: ${period.toString()}`, scope);
   }
   return hours;
-}
-
-/**
- * The keys sync's commands: fetch the instance's keys and what is published, decide what to publish with the
- * package's own checks, upload. Each line stops the job when it fails; the bucket's name is a literal S3 name.
- */
-function keysSyncScript(bucket: string, hours: number): string[] {
-  const s3api = (operation: string, key: string, rest: string) => `aws s3api ${operation} --bucket ${bucket} --key ${key} ${rest}`;
-  return [
-    'curl --fail --silent --show-error --max-time 30 --output instance-keys.json "${CI_SERVER_URL}/oauth/discovery/keys"',
-    s3api('get-object', JWKS_PATH, 'published-keys.json > /dev/null'),
-    // No sightings yet (the first run): every published key counts as seen now. Any other failure stops the job.
-    `if ${s3api('get-object', SIGHTINGS_PATH, 'sightings.json > /dev/null 2> sightings.err')}; then :; ` +
-      'elif grep -q NoSuchKey sightings.err; then echo \'{"lastSeen":{}}\' > sightings.json; else cat sightings.err >&2; exit 1; fi',
-    `npx --yes cdk-gitlab-oidc@${PACKAGE_VERSION} issuer-keys --instance instance-keys.json --published published-keys.json ` +
-      `--sightings sightings.json --grace-hours ${hours} --out keys.json --sightings-out next-sightings.json`,
-    s3api('put-object', JWKS_PATH, `--body keys.json --content-type application/json --cache-control max-age=${CACHE_TTL.toSeconds()} > /dev/null`),
-    s3api('put-object', SIGHTINGS_PATH, '--body next-sightings.json --content-type application/json > /dev/null'),
-  ];
 }
 
 /** The stack's region as a literal: it is part of an S3 issuer URL. */

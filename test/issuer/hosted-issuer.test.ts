@@ -2,15 +2,23 @@
 // issuer URL), both ways of hosting them, the bucket's protection of the trust root, the rules on every input
 // (with tokens), and the rest of the library on the hosted issuer.
 import { generateKeyPairSync } from 'crypto';
-import { App, CfnParameter, Fn, RemovalPolicy, Stack, Stage, aws_certificatemanager as acm, aws_iam as iam, aws_route53 as route53 } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Fn, RemovalPolicy, Stack, Stage, aws_s3 as s3, aws_certificatemanager as acm, aws_iam as iam, aws_route53 as route53 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabPipelineRole, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabPipelineRole, GitLabRunnerRole, GitLabSubject, GitLabSubClaimComponent, GitLabSubClaimLayout } from '../../src';
 import { explainToken } from '../../src/private/explain/explain';
 import { readTrustPolicy } from '../../src/private/explain/policy';
 import { discoveryDocument } from '../../src/private/issuer/discovery-document';
+import { DocumentEvent, writeDocuments } from '../../src/private/issuer/documents';
 import { newApp, newPipeline, synthesized } from '../pipeline/support/apps';
 import { parseCi } from '../support/gitlab-ci';
 import { SYNTH_TEST_MS } from '../support/timeouts';
+
+/** The keys sync's subject: one project's main branch, protected refs required in the sub (STS checks sub and aud alone here). */
+const SYNC_SUBJECT = GitLabSubject.project('ops/gitlab-keys', {
+  subClaimLayout: GitLabSubClaimLayout.of(
+    GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE, GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED),
+  subClaimRefProtected: true,
+}).branch('main');
 
 jest.setTimeout(SYNTH_TEST_MS);
 
@@ -34,7 +42,7 @@ function cloudFront(stack: Stack, extra: { hostedZone?: route53.IHostedZone; dom
     hostedZone: extra.hostedZone,
   });
 }
-const KEYS_SYNC = { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')] };
+const KEYS_SYNC = { subjects: [SYNC_SUBJECT] };
 
 describe('the key set: public RSA signing keys alone', () => {
   test('what is published holds each key\'s public members alone', () => {
@@ -53,10 +61,19 @@ describe('the key set: public RSA signing keys alone', () => {
     ['an EC key', { keys: [{ kty: 'EC', crv: 'P-256', x: 'AQAB', y: 'AQAB', kid: 'ec' }] }, /must be an RSA key \(kty "RSA"\): GitLab signs ID tokens with RS256, got kty: "EC"/],
     ['an encryption key', { keys: [{ ...KEY, use: 'enc' }] }, /must be a signing key \(use "sig"\), got use: "enc"/],
     ['another algorithm', { keys: [{ ...KEY, alg: 'RS512' }] }, /must be for RS256, .*got alg: "RS512"/],
-    ['no kid', { keys: [{ ...KEY, kid: undefined }] }, /needs a kid: .*got kid: undefined/],
+    ['no kid', { keys: [{ ...KEY, kid: undefined }] }, /needs a kid of 1 to 255 characters: .*got kid: undefined/],
+    ['a kid of 256 characters', { keys: [{ ...KEY, kid: 'k'.repeat(256) }] }, /needs a kid of 1 to 255 characters/],
+    ['the exponent 1 (anyone forges its signatures)', { keys: [{ ...KEY, e: 'AQ' }] }, /must have the public exponent 65537 \("AQAB"\), as GitLab's keys do, got e: "AQ"/],
+    ['the exponent 3', { keys: [{ ...KEY, e: 'Aw' }] }, /must have the public exponent 65537/],
+    ['an even modulus', { keys: [{ ...KEY, n: `${(KEY.n as string).slice(0, -1)}A` }] }, /has an even modulus: no RSA key has one/],
+    // 256 bytes take 342 characters, the last of which carries 2 bits: a set low bit decodes to the same bytes.
+    ['a modulus with stray bits (not canonical)', { keys: [{ ...KEY, n: `${(KEY.n as string).slice(0, -1)}${{ A: 'B', Q: 'R', g: 'h', w: 'x' }[(KEY.n as string).slice(-1)]}` }] },
+      /member n must be canonical base64url text/],
+    ['more than 100 keys', { keys: Array.from({ length: 101 }, (_, i) => ({ ...KEY, kid: `k${i}` })) }, /holds more than 100 keys: an instance lists a few, got: 101/],
     ['a repeated kid', { keys: [KEY, { ...publicJwk('gitlab-key-1') }] }, /key 1 \(kid "gitlab-key-1"\) repeats a kid/],
     ['a 1024-bit modulus', { keys: [publicJwk('short', 1024)] }, /has a 1024-bit modulus: RS256 keys have at least 2048 bits/],
-    ['a modulus that is not base64url', { keys: [{ ...KEY, n: 'a+b/c=' }] }, /member n must be base64url text/],
+    ['a modulus that is not base64url', { keys: [{ ...KEY, n: 'a+b/c=' }] }, /member n must be canonical base64url text/],
+    ['an exponent with padding', { keys: [{ ...KEY, e: 'AQAB=' }] }, /member e must be canonical base64url text/],
     ['no key', { keys: [] }, /holds no key: STS could verify no token, got: \{"keys":\[\]\}/],
     ['no key set', [KEY], /must be a JSON Web Key Set \(\{"keys": \[...\]\}/],
     ['a key that is no object', { keys: ['AQAB'] }, /key 0 must be a JSON object, got: "AQAB"/],
@@ -150,7 +167,7 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
   });
 
   test('object writes refused to all but the deployment and the keys sync, and the keys sync to all but the keys', () => {
-    const deployment = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('CustomCDKBucketDeployment'))!;
+    const deployment = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('IssuerDocumentsFunctionServiceRole'))!;
     const sync = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('IssuerKeysSyncRole'))!;
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
@@ -178,20 +195,20 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
       PolicyDocument: {
         Statement: [
           { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objectArn('oauth/discovery/keys'), objectArn('oauth/discovery/keys.sightings.json')] },
-          { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketRef, Condition: { StringEquals: { 's3:prefix': 'oauth/discovery/keys.sightings.json' } } },
+          { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketRef },
         ],
       },
     });
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({
-          Condition: { StringEquals: { 'gitlab-oidc.example.com:aud': 'gitlab-issuer-keys-sync', 'gitlab-oidc.example.com:sub': 'project_path:ops/gitlab-keys:ref_type:branch:ref:main' } },
+          Condition: { StringEquals: { 'gitlab-oidc.example.com:aud': 'gitlab-issuer-keys-sync', 'gitlab-oidc.example.com:sub': 'project_path:ops/gitlab-keys:ref_type:branch:ref:main:ref_protected:true' } },
         })],
       },
     });
   });
 
-  test('every change of a document reaches the topic; each document deployed on its own, never pruning the other', () => {
+  test('every change of a document reaches the topic; the documents written by a function of the issuer\'s own', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['aws.s3'],
@@ -200,12 +217,52 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
       },
       Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^IssuerChangesTopic') } })],
     });
-    const deployments = template.findResources('Custom::CDKBucketDeployment');
-    expect(Object.values(deployments).map((d: any) => [d.Properties.Prune, d.Properties.DistributionPaths, d.Properties.SystemMetadata['content-type']]))
-      .toEqual([[false, ['/.well-known/openid-configuration'], 'application/json'], [false, ['/oauth/discovery/keys'], 'application/json']]);
-    // IAM fetches the documents when the provider is created: it waits for both.
+    // The documents, written by a function of the issuer's own, whose role writes the two and nothing else.
+    const [documents, ...others] = Object.entries<any>(template.findResources('Custom::GitLabIssuerDocuments'));
+    expect(others).toEqual([]);
+    expect(documents[1].Properties).toMatchObject({
+      DiscoveryKey: '.well-known/openid-configuration',
+      Discovery: JSON.stringify(discoveryDocument('https://gitlab-oidc.example.com')),
+      KeysKey: 'oauth/discovery/keys',
+      Keys: JWKS.toJson(),
+      CacheControl: 'max-age=300',
+    });
+    const writer = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('IssuerDocumentsFunctionServiceRole'))!;
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: writer }],
+      PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: [objectArn('.well-known/openid-configuration'), objectArn('oauth/discovery/keys')] }] },
+    });
+    // IAM fetches the documents when the provider is created: it waits for them.
     const [provider] = Object.values(template.findResources('AWS::IAM::OIDCProvider')) as any[];
-    expect(provider.DependsOn).toEqual(expect.arrayContaining(Object.keys(deployments).map((id) => id)));
+    expect(provider.DependsOn).toEqual(expect.arrayContaining([documents[0]]));
+  });
+
+  test('changes of the bucket\'s settings and of the writing functions reach the topic (CloudTrail API events)', () => {
+    const topic = { Ref: Match.stringLikeRegexp('^IssuerChangesTopic') };
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        'detail': {
+          eventSource: ['s3.amazonaws.com'],
+          eventName: Match.arrayWith(['PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketVersioning', 'PutLifecycleConfiguration']),
+          requestParameters: { bucketName: [{ Ref: Match.stringLikeRegexp('^IssuerBucket') }] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: topic })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.lambda'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        'detail': {
+          eventSource: ['lambda.amazonaws.com'],
+          eventName: [{ prefix: 'UpdateFunctionCode' }, { prefix: 'UpdateFunctionConfiguration' }, { prefix: 'AddPermission' }],
+          requestParameters: { functionName: [{ Ref: Match.stringLikeRegexp('^IssuerDocumentsFunction') }] },
+        },
+      },
+      Targets: [Match.objectLike({ Arn: topic })],
+    });
   });
 
   test('the library on the hosted issuer: a role of its provider, and explain judges its tokens', () => {
@@ -216,6 +273,33 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
     const providers = [{ url: issuer.issuerUrl, arn: 'arn:aws:iam::111122223333:oidc-provider/gitlab-oidc.example.com', clientIds: issuer.provider.audiences }];
     expect(explainToken({ policy: readTrustPolicy(resolved), claims, providers }).decision).toBe('allowed');
     expect(explainToken({ policy: readTrustPolicy(resolved), claims: { ...claims, sub: 'project_path:mygroup/app:ref_type:branch:ref:dev' }, providers }).decision).toBe('denied');
+  });
+});
+
+describe('the documents function: the keys are the first upload, never written back over the publisher\'s', () => {
+  const PROPS = { Bucket: 'b', DiscoveryKey: 'd', Discovery: '{"issuer":"x"}', KeysKey: 'k', Keys: '{"keys":["first"]}', CacheControl: 'max-age=300' };
+  const run = async (event: Omit<DocumentEvent, 'ResourceProperties'> & { ResourceProperties?: DocumentEvent['ResourceProperties'] }, bucket: Record<string, string>) => {
+    const writes: string[] = [];
+    const outcome = await writeDocuments({ ResourceProperties: PROPS, ...event } as DocumentEvent, {
+      put: async (key, body, options) => {
+        if (options.ifAbsent && bucket[key] !== undefined) return false;
+        writes.push(`${key}${options.ifAbsent ? ' (if absent)' : ''}`);
+        bucket[key] = body;
+        return true;
+      },
+    });
+    return { outcome, writes, bucket };
+  };
+  test.each<[string, Omit<DocumentEvent, 'ResourceProperties'>, Record<string, string>, string, string[], string]>([
+    ['create, empty bucket: both written', { RequestType: 'Create' }, {}, 'written', ['d', 'k (if absent)'], '{"keys":["first"]}'],
+    ['create, the bucket kept from before: its keys stay', { RequestType: 'Create' }, { k: '{"keys":["synced"]}' }, 'kept', ['d'], '{"keys":["synced"]}'],
+    ['update, same key set: the publisher\'s keys stay', { RequestType: 'Update', OldResourceProperties: PROPS }, { k: '{"keys":["synced"]}' }, 'left', ['d'], '{"keys":["synced"]}'],
+    ['update, a new key set in the app: written (a deliberate new start)', { RequestType: 'Update', OldResourceProperties: { ...PROPS, Keys: '{"keys":["older"]}' } },
+      { k: '{"keys":["synced"]}' }, 'written', ['d', 'k'], '{"keys":["first"]}'],
+    ['delete: nothing (the bucket is kept)', { RequestType: 'Delete' }, { k: '{"keys":["synced"]}' }, 'none', [], '{"keys":["synced"]}'],
+  ])('%s', async (_title, event, bucket, outcome, writes, keys) => {
+    const result = await run(event, { ...bucket });
+    expect([result.outcome, result.writes, result.bucket.k]).toEqual([outcome, writes, keys]);
   });
 });
 
@@ -241,6 +325,13 @@ describe('plain S3 hosting', () => {
     template.resourceCountIs('AWS::CloudFront::Distribution', 0);
     template.hasResourceProperties('AWS::IAM::OIDCProvider', { Url: 'https://acme-gitlab-oidc.s3.eu-west-1.amazonaws.com' });
     Annotations.fromStack(stack).hasWarning('/Issuer/Issuer', Match.stringLikeRegexp('the issuer URL is the bucket\'s own: .*anyone can create one of its name'));
+  });
+
+  test('a bucket made not to be kept after construction is refused at synth (its name is the issuer)', () => {
+    const stack = newStack();
+    const issuer = new GitLabHostedIssuer(stack, 'Issuer', { hosting: GitLabIssuerHosting.s3Bucket({ bucketName: 'acme-gitlab-oidc' }), jwks: JWKS });
+    issuer.bucket.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    expect(() => Template.fromStack(stack)).toThrow(/the issuer bucket must be kept \(DeletionPolicy and UpdateReplacePolicy Retain\) for s3Bucket\(\) hosting: .*got: Delete\/Delete/);
   });
 
   test('DESTROY is refused: a deleted bucket\'s name, the issuer, is anyone\'s to take', () => {
@@ -322,12 +413,27 @@ describe('the trust root: grants added to the bucket are refused at synth', () =
     expect(() => Template.fromStack(stack)).toThrow(/the issuer bucket's policy may hold only the grants GitLabHostedIssuer writes: whoever can change the keys can mint tokens for every role trusting https:\/\/gitlab-oidc.example.com, got: \{"Action"/);
   });
 
+  test.each<[string, (issuer: GitLabHostedIssuer, stack: Stack) => void, RegExp]>([
+    ['a second bucket policy for the bucket (CloudFormation keeps the last applied)', (issuer, stack) => new s3.BucketPolicy(stack, 'Another', { bucket: issuer.bucket }),
+      /the issuer bucket may have one policy, GitLabHostedIssuer's .*got: Issuer\/Another/],
+    ['an override that drops the Denies', (issuer) => (issuer.bucket.policy!.node.defaultChild as CfnResource).addPropertyOverride('PolicyDocument.Statement', []),
+      /the issuer bucket's policy must keep its Deny OnlyTheDeploymentAndKeysSyncWrite/],
+    ['an override that widens a Deny\'s exceptions', (issuer) => (issuer.bucket.policy!.node.defaultChild as CfnResource)
+      .addPropertyOverride('PolicyDocument.Statement.2.Condition.ArnNotEquals.aws:PrincipalArn', ['arn:aws:iam::111122223333:role/anyone']),
+    /must keep its Deny OnlyTheDeploymentAndKeysSyncWrite/],
+  ])('refused: %s', (_title, change, message) => {
+    const stack = newStack();
+    const issuer = new GitLabHostedIssuer(stack, 'Issuer', { hosting: cloudFront(stack), jwks: JWKS, keysSync: KEYS_SYNC });
+    change(issuer, stack);
+    expect(() => Template.fromStack(stack)).toThrow(message);
+  });
+
   test('a grant to a role of the same stack goes to the role\'s policy, and the bucket\'s Deny still refuses it (not the construct\'s business to refuse)', () => {
     const stack = newStack();
     const issuer = new GitLabHostedIssuer(stack, 'Issuer', { hosting: cloudFront(stack), jwks: JWKS });
     issuer.bucket.grantWrite(new iam.Role(stack, 'Other', { assumedBy: new iam.AccountRootPrincipal() }));
     const deny = Object.values(Template.fromStack(stack).findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'OnlyTheDeploymentAndKeysSyncWrite');
-    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^CustomCDKBucketDeployment/), 'Arn'] }]);
+    expect(deny.Condition.ArnNotEquals['aws:PrincipalArn']).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^IssuerDocumentsFunctionServiceRole/), 'Arn'] }]);
   });
 });
 

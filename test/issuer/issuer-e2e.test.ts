@@ -1,6 +1,6 @@
 // The hosted issuer end to end: STS (the security suite's emulated account) fetches the discovery document and the
-// keys over HTTPS from a loopback server that serves exactly the objects the synthesized app puts in the bucket (read
-// from its cloud assembly), as CloudFront would on the issuer's domain, and exchanges a token signed by the
+// keys over HTTPS from a loopback server that serves exactly the objects the synthesized app puts in the bucket (its
+// documents function's code run on the template's properties), as CloudFront would on the issuer's domain, and exchanges a token signed by the
 // instance's key; then the rotation: a new key published beside the old, then the old one retired.
 import { readFileSync } from 'fs';
 import { createServer, request, Server } from 'https';
@@ -9,6 +9,7 @@ import { join } from 'path';
 import { App, Stack, aws_certificatemanager as acm } from 'aws-cdk-lib';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { writeDocuments } from '../../src/private/issuer/documents';
 import { gitLabClaims } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
 import { ISSUER_START_TEST_MS } from '../support/timeouts';
@@ -37,21 +38,20 @@ async function token(key: Key, signer: KeyLike = key.privateKey): Promise<string
   return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' }).sign(signer);
 }
 
-/** The objects the app's bucket deployments put in the bucket, by key, read from the cloud assembly. */
-function bucketObjects(outdir: string, template: any): Map<string, string> {
-  const manifest = JSON.parse(readFileSync(join(outdir, 'Issuer.assets.json'), 'utf8'));
+/**
+ * The objects the app's documents resource writes into the bucket: its function's code run on the resource's
+ * properties from the synthesized template, as CloudFormation sends them when it creates the stack.
+ */
+async function bucketObjects(template: any): Promise<Map<string, string>> {
+  const [resource] = Object.values<any>(template.Resources).filter((r) => r.Type === 'Custom::GitLabIssuerDocuments');
   const objects = new Map<string, string>();
-  for (const resource of Object.values<any>(template.Resources).filter((r) => r.Type === 'Custom::CDKBucketDeployment')) {
-    const [zip] = resource.Properties.SourceObjectKeys as string[];
-    const folder = join(outdir, manifest.files[zip.replace(/\.zip$/, '')].source.path);
-    for (const key of ['.well-known/openid-configuration', 'oauth/discovery/keys']) {
-      try {
-        objects.set(key, readFileSync(join(folder, key), 'utf8'));
-      } catch {
-        // Each deployment holds one of the two.
-      }
-    }
-  }
+  await writeDocuments({ RequestType: 'Create', ResourceProperties: resource.Properties }, {
+    put: async (key, body, options) => {
+      if (options.ifAbsent && objects.has(key)) return false;
+      objects.set(key, body);
+      return true;
+    },
+  });
   return objects;
 }
 
@@ -97,7 +97,6 @@ class LoopbackDistribution {
 describe('STS fetches the synthesized documents over HTTPS and exchanges the instance\'s tokens', () => {
   let current: Key;
   let next: Key;
-  let outdir: string;
   let template: any;
   let distribution: LoopbackDistribution;
   let account: EmulatedAccount;
@@ -113,9 +112,8 @@ describe('STS fetches the synthesized documents over HTTPS and exchanges the ins
     });
     new GitLabRunnerRole(stack, 'Deploy', { roleName: 'deploy', provider: issuer.provider, subjects: [GitLabSubject.project('mygroup/app').branch('main')] });
     const assembly = app.synth();
-    outdir = assembly.directory;
     template = assembly.getStackByName('Issuer').template;
-    distribution = await LoopbackDistribution.start(bucketObjects(outdir, template));
+    distribution = await LoopbackDistribution.start(await bucketObjects(template));
     account = EmulatedAccount.fromTemplate(template, [], {}, distribution.fetchText);
   });
   afterAll(async () => distribution?.close());

@@ -11,9 +11,16 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { App, Duration, Stack, aws_certificatemanager as acm, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { LoopbackS3 } from './loopback-s3';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabIssuerKeysPull, GitLabJwks, GitLabSubject } from '../../src';
+import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabIssuerKeysPull, GitLabJwks, GitLabSubject, GitLabSubClaimComponent, GitLabSubClaimLayout } from '../../src';
 import { fetchText, KeyStore, pullKeys } from '../../src/private/issuer/keys/pull-handler';
 import { SYNTH_TEST_MS } from '../support/timeouts';
+
+/** The keys sync's subject: one project's main branch, protected refs required in the sub (STS checks sub and aud alone here). */
+const SYNC_SUBJECT = GitLabSubject.project('ops/gitlab-keys', {
+  subClaimLayout: GitLabSubClaimLayout.of(
+    GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE, GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED),
+  subClaimRefProtected: true,
+}).branch('main');
 
 jest.setTimeout(SYNTH_TEST_MS);
 
@@ -34,7 +41,7 @@ function newIssuer(pull: Partial<GitLabIssuerKeysPull> = {}, extra: { keysSync?:
     hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
     jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
     keysPull: { instanceUrl: 'https://gitlab.internal.example', vpc, ...pull },
-    keysSync: extra.keysSync ? { subjects: [GitLabSubject.project('ops/keys').branch('main')] } : undefined,
+    keysSync: extra.keysSync ? { subjects: [SYNC_SUBJECT] } : undefined,
   });
   return { stack, issuer };
 }
@@ -124,6 +131,12 @@ describe('its code, against a loopback bucket and instance', () => {
     expect(await pull({ keys: [K2] })).toBe('publishing the instance\'s keys: k2; kept in their grace period: k1; retired: none');
     expect(s3.puts.map((p) => [p.key, p.cacheControl])).toEqual([['oauth/discovery/keys', 'max-age=300'], ['oauth/discovery/keys.sightings.json', undefined]]);
     expect(JSON.parse(s3.objects.get('oauth/discovery/keys')!).keys.map((k: any) => k.kid)).toEqual(['k2', 'k1']);
+  });
+
+  test('unchanged keys are not written again (every write of the keys reaches the topic); the sightings are', async () => {
+    s3.objects.set('oauth/discovery/keys', JSON.stringify({ keys: [{ kty: 'RSA', kid: 'k1', use: 'sig', alg: 'RS256', n: K1.n, e: K1.e }] }));
+    expect(await pull({ keys: [K1] })).toBe('publishing the instance\'s keys: k1; kept in their grace period: none; retired: none');
+    expect(s3.puts.map((p) => p.key)).toEqual(['oauth/discovery/keys.sightings.json']);
   });
 
   test('fails closed: private members in the instance\'s set, nothing is written', async () => {

@@ -5,14 +5,15 @@
 // closed on a key set with private members.
 import { generateKeyPairSync } from 'crypto';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
-import { createServer, Server } from 'http';
+import { Server } from 'http';
+import { createServer as createHttpsServer } from 'https';
 import { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Duration, Stack, aws_certificatemanager as acm } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LoopbackS3 } from './loopback-s3';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabSubject } from '../../src';
+import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabSubject, GitLabSubClaimComponent, GitLabSubClaimLayout } from '../../src';
 import { runIssuerKeys } from '../../src/cli/issuer-keys-command';
 import { nextPublication } from '../../src/private/issuer/keys/key-rotation';
 import { publicJwks } from '../../src/private/issuer/keys/public-jwks';
@@ -24,9 +25,14 @@ import { builtCommand } from '../support/built-command';
 import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
 import { EMULATOR_JOB_TEST_MS, ISSUER_START_TEST_MS } from '../support/timeouts';
 
+/** The keys sync's subject: one project's main branch, protected refs required in the sub (STS checks sub and aud alone here). */
+const SYNC_LAYOUT = GitLabSubClaimLayout.of(
+  GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE, GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED);
+const SYNC_SUBJECT = GitLabSubject.project('ops/gitlab-keys', { subClaimLayout: SYNC_LAYOUT, subClaimRefProtected: true }).branch('main');
+
 const ISSUER = 'https://gitlab-oidc.example.com';
 const BUCKET = 'acme-gitlab-issuer';
-const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+const TLS = join(__dirname, '..', 'fixtures', 'loopback-tls');
 
 function rsaJwk(kid: string): Record<string, unknown> {
   const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -61,6 +67,16 @@ describe('what the sync publishes', () => {
   ])('refused: %s', (_title, publish, message) => {
     expect(publish).toThrow(message);
   });
+});
+
+test('kids are data: keys named "__proto__", "toString" and "constructor" rotate like any other', () => {
+  const odd = ['__proto__', 'toString', 'constructor'].map((kid) => ({ ...rsaJwk('x'), kid }));
+  const first = nextPublication(set(K2), set(...odd), undefined, NOW, HOUR);
+  expect([first.kept, Object.keys(first.sightings.lastSeen).sort()]).toEqual([['__proto__', 'toString', 'constructor'], ['__proto__', 'constructor', 'k2', 'toString']]);
+  const later = new Date(NOW.getTime() + 2 * HOUR);
+  const second = nextPublication(set(K2), set(K2, ...odd), JSON.parse(JSON.stringify(first.sightings)), later, HOUR);
+  expect(second.retired).toEqual(['__proto__', 'toString', 'constructor']);
+  expect(({} as any).toString).toBe(Object.prototype.toString);
 });
 
 describe('cdk-gitlab-oidc issuer-keys', () => {
@@ -107,35 +123,76 @@ describe('the generated keys sync job', () => {
     const issuer = new GitLabHostedIssuer(stack, 'Issuer', {
       hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
       jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
-      keysSync: keysSync ? { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')], gracePeriod: Duration.days(2) } : undefined,
+      keysSync: keysSync ? { subjects: [SYNC_SUBJECT], gracePeriod: Duration.days(2) } : undefined,
     });
     return { stack, issuer };
   };
 
-  test('schema-valid; runs from schedules alone; this package\'s version decides what is uploaded', () => {
+  test('schema-valid; run by schedules alone; the credentials where no fetched code runs, the decision where no credentials are', () => {
     const { stack, issuer } = newIssuer();
     // Known whole at synth: the role's ARN from its fixed name.
     const yaml = issuer.keysSyncJob();
     expect(stack.resolve(yaml)).toBe(yaml);
     const document = parseCi(yaml);
-    expect(document['.gitlab-issuer-keys-sync'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-issuer-keys-sync');
     expect([gitLabCiValidator()(document)]).toEqual([true]);
     expect(psych(yaml)).toEqual(document);
-    expect(document['gitlab-issuer-keys-sync']).toEqual({ extends: '.gitlab-issuer-keys-sync', rules: [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }] });
-    const script: string[] = document['.gitlab-issuer-keys-sync'].script;
-    expect(script[3]).toBe(`npx --yes cdk-gitlab-oidc@${VERSION} issuer-keys --instance instance-keys.json --published published-keys.json ` +
-      '--sightings sightings.json --grace-hours 48 --out keys.json --sightings-out next-sightings.json');
-    expect(script[4]).toBe(`aws s3api put-object --bucket ${BUCKET} --key oauth/discovery/keys --body keys.json --content-type application/json --cache-control max-age=300 > /dev/null`);
-    expect(document['.gitlab-issuer-keys-sync'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'gitlab-issuer-keys-sync' } });
+    expect(Object.keys(document)).toEqual(['.gitlab-issuer-keys-sync', 'gitlab-issuer-keys-sync-read', 'gitlab-issuer-keys-sync-decide', 'gitlab-issuer-keys-sync-publish']);
+    const hidden = document['.gitlab-issuer-keys-sync'];
+    expect([hidden.variables.AWS_ROLE_ARN, hidden.id_tokens]).toEqual(['arn:aws:iam::111122223333:role/gitlab-issuer-keys-sync', { GITLAB_OIDC_TOKEN: { aud: 'gitlab-issuer-keys-sync' } }]);
+    const schedule = [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }];
+    expect(document['gitlab-issuer-keys-sync-read']).toEqual({
+      extends: '.gitlab-issuer-keys-sync',
+      variables: { GIT_STRATEGY: 'none' },
+      rules: schedule,
+      script: [
+        `aws s3api get-object --bucket ${BUCKET} --key oauth/discovery/keys published-keys.json > /dev/null`,
+        `if aws s3api get-object --bucket ${BUCKET} --key oauth/discovery/keys.sightings.json sightings.json > /dev/null 2> sightings.err; then :; ` +
+          'elif grep -q NoSuchKey sightings.err; then echo \'{"lastSeen":{}}\' > sightings.json; else cat sightings.err >&2; exit 1; fi',
+      ],
+      artifacts: { paths: ['published-keys.json', 'sightings.json'], expire_in: '1 day' },
+    });
+    // No id_tokens, no role: the job that runs npm's code holds no credentials.
+    expect(document['gitlab-issuer-keys-sync-decide']).toEqual({
+      image: 'public.ecr.aws/sam/build-nodejs22.x:latest',
+      needs: [{ job: 'gitlab-issuer-keys-sync-read', artifacts: true }],
+      rules: schedule,
+      script: [
+        'curl --proto \'=https\' --fail --silent --show-error --max-time 30 --output instance-keys.json "${CI_SERVER_URL}/oauth/discovery/keys"',
+        'npm ci --ignore-scripts --no-audit --no-fund',
+        'npx --no-install cdk-gitlab-oidc issuer-keys --instance instance-keys.json --published published-keys.json --sightings sightings.json ' +
+          '--grace-hours 48 --out keys.json --sightings-out next-sightings.json',
+      ],
+      artifacts: { paths: ['keys.json', 'next-sightings.json'], expire_in: '1 day' },
+    });
+    expect(document['gitlab-issuer-keys-sync-publish']).toEqual({
+      extends: '.gitlab-issuer-keys-sync',
+      variables: { GIT_STRATEGY: 'none' },
+      needs: [{ job: 'gitlab-issuer-keys-sync-read', artifacts: true }, { job: 'gitlab-issuer-keys-sync-decide', artifacts: true }],
+      rules: schedule,
+      resource_group: 'gitlab-issuer-keys-sync',
+      script: [
+        'if cmp -s keys.json published-keys.json; then echo \'cdk-gitlab-oidc: the published keys are current\'; else ' +
+          `aws s3api put-object --bucket ${BUCKET} --key oauth/discovery/keys --body keys.json --content-type application/json --cache-control max-age=300 > /dev/null; fi`,
+        `aws s3api put-object --bucket ${BUCKET} --key oauth/discovery/keys.sightings.json --body next-sightings.json --content-type application/json > /dev/null`,
+      ],
+    });
   });
 
-  test('the sync role reads and writes the keys and its sightings, lists the sightings\' name alone; the bucket refuses it every other object', () => {
+  test('instanceUrl: written into the job; refused unless HTTPS', () => {
+    const { issuer } = newIssuer();
+    expect(parseCi(issuer.keysSyncJob({ instanceUrl: 'https://gitlab.internal.example' }))['gitlab-issuer-keys-sync-decide'].script[0])
+      .toContain('"https://gitlab.internal.example/oauth/discovery/keys"');
+    expect(() => issuer.keysSyncJob({ instanceUrl: 'http://gitlab.internal.example' })).toThrow(/keysSyncJob\(\) instanceUrl must be an https:\/\/ URL/);
+    expect(() => issuer.keysSyncJob({ instanceUrl: 'https://gitlab.internal.example/"; rm -rf /' })).toThrow(/must be an https:\/\/ URL/);
+  });
+
+  test('the sync role reads and writes the keys and its sightings, lists the bucket; the bucket refuses it every other object', () => {
     const { stack } = newIssuer();
     const template = Template.fromStack(stack);
     const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => p.Properties.Roles[0].Ref.startsWith('IssuerKeysSyncRole')) as any;
     expect(policy.Properties.PolicyDocument.Statement.map((s: any) => [s.Action, s.Condition])).toEqual([
       [['s3:GetObject', 's3:PutObject'], undefined],
-      ['s3:ListBucket', { StringEquals: { 's3:prefix': 'oauth/discovery/keys.sightings.json' } }],
+      ['s3:ListBucket', undefined],
     ]);
     const deny = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0] as any;
     const alone = deny.Properties.PolicyDocument.Statement.find((s: any) => s.Sid === 'KeysSyncWritesTheKeysAlone');
@@ -149,7 +206,7 @@ describe('the generated keys sync job', () => {
       return new GitLabHostedIssuer(stack, 'Issuer', {
         hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName: BUCKET, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
         jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
-        keysSync: { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')] },
+        keysSync: { subjects: [SYNC_SUBJECT] },
       }).keysSyncJob();
     }, /a pipeline file holds the role's ARN as a literal: .*got: roleName "gitlab-issuer-keys-sync", account "\$\{Token/],
     ['with a generated bucket name', () => newIssuer(false).issuer.keysSyncJob(), /keysSyncJob\(\) writes the bucket's name into the job: give the bucket a name \(GitLabIssuerHosting.cloudFront\(\{ bucketName \}\)\), got: a generated name/],
@@ -162,8 +219,33 @@ describe('the generated keys sync job', () => {
     expect(() => new GitLabHostedIssuer(stack, 'Issuer', {
       hosting: GitLabIssuerHosting.s3Bucket({ bucketName: BUCKET }),
       jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
-      keysSync: { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')], gracePeriod },
+      keysSync: { subjects: [SYNC_SUBJECT], gracePeriod },
     })).toThrow(/keysSync gracePeriod must be whole hours from 1 hour to 365 days/);
+  });
+});
+
+describe('the keys sync role holds the trust root: one project\'s one protected branch', () => {
+  const build = (subjects: GitLabSubject[], allowUnprotectedRefs?: boolean) => () => {
+    const stack = new Stack(new App(), 'Issuer', { env: { account: '111122223333', region: 'eu-west-1' } });
+    return new GitLabHostedIssuer(stack, 'Issuer', {
+      hosting: GitLabIssuerHosting.s3Bucket({ bucketName: BUCKET }),
+      jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
+      keysSync: { subjects, allowUnprotectedRefs },
+    });
+  };
+  test.each<[string, GitLabSubject[], RegExp]>([
+    ['a branch without ref_protected in the sub (a fork\'s "main" would match)', [GitLabSubject.project('ops/gitlab-keys').branch('main')],
+      /keysSync needs protected refs required in the sub .*STS compares only sub and aud for this issuer, .*got: "project_path:ops\/gitlab-keys:ref_type:branch:ref:main"/],
+    ['two subjects', [SYNC_SUBJECT, GitLabSubject.project('ops/other', { subClaimLayout: SYNC_LAYOUT, subClaimRefProtected: true }).branch('main')],
+      /keysSync needs one subject naming one project's one branch \(no pattern\)/],
+    ['a branch pattern', [GitLabSubject.project('ops/gitlab-keys', { subClaimLayout: SYNC_LAYOUT, subClaimRefProtected: true }).branch('release/*')], /keysSync needs one subject naming one project's one branch \(no pattern\)/],
+    ['a group', [GitLabSubject.group('ops').anyRef()], /keysSync needs one subject naming one project's one branch/],
+  ])('refused: %s', (_title, subjects, message) => {
+    expect(build(subjects)).toThrow(message);
+  });
+  test('allowUnprotectedRefs admits a branch without the component (instances before GitLab 18.7); a pattern stays refused', () => {
+    expect(build([GitLabSubject.project('ops/gitlab-keys').branch('main')], true)).not.toThrow();
+    expect(build([GitLabSubject.project('ops/gitlab-keys').branch('*')], true)).toThrow(/no pattern/);
   });
 });
 
@@ -181,17 +263,19 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
     const issuer = new GitLabHostedIssuer(stack, 'Issuer', {
       hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName: BUCKET, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
       jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
-      keysSync: { subjects: [GitLabSubject.project('ops/gitlab-keys').branch('main')] },
+      keysSync: { subjects: [SYNC_SUBJECT] },
     });
     const template = Template.fromStack(stack).toJSON() as any;
     roleName = template.Resources[Object.keys(template.Resources).find((id) => id.startsWith('IssuerKeysSyncRole') && template.Resources[id].Type === 'AWS::IAM::Role')!].Properties.RoleName;
     sts = await LoopbackSts.start(EmulatedAccount.fromTemplate(template, [], { [ISSUER]: fixture.loopbackUrl }));
     yaml = issuer.keysSyncJob();
-    // `npx --yes cdk-gitlab-oidc@<version>` as npm would run it: the package's built command.
-    npxDir = mkdtempSync(join(tmpdir(), 'npx-stand-in-'));
-    writeFileSync(join(npxDir, 'npx'), `#!/bin/sh\n[ "$1" = --yes ] && [ "$2" = "cdk-gitlab-oidc@${VERSION}" ] || { echo "npx stand-in: unexpected: $*" >&2; exit 97; }\n` +
+    // The ops project's locked install, stood in: `npm ci` as it would run (recorded), and `npx --no-install` running the
+    // package's built command, as the lock file would have installed it.
+    npxDir = mkdtempSync(join(tmpdir(), 'npm-stand-in-'));
+    writeFileSync(join(npxDir, 'npm'), '#!/bin/sh\n[ "$*" = "ci --ignore-scripts --no-audit --no-fund" ] || { echo "npm stand-in: unexpected: $*" >&2; exit 97; }\n');
+    writeFileSync(join(npxDir, 'npx'), '#!/bin/sh\n[ "$1" = --no-install ] && [ "$2" = cdk-gitlab-oidc ] || { echo "npx stand-in: unexpected: $*" >&2; exit 97; }\n' +
       `shift 2\nexec node "${builtCommand()}" "$@"\n`);
-    chmodSync(join(npxDir, 'npx'), 0o755);
+    for (const tool of ['npm', 'npx']) chmodSync(join(npxDir, tool), 0o755);
   }, ISSUER_START_TEST_MS);
   afterAll(async () => {
     await sts?.close();
@@ -200,19 +284,33 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
 
   /** Runs the job with the instance serving `instanceKeys` and the bucket holding `objects`. */
   async function sync(instanceKeys: unknown, objects: Record<string, string>) {
-    const instance: Server = createServer((req, res) => {
+    // The instance over HTTPS (the job's curl takes nothing else), with the fixture certificate.
+    const instance: Server = createHttpsServer({ cert: readFileSync(join(TLS, 'cert.pem')), key: readFileSync(join(TLS, 'key.pem')) }, (req, res) => {
       if (req.url === '/oauth/discovery/keys') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(instanceKeys));
       else res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => instance.listen(0, '127.0.0.1', resolve));
     const s3 = await LoopbackS3.start(BUCKET, objects);
     const now = Math.floor(Date.now() / 1000);
-    const token = await fixture.sign(gitLabClaims(ISSUER, { projectPath: 'ops/gitlab-keys', refType: 'branch', ref: 'main', aud: 'gitlab-issuer-keys-sync', refProtected: true }, now));
+    const token = await fixture.sign(gitLabClaims(ISSUER, {
+      projectPath: 'ops/gitlab-keys',
+      refType: 'branch',
+      ref: 'main',
+      aud: 'gitlab-issuer-keys-sync',
+      refProtected: true,
+      subClaimComponents: ['project_path', 'ref_type', 'ref', 'ref_protected'],
+    }, now));
     try {
       const result = await runJob(yaml, {
-        job: 'gitlab-issuer-keys-sync',
-        variables: { GITLAB_OIDC_TOKEN: token, CI_PIPELINE_SOURCE: 'schedule', CI_SERVER_URL: `http://127.0.0.1:${(instance.address() as AddressInfo).port}` },
-        env: { AWS_ENDPOINT_URL_STS: sts.url, AWS_ENDPOINT_URL_S3: s3.url, PATH: `${npxDir}:${SDK_AWS_CLI_DIR}:${process.env.PATH}` },
+        job: ['gitlab-issuer-keys-sync-read', 'gitlab-issuer-keys-sync-decide', 'gitlab-issuer-keys-sync-publish'],
+        variables: { GITLAB_OIDC_TOKEN: token, CI_PIPELINE_SOURCE: 'schedule', CI_SERVER_URL: `https://127.0.0.1:${(instance.address() as AddressInfo).port}` },
+        env: {
+          AWS_ENDPOINT_URL_STS: sts.url,
+          AWS_ENDPOINT_URL_S3: s3.url,
+          PATH: `${npxDir}:${SDK_AWS_CLI_DIR}:${process.env.PATH}`,
+          CURL_CA_BUNDLE: join(TLS, 'cert.pem'),
+          GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE,CI_SERVER_URL',
+        },
         secrets: () => [token, ...sts.issuedSecrets],
       });
       return { result, s3 };
@@ -232,6 +330,17 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
     const writers = new Set(s3.calls.filter((c) => c.method === 'PUT').map((c) => sts.identityOf(c.accessKeyId!)));
     expect([...writers]).toEqual([expect.stringMatching(new RegExp(`^arn:aws:sts::111122223333:assumed-role/${roleName}/`))]);
     expect(result.filesHoldingSecret).toEqual([]);
+    // The credentials where the AWS CLI alone runs; none where npm's code runs.
+    expect(result.output).toMatch(/gitlab-issuer-keys-sync-read +> cdk-gitlab-oidc: the job runs as arn:aws:sts::111122223333:assumed-role\/gitlab-issuer-keys-sync\//);
+    expect(result.output).toMatch(/gitlab-issuer-keys-sync-publish +> cdk-gitlab-oidc: the job runs as /);
+    expect(result.output).not.toMatch(/gitlab-issuer-keys-sync-decide +> cdk-gitlab-oidc: the job runs as/);
+  });
+
+  test('unchanged keys are not written again (every write of the keys reaches the topic); the sightings are', async () => {
+    const published = JSON.stringify({ keys: [K1].map((k) => ({ kty: 'RSA', kid: k.kid, use: 'sig', alg: 'RS256', n: k.n, e: k.e })) });
+    const { result, s3 } = await sync({ keys: [K1] }, { 'oauth/discovery/keys': published });
+    expect([result.exitCode, result.output]).toEqual([0, expect.stringContaining('cdk-gitlab-oidc: the published keys are current')]);
+    expect(s3.puts.map((p) => p.key)).toEqual(['oauth/discovery/keys.sightings.json']);
   });
 
   test('fails closed: the instance serving its private key, nothing is uploaded and the published keys stay', async () => {

@@ -30,3 +30,14 @@ export function s3IssuerBucketName(bucketName: string, scope: IConstruct): strin
   if (/^xn--|^sthree-|^amzn-s3-demo-|-s3alias$|--ol-s3$|--x-s3$|--table-s3$/.test(bucketName)) rule('must not use a prefix or suffix S3 reserves');
   return bucketName;
 }
+
+/**
+ * What is wrong with the URL of a GitLab instance the keys are fetched from, if anything: HTTPS alone (whoever could
+ * change the keys in transit could mint tokens), no trailing "/", query or fragment, no white space or quote.
+ */
+export function instanceUrlProblem(url: string): string | undefined {
+  if (!/^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~%/-]*)?$/.test(url) || url.endsWith('/')) {
+    return 'must be an https:// URL without a trailing "/", query or fragment: whoever could change the keys in transit could mint tokens';
+  }
+  return undefined;
+}

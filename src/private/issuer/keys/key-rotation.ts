@@ -34,28 +34,31 @@ export function nextPublication(
         'check the instance\'s /oauth/discovery/keys before publishing, got a different modulus or exponent');
     }
   }
-  const lastSeen: Record<string, string> = {};
+  // Maps, not objects: a kid is data, "__proto__" or "toString" included.
+  const seenBefore = new Map(Object.entries(sightings?.lastSeen ?? {}));
+  const lastSeen = new Map<string, string>();
   const current = instance.keys.map((k) => k.kid);
   const kept: PublicJwk[] = [];
   const retired: string[] = [];
   for (const key of published.keys) {
     if (current.includes(key.kid)) continue;
-    const seen = sightings?.lastSeen[key.kid];
+    const seen = seenBefore.get(key.kid);
     const at = seen === undefined ? now.getTime() : Date.parse(seen);
     if (Number.isNaN(at)) throw new Error(`the sighting of key ${JSON.stringify(key.kid)} is no time, got: ${JSON.stringify(seen)}`);
     // A sighting ahead of the clock would keep a key past its grace: refused (five minutes of clock skew allowed).
     if (at > now.getTime() + 5 * 60_000) throw new Error(`the sighting of key ${JSON.stringify(key.kid)} is in the future, got: ${seen}`);
     if (now.getTime() - at <= graceMs) {
       kept.push(key);
-      lastSeen[key.kid] = new Date(at).toISOString();
+      lastSeen.set(key.kid, new Date(at).toISOString());
     } else {
       retired.push(key.kid);
     }
   }
-  for (const kid of current) lastSeen[kid] = now.toISOString();
+  for (const kid of current) lastSeen.set(kid, now.toISOString());
   return {
     jwks: { keys: [...instance.keys, ...kept] },
-    sightings: { lastSeen },
+    // defineProperty-free: fromEntries creates own data properties, "__proto__" included.
+    sightings: { lastSeen: Object.fromEntries(lastSeen) },
     current,
     kept: kept.map((k) => k.kid),
     retired,

@@ -3,7 +3,6 @@
 // `issuer-keys` step does (this folder is the function's code: it imports nothing from outside it), and writes
 // nothing when anything is refused.
 import { request } from 'https';
-import { rootCertificates } from 'tls';
 import { nextPublication, readSightings } from './key-rotation';
 import { publicJwks } from './public-jwks';
 
@@ -36,16 +35,18 @@ export async function pullKeys(options: PullOptions): Promise<string> {
   const sightingsText = await options.store.get(options.sightingsKey);
   const sightings = sightingsText === undefined ? undefined : readSightings(JSON.parse(sightingsText), options.sightingsKey);
   const publication = nextPublication(instance, published, sightings, options.now, options.graceMs);
-  await options.store.put(options.keysKey, JSON.stringify(publication.jwks), options.cacheControl);
+  const keys = JSON.stringify(publication.jwks);
+  // Unchanged keys are not written again: every write of the keys reaches changesTopic, and should mean something.
+  if (keys !== publishedText) await options.store.put(options.keysKey, keys, options.cacheControl);
   await options.store.put(options.sightingsKey, JSON.stringify(publication.sightings));
   const list = (kids: readonly string[]) => (kids.length === 0 ? 'none' : kids.join(', '));
   return `publishing the instance's keys: ${list(publication.current)}; kept in their grace period: ${list(publication.kept)}; retired: ${list(publication.retired)}`;
 }
 
-/** GET over HTTPS, 10 seconds at most, trusting `ca` (PEM) besides the public CAs when given; 200 or an error. */
+/** GET over HTTPS, 10 seconds at most, trusting `ca` (PEM) alone when given, else the public CAs; 200 or an error. */
 export function fetchText(url: string, ca?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', timeout: 10_000, ...(ca ? { ca: [...rootCertificates, ca] } : {}) }, (res) => {
+    const req = request(url, { method: 'GET', timeout: 10_000, ...(ca ? { ca } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
