@@ -108,8 +108,8 @@ export interface GitLabIssuerKeysPull {
   readonly gracePeriod?: Duration;
 
   /**
-   * The certificate (PEM) of the private certificate authority the instance's certificate chains to, trusted besides
-   * the public ones.
+   * The certificate (PEM) of the private certificate authority the instance's certificate chains to: then the only
+   * authority the function trusts for the instance.
    *
    * @default - the public certificate authorities alone
    */
@@ -128,7 +128,8 @@ export interface GitLabIssuerKeysSyncJobOptions {
   readonly jobName?: string;
 
   /**
-   * The image the jobs run in: a POSIX shell, curl, Node.js with npm, and the AWS CLI. Pin it by digest
+   * The image the jobs run in: a POSIX shell with the usual tools (grep, sed, cut, cmp, awk, base64), curl, Node.js with
+   * npm, and the AWS CLI v2. Pin it by digest
    * (`...@sha256:...`): the jobs that hold the role run its AWS CLI.
    *
    * @default 'public.ecr.aws/sam/build-nodejs22.x:latest'
@@ -249,6 +250,9 @@ export class GitLabHostedIssuer extends Construct {
   /** The topic told of every change of the published documents. */
   public readonly changesTopic: sns.ITopic;
 
+  /** The issuer's alias records, when the app gives the hosted zone. */
+  private readonly aliasRecords: route53.RecordSet[] = [];
+
   /** Whether the bucket's own endpoint is the issuer (s3Bucket() hosting). */
   private readonly isOnS3: boolean;
 
@@ -337,6 +341,8 @@ export class GitLabHostedIssuer extends Construct {
     this.provider = new GitLabOidcProvider(this, 'Provider', { url: this.issuerUrl, audiences: props.audiences });
     // IAM and STS fetch the documents: the provider comes after them.
     this.provider.node.addDependency(written.resource);
+    // ...served at the issuer's domain: the distribution and its alias records too.
+    if (this.distribution) this.provider.node.addDependency(this.distribution, ...this.aliasRecords);
 
     if (props.keysSync && props.keysPull) {
       fail('give keysSync or keysPull, not both: one writer keeps the keys\' grace periods, got: both', this);
@@ -547,8 +553,10 @@ export class GitLabHostedIssuer extends Construct {
     (distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride('DistributionConfig.Origins.0.OriginAccessControlId', oac.originAccessControlId);
     if (options.hostedZone) {
       const target = route53.RecordTarget.fromAlias(new routeTargets.CloudFrontTarget(distribution));
-      new route53.ARecord(this, 'AliasRecord', { zone: options.hostedZone, recordName: options.domainName, target });
-      new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: options.hostedZone, recordName: options.domainName, target });
+      this.aliasRecords.push(
+        new route53.ARecord(this, 'AliasRecord', { zone: options.hostedZone, recordName: options.domainName, target }),
+        new route53.AaaaRecord(this, 'AliasRecordIpv6', { zone: options.hostedZone, recordName: options.domainName, target }),
+      );
     }
     return distribution;
   }

@@ -7,9 +7,10 @@ import { isLiteral } from '../private/tokens';
  * The public keys a GitLab instance signs ID tokens with: its JSON Web Key Set, as the instance serves it at
  * `/oauth/discovery/keys` (`curl https://gitlab.internal.example/oauth/discovery/keys > gitlab-jwks.json`).
  *
- * Checked when it is read: a set with no key, a private or symmetric key member (`d`, `p`, `q`, `dp`, `dq`, `qi`,
- * `oth`, `k`), a key that is not an RSA key for RS256 signatures, a missing or repeated `kid`, or a modulus under
- * 2048 bits is refused. What is published holds each key's `kty`, `kid`, `use`, `alg`, `n` and `e` alone.
+ * Checked when it is read: a set with no key or more than 100, a private or symmetric key member (`d`, `p`, `q`, `dp`,
+ * `dq`, `qi`, `oth`, `k`), a key that is not an RSA key for RS256 signatures, an exponent other than 65537, an even
+ * modulus or one under 2048 bits, text that is not canonical base64url, a missing, repeated or longer than 255
+ * characters `kid` are refused. What is published holds each key's `kty`, `kid`, `use`, `alg`, `n` and `e` alone.
  */
 export class GitLabJwks {
   /**

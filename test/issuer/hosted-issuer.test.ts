@@ -232,9 +232,11 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
       Roles: [{ Ref: writer }],
       PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: [objectArn('.well-known/openid-configuration'), objectArn('oauth/discovery/keys')] }] },
     });
-    // IAM fetches the documents when the provider is created: it waits for them.
+    // IAM fetches the documents when the provider is created: it waits for them, the distribution and the domain's records.
     const [provider] = Object.values(template.findResources('AWS::IAM::OIDCProvider')) as any[];
-    expect(provider.DependsOn).toEqual(expect.arrayContaining([documents[0]]));
+    const served = [...Object.keys(template.findResources('AWS::CloudFront::Distribution')), ...Object.keys(template.findResources('AWS::Route53::RecordSet'))];
+    expect(served).toHaveLength(3);
+    expect(provider.DependsOn).toEqual(expect.arrayContaining([documents[0], ...served]));
   });
 
   test('changes of the bucket\'s settings and of the writing functions reach the topic (CloudTrail API events)', () => {
