@@ -1,4 +1,5 @@
 import { fail, show } from './private/errors';
+import { DEPLOYMENT_TIERS } from './private/rules/gitlab-ci';
 import { isLiteral } from './private/tokens';
 
 // The components a GitLab project can put in its `sub` claim (project setting
@@ -103,13 +104,13 @@ export class GitLabDeploymentTier {
   public static readonly OTHER = new GitLabDeploymentTier('other');
 
   /**
-   * A tier not listed here. It becomes part of the `sub` claim, so it must be a word of lowercase letters
-   * and `_`, as GitLab's tiers are.
-   * @param value the claim value
+   * A tier by its name: one of GitLab's five (the constants above), or a deploy-time value that resolves to one.
+   * GitLab has no other tiers: a subject or an environment naming another would never match a job.
+   * @param value the tier's name
    */
   public static of(value: string): GitLabDeploymentTier {
-    if (isLiteral(value) && !/^[a-z][a-z_]*$/.test(value)) {
-      fail(`a deployment tier is a word of lowercase letters and "_" (GitLab's tiers: production, staging, testing, development, other), got: ${show(value)}`);
+    if (isLiteral(value) && !DEPLOYMENT_TIERS.includes(value)) {
+      fail(`a deployment tier must be one of GitLab's tiers (${DEPLOYMENT_TIERS.join(', ')}), got: ${show(value)}`);
     }
     return new GitLabDeploymentTier(value);
   }

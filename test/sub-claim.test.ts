@@ -85,13 +85,17 @@ test.each<[string, string, string]>([
   expect(actual).toBe(expected);
 });
 
-test('GitLabDeploymentTier.of() takes a tier GitLab adds later, as a word of lowercase letters and "_"', () => {
+test('GitLabDeploymentTier.of() takes GitLab\'s five tiers and nothing else: subjects and environments agree (a sixth would match no job)', () => {
+  const T = GitLabDeploymentTier;
+  for (const tier of [T.PRODUCTION, T.STAGING, T.TESTING, T.DEVELOPMENT, T.OTHER]) {
+    expect(GitLabDeploymentTier.of(tier.value).value).toBe(tier.value);
+  }
   expect(GitLabSubject.project('g/p', {
     subClaimLayout: layout(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.DEPLOYMENT_TIER),
-    subClaimDeploymentTier: GitLabDeploymentTier.of('pre_production'),
-  }).branch('main').sub).toBe('project_path:g/p:ref_type:branch:ref:main:deployment_tier:pre_production');
-  for (const value of ['', 'Production', 'prod*', 'a:b', '_x']) {
-    expect(() => GitLabDeploymentTier.of(value)).toThrow('a deployment tier is a word of lowercase letters and "_" (GitLab\'s tiers: production, ' +
-      `staging, testing, development, other), got: ${JSON.stringify(value)}`);
+    subClaimDeploymentTier: GitLabDeploymentTier.of('staging'),
+  }).branch('main').sub).toBe('project_path:g/p:ref_type:branch:ref:main:deployment_tier:staging');
+  for (const value of ['', 'qa', 'canary', 'pre_production', 'Production', 'prod*', 'a:b']) {
+    expect(() => GitLabDeploymentTier.of(value)).toThrow('a deployment tier must be one of GitLab\'s tiers (production, staging, testing, development, other), ' +
+      `got: ${JSON.stringify(value)}`);
   }
 });

@@ -79,6 +79,8 @@ describe('branch and tag names follow git-check-ref-format, with "*" as the only
     ['a..b', 'must not contain ".."'],
     ['a@{b', 'must not contain "@{"'],
     ['HEAD', 'must not be "HEAD": GitLab refuses it'],
+    ['-main', 'must not start with "-": GitLab refuses it (git would read it as an option)'],
+    ['--force', 'must not start with "-"'],
     ['refs/heads/main', 'must be the short name ("main", not "refs/heads/main")'],
     ['refs/remotes/origin/main', 'GitLab refuses names starting with refs/heads/ or refs/remotes/'],
     ['/main', 'must not start or end with "/"'],
@@ -98,7 +100,7 @@ describe('branch and tag names follow git-check-ref-format, with "*" as the only
     expect(() => project.tag(name)).toThrow(message);
   });
 
-  test.each(['main', 'feature/JIRA-1_x', 'release/*', 'v1.2.3', 'v*', '*-hotfix', 'a@b', 'ü-umlaut', '@', '-main', 'head', 'refs/tags/x', 'HEADS', 'feature/refs/heads/x'])('ref %j is accepted', (name) => {
+  test.each(['main', 'feature/JIRA-1_x', 'release/*', 'v1.2.3', 'v*', '*-hotfix', 'a@b', 'ü-umlaut', '@', 'a-main', 'head', 'refs/tags/x', 'HEADS', 'feature/refs/heads/x'])('ref %j is accepted', (name) => {
     expect(GitLabSubject.project('g/p').tag(name).sub).toBe(`project_path:g/p:ref_type:tag:ref:${name}`);
   });
 });

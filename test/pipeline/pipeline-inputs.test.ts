@@ -193,8 +193,6 @@ describe('refused at synth', () => {
       /environment name must be 1 to 255 letters, digits, spaces and "-", "_", "\/", ".", not starting or ending with "\/" \(GitLab's rule\), got: "review\/\$CI_COMMIT_REF_SLUG"$/],
     ['an environment name ending in /', undefined, { name: 'prod/' }, /environment name must be .*, got: "prod\/"$/],
     ['an environment URL that is not http(s)', undefined, { url: 'ftp://x' }, /environment url must be an http:\/\/ or https:\/\/ URL, got: "ftp:\/\/x"$/],
-    ['a deployment tier GitLab does not have', undefined, { tier: GitLabDeploymentTier.of('canary') },
-      /environment deploymentTier must be one of GitLab's tiers \(production, staging, testing, development, other\), got: "canary"$/],
     ['a stage raw key the pipeline writes', { rawKeys: { needs: [] } }, {}, /jobSettings.rawKeys must not set "needs": .*use the pipeline's graph \(step dependencies\) instead/],
   ])('%s', (_title, jobSettings, environment, message) => {
     expect(() => oneStageApp({}, (p, _a, s) => p.addStageWithGitLabOptions(s, {

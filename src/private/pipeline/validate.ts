@@ -15,7 +15,6 @@ const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 /** GitLab's environment names, literal ones: no `$`, `{` or `}` (variables). */
 const ENVIRONMENT_NAME = /^[A-Za-z0-9 _./-]+$/;
 /** The tiers `environment:deployment_tier` takes. */
-const DEPLOYMENT_TIERS = ['production', 'staging', 'testing', 'development', 'other'];
 
 /**
  * The job keywords `rawKeys` may set: none of them can make the check, an approval or a deployment's
@@ -117,10 +116,9 @@ export function validateEnvironment(environment: GitLabEnvironment, name: string
     fail('environment name must be 1 to 255 letters, digits, spaces and "-", "_", "/", ".", not starting or ending with "/" (GitLab\'s rule), ' +
       `got: ${show(name)}`, scope);
   }
+  // GitLabDeploymentTier holds one of GitLab's tiers (its constructor's rule), or a deploy-time value, which the file cannot.
   const tier = environment.deploymentTier?.value;
-  if (tier !== undefined && !DEPLOYMENT_TIERS.includes(tier)) {
-    fail(`environment deploymentTier must be one of GitLab's tiers (${DEPLOYMENT_TIERS.join(', ')}), got: ${show(tier)}`, scope);
-  }
+  if (tier !== undefined) validateLiteral(tier, 'environment deploymentTier', scope);
   if (environment.url !== undefined) {
     validateLiteral(environment.url, 'environment url', scope);
     if (!/^https?:\/\/[^\s]+$/.test(environment.url)) fail(`environment url must be an http:// or https:// URL, got: ${show(environment.url)}`, scope);

@@ -21,6 +21,8 @@ export function validateRefName(ref: string, what: string): void {
 export function refNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (name === 'HEAD') return 'must not be "HEAD": GitLab refuses it as a branch or tag name';
+  // lib/gitlab/git_ref_validator.rb: DISALLOWED_PREFIXES = %w[-] (git commands would read such a name as an option).
+  if (name.startsWith('-')) return 'must not start with "-": GitLab refuses it (git would read it as an option)';
   if (/^refs\/(heads|remotes)\//.test(name)) return 'must be the short name ("main", not "refs/heads/main"): GitLab refuses names starting with refs/heads/ or refs/remotes/';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x20\x7f~^:?[\\]/.test(name)) return 'must not contain white space, control characters or any of ~ ^ : ? [ \\ (git-check-ref-format)';
