@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { fail, show } from './private/errors';
 import { validateAccount } from './private/rules/aws';
 import { GITLAB_COM, MAX_AUDIENCES, issuerConditionKeyPrefix, validateAudience, validateAudiences, validateThumbprints } from './private/rules/iam-limits';
+import { providerArnHost } from './private/rules/oidc-provider-arn';
 import { isListToken, isLiteral } from './private/tokens';
 
 /** gitlab.com's issuer, which is also the audience AWS's GitLab guide uses. */
@@ -161,7 +162,7 @@ export class GitLabOidcProvider extends iam.OidcProviderNative implements IGitLa
    * @param attrs the provider's ARN, URL and audiences
    */
   public static fromProviderAttributes(scope: Construct, id: string, attrs: GitLabOidcProviderAttributes): IGitLabOidcProvider {
-    const arnName = isLiteral(attrs.providerArn) ? /^arn:[^:]+:iam::\d{12}:oidc-provider\/(.+)$/.exec(attrs.providerArn)?.[1] : undefined;
+    const arnName = isLiteral(attrs.providerArn) ? providerArnHost(attrs.providerArn) : undefined;
     if (isLiteral(attrs.providerArn) && arnName === undefined) {
       fail(`providerArn must be an IAM OIDC provider ARN ("arn:<partition>:iam::<account>:oidc-provider/<host>"), got: ${show(attrs.providerArn)}`, scope);
     }

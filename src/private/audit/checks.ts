@@ -10,6 +10,7 @@ import { evaluatedClaims } from '../explain/sts-request';
 import { subParts } from '../explain/sub-claim-parts';
 import { admitsEveryPrincipal, coversWebIdentity } from '../explain/template-roles';
 import { GITLAB_COM } from '../rules/iam-limits';
+import { providerArnHost } from '../rules/oidc-provider-arn';
 
 /** How bad a finding is, from a note to a door anyone can open. */
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -45,12 +46,6 @@ export interface AuditedRole {
   /** Where the input writes the role (for reports that point at a line). */
   readonly location?: ReportLocation;
 }
-
-/**
- * An IAM OIDC provider's ARN, literal or as a template writes it (`arn:${AWS::Partition}:iam::${AWS::AccountId}:
- * oidc-provider/gitlab.com`): the host (with its path, for a self-managed instance under one) after `oidc-provider/`.
- */
-export const PROVIDER_ARN = /^arn:(?:\$\{AWS::Partition\}|[^:]+):iam::(?:\$\{AWS::AccountId\}|[^:]*):oidc-provider\/(.+)$/;
 
 /** Whether a role trusts a GitLab issuer at all (the roles an audit counts), or every issuer. */
 export function trustsGitLab(role: AuditedRole, issuers: readonly string[]): boolean {
@@ -117,7 +112,7 @@ function federatedHosts(statement: PolicyStatement): string[] {
   const hosts = new Set<string>();
   for (const arn of Object.entries(statement.principal).filter(([type]) => type === 'Federated').flatMap(([, values]) => values)) {
     if (arn instanceof Unknown) continue;
-    const host = PROVIDER_ARN.exec(arn)?.[1];
+    const host = providerArnHost(arn);
     if (host !== undefined) hosts.add(host);
   }
   return [...hosts];

@@ -6,6 +6,7 @@ import { globMatch } from './conditions';
 import { WEB_IDENTITY_ACTION } from './evaluate';
 import { KnownProvider } from './explain';
 import { isObject, PolicyStatement, PolicyString, readTrustPolicy, TrustPolicy, Unknown } from './policy';
+import { providerArnHost } from '../rules/oidc-provider-arn';
 
 export interface TemplateRole {
   /** The template file it came from. */
@@ -88,8 +89,8 @@ export function providersOf(policy: TrustPolicy, templateProviders: readonly Kno
     if (statement.principal === undefined || statement.principal === '*') continue;
     for (const arn of statement.principal.Federated ?? []) {
       if (arn instanceof Unknown || providers.some((p) => p.arn === arn)) continue;
-      const match = /^arn:(?:\$\{AWS::Partition\}|[^:]+):iam::(?:\$\{AWS::AccountId\}|[^:]*):oidc-provider\/(.+)$/.exec(arn);
-      if (match) providers.unshift({ url: `https://${match[1]}`, arn });
+      const host = providerArnHost(arn);
+      if (host !== undefined) providers.unshift({ url: `https://${host}`, arn });
     }
   }
   return providers;

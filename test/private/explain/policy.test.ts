@@ -67,8 +67,8 @@ test('a template\'s web-identity roles: providers by Ref and GetAtt, the custom 
 });
 
 test('a provider named by a literal ARN in the policy: its URL, and no known client IDs', () => {
-  expect(providersOf(readTrustPolicy({ Statement: [{ ...STATEMENT, Principal: { Federated: 'arn:aws-cn:iam::1:oidc-provider/example.com/gitlab' } }] })))
-    .toEqual([{ url: 'https://example.com/gitlab', arn: 'arn:aws-cn:iam::1:oidc-provider/example.com/gitlab' }]);
+  expect(providersOf(readTrustPolicy({ Statement: [{ ...STATEMENT, Principal: { Federated: 'arn:aws-cn:iam::111122223333:oidc-provider/example.com/gitlab' } }] })))
+    .toEqual([{ url: 'https://example.com/gitlab', arn: 'arn:aws-cn:iam::111122223333:oidc-provider/example.com/gitlab' }]);
 });
 
 test('the request context: sub and aud for any issuer, the nine extra keys for gitlab.com alone', () => {
