@@ -5,9 +5,11 @@ import { resolve } from 'path';
 import { UsageError } from './usage-error';
 import { isObject } from '../private/explain/policy';
 import { decodeJwtClaims, parseClaimsJson } from '../private/explain/token-claims';
+import { DEFAULT_TOKEN_VARIABLE } from '../private/job/ci-job';
 
 /** The environment variable read when no token or claims are given: the job's default id_tokens name. */
-export const TOKEN_VARIABLE = 'GITLAB_OIDC_TOKEN';
+/** The variable the generated jobs give the ID token (the explain command reads it by default). */
+export const TOKEN_VARIABLE = DEFAULT_TOKEN_VARIABLE;
 
 export interface ClaimsSource {
   readonly token?: string;

@@ -3,7 +3,7 @@
 // interpolation (https://docs.gitlab.com/ci/inputs/). Inputs reach only YAML values (the job's name, its
 // id_tokens audience, its variables), which GitLab interpolates after parsing the file; the shell reads them
 // as variables. The regexes are RE2, which GitLab uses for inputs, and match what gitLabCiJob() accepts.
-import { DEFAULT_TOKEN_VARIABLE } from './ci-job';
+import { DEFAULT_JOB_NAME, DEFAULT_TOKEN_VARIABLE } from './ci-job';
 import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
 import { jobYaml } from './job-yaml';
 import { AWS_ACCOUNT_ID, AWS_REGION, DEFAULT_SESSION_SECONDS, IAM_ROLE_ARN } from '../rules/aws';
@@ -68,7 +68,7 @@ export const COMPONENT_INPUTS: readonly ComponentInput[] = [
     default: '',
     regex: `^(${AWS_ACCOUNT_ID.source.slice(1, -1)})?$`,
   },
-  { name: 'job_name', description: 'The hidden job that jobs extend.', type: 'string', default: '.aws-oidc', regex: '^\\.[A-Za-z0-9_.-]{1,254}$' },
+  { name: 'job_name', description: 'The hidden job that jobs extend.', type: 'string', default: DEFAULT_JOB_NAME, regex: '^\\.[A-Za-z0-9_.-]{1,254}$' },
 ];
 
 const input = (name: string) => `$[[ inputs.${name} ]]`;

@@ -18,7 +18,7 @@ import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabShellStep } from '../../pipeline/shell-step';
 import { GitLabStageTrigger } from '../../pipeline/stage-trigger';
 import { fail, show } from '../errors';
-import { renderCiJob } from '../job/ci-job';
+import { DEFAULT_JOB_NAME, renderCiJob } from '../job/ci-job';
 import { validateJobName } from '../rules/gitlab-ci';
 import { shellQuote } from '../shell';
 
@@ -794,7 +794,7 @@ class PipelineRenderer {
   private hiddenJob(role: GitLabPipelineRole, use: string | undefined): string {
     let name = this.hiddenJobs.get(role);
     if (!name) {
-      name = role === this.input.role || use === undefined ? '.aws-oidc' : `.aws-oidc-${use}`;
+      name = role === this.input.role || use === undefined ? DEFAULT_JOB_NAME : `${DEFAULT_JOB_NAME}-${use}`;
       // Two roles must never share a hidden job (a stage named "synth" beside the synth role): YAML keeps the last key.
       const taken = new Set(this.hiddenJobs.values());
       for (let n = 2; taken.has(name); n++) name = `.aws-oidc-${use}-${n}`;
