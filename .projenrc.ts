@@ -148,6 +148,16 @@ project.addTask('test:security', {
   exec: 'jest --coverage=false test/security',
 });
 
+// The edit loop's lane: every suite that runs in the jest process, with smaller property runs. The suites that spawn
+// a runner emulator, the AWS CLI, the CDK CLI or npm (job, pipeline runs, the example, the keys sync, the package)
+// stay in the full run, which the build and CI make.
+project.addTask('test:fast', {
+  description: 'The edit loop: unit, snapshot and small property runs, without the suites that spawn processes',
+  env: { FC_RUNS: '30', FC_RUNS_EXPLAIN: '2000' },
+  exec: 'jest --coverage=false --testPathIgnorePatterns /node_modules/ /test/job/ /test/pipeline/run.test.ts /test/pipeline/merge-request-run.test.ts ' +
+    '/test/example.test.ts /test/issuer/keys-sync.test.ts /test/package.test.ts',
+});
+
 // The integration test in snapshot mode: fails when the committed snapshot is stale (no AWS account
 // is needed). integ:update rewrites the snapshot without deploying; README documents the deploy run.
 const integ = project.addTask('integ', {
