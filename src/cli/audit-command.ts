@@ -2,7 +2,7 @@
 // Exit codes: 0 when no finding is at or above --fail-on, 1 when one is, 2 on bad input.
 import { writeFileSync } from 'fs';
 import { resolve } from 'path';
-import { parseArgs } from 'util';
+import { commandOptions, exitCode } from './command-line';
 import { CommandIo } from './explain-command';
 import { lineOf, rolesOfAssembly } from './policy-sources';
 import { readText } from './token-sources';
@@ -42,36 +42,20 @@ Examples:
 
 /** Runs `audit` with its arguments; returns the exit code. */
 export function runAudit(args: string[], io: CommandIo & { readonly stdin?: () => string }): number {
-  try {
-    return audit(args, io);
-  } catch (e) {
-    // Exit 1 means "found": no failure may exit 1.
-    const message = e instanceof UsageError ? e.message : `cannot audit this input: ${(e as Error)?.message ?? String(e)}`;
-    io.stderr(`cdk-gitlab-oidc audit: ${printable(message.split('\n')[0], false)}\nRun 'cdk-gitlab-oidc audit --help' for usage.\n`);
-    return 2;
-  }
+  // Exit 1 means "found": no failure may exit 1.
+  return exitCode('audit', () => audit(args, io), io.stderr, 'cannot audit this input', true);
 }
 
 function audit(args: string[], io: CommandIo & { readonly stdin?: () => string }): number {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        'account-file': { type: 'string' },
-        'app': { type: 'string' },
-        'issuer': { type: 'string', multiple: true },
-        'fail-on': { type: 'string' },
-        'json': { type: 'boolean' },
-        'code-quality': { type: 'string' },
-        'help': { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const values = commandOptions(args, {
+    'account-file': { type: 'string' },
+    'app': { type: 'string' },
+    'issuer': { type: 'string', multiple: true },
+    'fail-on': { type: 'string' },
+    'json': { type: 'boolean' },
+    'code-quality': { type: 'string' },
+    'help': { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout(AUDIT_HELP);
     return 0;

@@ -3,13 +3,12 @@
 // bad input.
 import { existsSync } from 'fs';
 import { resolve } from 'path';
-import { parseArgs } from 'util';
+import { commandOptions, exitCode } from './command-line';
 import { rolesOfAssembly, roleOfPolicyFile } from './policy-sources';
 import { readClaims, TOKEN_VARIABLE } from './token-sources';
 import { UsageError } from './usage-error';
 import { explainToken } from '../private/explain/explain';
 import { renderJson, renderText } from '../private/explain/render';
-import { printable } from '../private/explain/untrusted-input';
 
 export const EXPLAIN_HELP = `Usage: cdk-gitlab-oidc explain [token] [policy] [options]
 
@@ -53,41 +52,24 @@ export interface CommandIo {
 
 /** Runs `explain` with its arguments; returns the exit code. */
 export function runExplain(args: string[], io: CommandIo): number {
-  try {
-    return explain(args, io);
-  } catch (e) {
-    // Exit 1 means "denied": no failure may exit 1, or a check that expects a denial would pass on a crash.
-    const message = e instanceof UsageError ? e.message : `cannot explain this input: ${(e as Error)?.message ?? String(e)}`;
-    io.stderr(`cdk-gitlab-oidc explain: ${printable(message.split('\n')[0], false)}\nRun 'cdk-gitlab-oidc explain --help' for usage.\n`);
-    return 2;
-  }
+  // Exit 1 means "denied": no failure may exit 1, or a check that expects a denial would pass on a crash.
+  return exitCode('explain', () => explain(args, io), io.stderr, 'cannot explain this input', true);
 }
 
 function explain(args: string[], io: CommandIo): number {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        'token': { type: 'string' },
-        'token-file': { type: 'string' },
-        'claims': { type: 'string' },
-        'claims-file': { type: 'string' },
-        'cloudtrail-event': { type: 'string' },
-        'app': { type: 'string' },
-        'role': { type: 'string' },
-        'policy-file': { type: 'string' },
-        'at': { type: 'string' },
-        'json': { type: 'boolean' },
-        'help': { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    // parseArgs names the bad option; it never repeats an option's value.
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const values = commandOptions(args, {
+    'token': { type: 'string' },
+    'token-file': { type: 'string' },
+    'claims': { type: 'string' },
+    'claims-file': { type: 'string' },
+    'cloudtrail-event': { type: 'string' },
+    'app': { type: 'string' },
+    'role': { type: 'string' },
+    'policy-file': { type: 'string' },
+    'at': { type: 'string' },
+    'json': { type: 'boolean' },
+    'help': { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout(EXPLAIN_HELP);
     return 0;

@@ -4,12 +4,12 @@
 // its upload, and the published keys stay as they were.
 import { writeFileSync } from 'fs';
 import { resolve } from 'path';
-import { parseArgs } from 'util';
+import { commandOptions, exitCode } from './command-line';
 import { CommandIo } from './explain-command';
 import { readText } from './token-sources';
 import { UsageError } from './usage-error';
 import { checkJsonDepth, printable } from '../private/explain/untrusted-input';
-import { nextPublication, readSightings } from '../private/issuer/keys/key-rotation';
+import { nextPublication, publicationSummary, readSightings } from '../private/issuer/keys/key-rotation';
 import { publicJwks } from '../private/issuer/keys/public-jwks';
 
 export const ISSUER_KEYS_HELP = `Usage: cdk-gitlab-oidc issuer-keys --instance <file> --published <file> --out <file> --sightings-out <file> [options]
@@ -35,35 +35,19 @@ whose key material changed, a sighting in the future. Exit 0 when both files are
 
 /** Runs `issuer-keys` with its arguments; returns the exit code. */
 export function runIssuerKeys(args: string[], io: CommandIo & { readonly now?: () => Date }): number {
-  try {
-    return issuerKeys(args, io);
-  } catch (e) {
-    const message = e instanceof UsageError ? e.message : `refused: ${(e as Error)?.message ?? String(e)}`;
-    io.stderr(`cdk-gitlab-oidc issuer-keys: ${printable(message.split('\n')[0], false)}\n`);
-    return 2;
-  }
+  return exitCode('issuer-keys', () => issuerKeys(args, io), io.stderr, 'refused', false);
 }
 
 function issuerKeys(args: string[], io: CommandIo & { readonly now?: () => Date }): number {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        'instance': { type: 'string' },
-        'published': { type: 'string' },
-        'sightings': { type: 'string' },
-        'grace-hours': { type: 'string' },
-        'out': { type: 'string' },
-        'sightings-out': { type: 'string' },
-        'help': { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]);
-  }
+  const values = commandOptions(args, {
+    'instance': { type: 'string' },
+    'published': { type: 'string' },
+    'sightings': { type: 'string' },
+    'grace-hours': { type: 'string' },
+    'out': { type: 'string' },
+    'sightings-out': { type: 'string' },
+    'help': { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
     io.stdout(ISSUER_KEYS_HELP);
     return 0;
@@ -94,7 +78,6 @@ function issuerKeys(args: string[], io: CommandIo & { readonly now?: () => Date 
   const publication = nextPublication(instance, published, sightings, (io.now ?? (() => new Date()))(), Number(graceText) * 3_600_000);
   writeFileSync(resolve(io.cwd, out), JSON.stringify(publication.jwks));
   writeFileSync(resolve(io.cwd, sightingsOut), JSON.stringify(publication.sightings));
-  const list = (kids: readonly string[]) => (kids.length === 0 ? 'none' : kids.join(', '));
-  io.stdout(printable(`publishing the instance's keys: ${list(publication.current)}; kept in their grace period: ${list(publication.kept)}; retired: ${list(publication.retired)}`, false) + '\n');
+  io.stdout(`${printable(publicationSummary(publication), false)}\n`);
   return 0;
 }

@@ -65,6 +65,12 @@ export function nextPublication(
   };
 }
 
+/** What a publication does, in one line: the instance's keys, the ones kept in their grace period, the ones retired. */
+export function publicationSummary(publication: KeyPublication): string {
+  const list = (kids: readonly string[]) => (kids.length === 0 ? 'none' : kids.join(', '));
+  return `publishing the instance's keys: ${list(publication.current)}; kept in their grace period: ${list(publication.kept)}; retired: ${list(publication.retired)}`;
+}
+
 /** Sightings from parsed JSON (`{"lastSeen": {"<kid>": "<ISO time>"}}`), or an error naming `source`. */
 export function readSightings(value: unknown, source: string): KeySightings {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,7 +3,7 @@
 // `issuer-keys` step does (this folder is the function's code: it imports nothing from outside it), and writes
 // nothing when anything is refused.
 import { request } from 'https';
-import { nextPublication, readSightings } from './key-rotation';
+import { nextPublication, publicationSummary, readSightings } from './key-rotation';
 import { publicJwks } from './public-jwks';
 
 /** Where the publication is read from and written to: the issuer's bucket. */
@@ -39,8 +39,7 @@ export async function pullKeys(options: PullOptions): Promise<string> {
   // Unchanged keys are not written again: every write of the keys reaches changesTopic, and should mean something.
   if (keys !== publishedText) await options.store.put(options.keysKey, keys, options.cacheControl);
   await options.store.put(options.sightingsKey, JSON.stringify(publication.sightings));
-  const list = (kids: readonly string[]) => (kids.length === 0 ? 'none' : kids.join(', '));
-  return `publishing the instance's keys: ${list(publication.current)}; kept in their grace period: ${list(publication.kept)}; retired: ${list(publication.retired)}`;
+  return publicationSummary(publication);
 }
 
 /** GET over HTTPS, 10 seconds at most, trusting `ca` (PEM) alone when given, else the public CAs; 200 or an error. */
