@@ -2,9 +2,10 @@
 // issuer URL), both ways of hosting them, the bucket's protection of the trust root, the rules on every input
 // (with tokens), and the rest of the library on the hosted issuer.
 import { generateKeyPairSync } from 'crypto';
-import { App, CfnParameter, CfnResource, Fn, RemovalPolicy, Stack, Stage, aws_s3 as s3, aws_certificatemanager as acm, aws_iam as iam, aws_route53 as route53 } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Fn, RemovalPolicy, Stack, Stage, aws_s3 as s3, aws_iam as iam, aws_route53 as route53 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabPipelineRole, GitLabRunnerRole, GitLabSubject, GitLabSubClaimComponent, GitLabSubClaimLayout } from '../../src';
+import { CERTIFICATE_ARN, cloudFront, rsaJwk, SYNC_SUBJECT } from './issuer-fixtures';
+import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabPipelineRole, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { explainToken } from '../../src/private/explain/explain';
 import { readTrustPolicy } from '../../src/private/explain/policy';
 import { discoveryDocument } from '../../src/private/issuer/discovery-document';
@@ -13,40 +14,19 @@ import { newApp, newPipeline, synthesized } from '../pipeline/support/apps';
 import { parseCi } from '../support/gitlab-ci';
 import { SYNTH_TEST_MS } from '../support/timeouts';
 
-/** The keys sync's subject: one project's main branch, protected refs required in the sub (STS checks sub and aud alone here). */
-const SYNC_SUBJECT = GitLabSubject.project('ops/gitlab-keys', {
-  subClaimLayout: GitLabSubClaimLayout.of(
-    GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE, GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED),
-  subClaimRefProtected: true,
-}).branch('main');
-
 jest.setTimeout(SYNTH_TEST_MS);
 
-/** A public RSA signing key as GitLab's /oauth/discovery/keys lists it. */
-function publicJwk(kid: string, modulusLength = 2048): Record<string, unknown> {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength });
-  return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
-}
-const KEY = publicJwk('gitlab-key-1');
+const KEY = rsaJwk('gitlab-key-1');
 const JWKS = GitLabJwks.fromJson(JSON.stringify({ keys: [KEY] }));
-const DOMAIN = 'gitlab-oidc.example.com';
-const CERTIFICATE_ARN = 'arn:aws:acm:us-east-1:111122223333:certificate/0a1b2c3d-0000-0000-0000-000000000000';
 
 function newStack(env = { account: '111122223333', region: 'eu-west-1' }): Stack {
   return new Stack(new App(), 'Issuer', { env });
-}
-function cloudFront(stack: Stack, extra: { hostedZone?: route53.IHostedZone; domainName?: string; certificateArn?: string } = {}) {
-  return GitLabIssuerHosting.cloudFront({
-    domainName: extra.domainName ?? DOMAIN,
-    certificate: acm.Certificate.fromCertificateArn(stack, `Certificate${stack.node.children.length}`, extra.certificateArn ?? CERTIFICATE_ARN),
-    hostedZone: extra.hostedZone,
-  });
 }
 const KEYS_SYNC = { subjects: [SYNC_SUBJECT] };
 
 describe('the key set: public RSA signing keys alone', () => {
   test('what is published holds each key\'s public members alone', () => {
-    const jwks = GitLabJwks.fromJson(JSON.stringify({ keys: [{ ...KEY, x5c: ['MIIB...'], extra: 1 }, publicJwk('gitlab-key-2')] }));
+    const jwks = GitLabJwks.fromJson(JSON.stringify({ keys: [{ ...KEY, x5c: ['MIIB...'], extra: 1 }, rsaJwk('gitlab-key-2')] }));
     expect(jwks.keyIds).toEqual(['gitlab-key-1', 'gitlab-key-2']);
     const [first] = JSON.parse(jwks.toJson()).keys;
     expect(first).toEqual({ kty: 'RSA', kid: 'gitlab-key-1', use: 'sig', alg: 'RS256', n: KEY.n, e: KEY.e });
@@ -70,8 +50,8 @@ describe('the key set: public RSA signing keys alone', () => {
     ['a modulus with stray bits (not canonical)', { keys: [{ ...KEY, n: `${(KEY.n as string).slice(0, -1)}${{ A: 'B', Q: 'R', g: 'h', w: 'x' }[(KEY.n as string).slice(-1)]}` }] },
       /member n must be canonical base64url text/],
     ['more than 100 keys', { keys: Array.from({ length: 101 }, (_, i) => ({ ...KEY, kid: `k${i}` })) }, /holds more than 100 keys: an instance lists a few, got: 101/],
-    ['a repeated kid', { keys: [KEY, { ...publicJwk('gitlab-key-1') }] }, /key 1 \(kid "gitlab-key-1"\) repeats a kid/],
-    ['a 1024-bit modulus', { keys: [publicJwk('short', 1024)] }, /has a 1024-bit modulus: RS256 keys have at least 2048 bits/],
+    ['a repeated kid', { keys: [KEY, { ...rsaJwk('gitlab-key-1') }] }, /key 1 \(kid "gitlab-key-1"\) repeats a kid/],
+    ['a 1024-bit modulus', { keys: [rsaJwk('short', 1024)] }, /has a 1024-bit modulus: RS256 keys have at least 2048 bits/],
     ['a modulus that is not base64url', { keys: [{ ...KEY, n: 'a+b/c=' }] }, /member n must be canonical base64url text/],
     ['an exponent with padding', { keys: [{ ...KEY, e: 'AQAB=' }] }, /member e must be canonical base64url text/],
     ['no key', { keys: [] }, /holds no key: STS could verify no token, got: \{"keys":\[\]\}/],

@@ -2,13 +2,12 @@
 // keys over HTTPS from a loopback server that serves exactly the objects the synthesized app puts in the bucket (its
 // documents function's code run on the template's properties), as CloudFront would on the issuer's domain, and exchanges a token signed by the
 // instance's key; then the rotation: a new key published beside the old, then the old one retired.
-import { readFileSync } from 'fs';
 import { createServer, request, Server } from 'https';
 import { AddressInfo } from 'net';
-import { join } from 'path';
-import { App, Stack, aws_certificatemanager as acm } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { cloudFront, TLS_SERVER } from './issuer-fixtures';
+import { GitLabHostedIssuer, GitLabJwks, GitLabRunnerRole, GitLabSubject } from '../../src';
 import { writeDocuments } from '../../src/private/issuer/documents';
 import { gitLabClaims } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
@@ -17,8 +16,7 @@ import { ISSUER_START_TEST_MS } from '../support/timeouts';
 jest.setTimeout(ISSUER_START_TEST_MS);
 
 const ISSUER = 'https://gitlab-oidc.example.com';
-const TLS = join(__dirname, '..', 'fixtures', 'loopback-tls');
-const CA = readFileSync(join(TLS, 'cert.pem'));
+const CA = TLS_SERVER.cert;
 
 interface Key {
   readonly kid: string;
@@ -67,7 +65,7 @@ class LoopbackDistribution {
   private readonly server: Server;
 
   private constructor(public readonly objects: Map<string, string>) {
-    this.server = createServer({ cert: CA, key: readFileSync(join(TLS, 'key.pem')) }, (req, res) => {
+    this.server = createServer(TLS_SERVER, (req, res) => {
       this.requests.push(`${req.method} ${req.url}`);
       const body = req.method === 'GET' ? objects.get((req.url ?? '').replace(/^\//, '')) : undefined;
       if (body === undefined) res.writeHead(403).end();
@@ -107,7 +105,7 @@ describe('STS fetches the synthesized documents over HTTPS and exchanges the ins
     const app = new App();
     const stack = new Stack(app, 'Issuer', { env: { account: '111122223333', region: 'eu-west-1' } });
     const issuer = new GitLabHostedIssuer(stack, 'Issuer', {
-      hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
+      hosting: cloudFront(stack),
       jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [current.jwk] })),
     });
     new GitLabRunnerRole(stack, 'Deploy', { roleName: 'deploy', provider: issuer.provider, subjects: [GitLabSubject.project('mygroup/app').branch('main')] });

@@ -2,35 +2,20 @@
 // one run at a time, the role that reads and writes the keys and its sightings alone, the bucket's Deny naming it),
 // its refusals, and its code run against a loopback bucket (the AWS SDK's S3 client) and a loopback instance, over
 // HTTPS with the instance's private CA.
-import { generateKeyPairSync } from 'crypto';
-import { readFileSync } from 'fs';
 import { createServer as createHttpsServer } from 'https';
 import { AddressInfo } from 'net';
-import { join } from 'path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { App, Duration, Stack, aws_certificatemanager as acm, aws_ec2 as ec2 } from 'aws-cdk-lib';
+import { App, Duration, Stack, aws_ec2 as ec2 } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { cloudFront, rsaJwk, SYNC_SUBJECT, TLS_SERVER } from './issuer-fixtures';
 import { LoopbackS3 } from './loopback-s3';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabIssuerKeysPull, GitLabJwks, GitLabSubject, GitLabSubClaimComponent, GitLabSubClaimLayout } from '../../src';
+import { GitLabHostedIssuer, GitLabIssuerKeysPull, GitLabJwks } from '../../src';
 import { fetchText, KeyStore, pullKeys } from '../../src/private/issuer/keys/pull-handler';
 import { SYNTH_TEST_MS } from '../support/timeouts';
-
-/** The keys sync's subject: one project's main branch, protected refs required in the sub (STS checks sub and aud alone here). */
-const SYNC_SUBJECT = GitLabSubject.project('ops/gitlab-keys', {
-  subClaimLayout: GitLabSubClaimLayout.of(
-    GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE, GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED),
-  subClaimRefProtected: true,
-}).branch('main');
 
 jest.setTimeout(SYNTH_TEST_MS);
 
 const BUCKET = 'acme-gitlab-issuer';
-const TLS = join(__dirname, '..', 'fixtures', 'loopback-tls');
-
-function rsaJwk(kid: string): Record<string, unknown> {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
-}
 const K1 = rsaJwk('k1');
 const K2 = rsaJwk('k2');
 
@@ -38,7 +23,7 @@ function newIssuer(pull: Partial<GitLabIssuerKeysPull> = {}, extra: { keysSync?:
   const stack = new Stack(new App(), 'Issuer', { env: { account: '111122223333', region: 'eu-west-1' } });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2 });
   const issuer = new GitLabHostedIssuer(stack, 'Issuer', {
-    hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
+    hosting: cloudFront(stack),
     jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
     keysPull: { instanceUrl: 'https://gitlab.internal.example', vpc, ...pull },
     keysSync: extra.keysSync ? { subjects: [SYNC_SUBJECT] } : undefined,
@@ -152,12 +137,11 @@ describe('its code, against a loopback bucket and instance', () => {
 });
 
 test('the instance over HTTPS: its private CA trusted when given, refused otherwise', async () => {
-  const cert = readFileSync(join(TLS, 'cert.pem'), 'utf8');
-  const server = createHttpsServer({ cert, key: readFileSync(join(TLS, 'key.pem')) }, (_req, res) => res.writeHead(200).end('{"keys":[]}'));
+  const server = createHttpsServer(TLS_SERVER, (_req, res) => res.writeHead(200).end('{"keys":[]}'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/oauth/discovery/keys`;
   try {
-    await expect(fetchText(url, cert)).resolves.toBe('{"keys":[]}');
+    await expect(fetchText(url, TLS_SERVER.cert)).resolves.toBe('{"keys":[]}');
     await expect(fetchText(url)).rejects.toThrow(/self.signed certificate/);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));

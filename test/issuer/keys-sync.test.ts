@@ -10,10 +10,11 @@ import { createServer as createHttpsServer } from 'https';
 import { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Duration, Stack, aws_certificatemanager as acm } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { cloudFront, rsaJwk, SYNC_LAYOUT, SYNC_SUBJECT, TLS_CERT_FILE, TLS_SERVER } from './issuer-fixtures';
 import { LoopbackS3 } from './loopback-s3';
-import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabSubject, GitLabSubClaimComponent, GitLabSubClaimLayout } from '../../src';
+import { GitLabHostedIssuer, GitLabIssuerHosting, GitLabJwks, GitLabSubject } from '../../src';
 import { runIssuerKeys } from '../../src/cli/issuer-keys-command';
 import { nextPublication } from '../../src/private/issuer/keys/key-rotation';
 import { publicJwks } from '../../src/private/issuer/keys/public-jwks';
@@ -25,19 +26,8 @@ import { builtCommand } from '../support/built-command';
 import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
 import { EMULATOR_JOB_TEST_MS, ISSUER_START_TEST_MS } from '../support/timeouts';
 
-/** The keys sync's subject: one project's main branch, protected refs required in the sub (STS checks sub and aud alone here). */
-const SYNC_LAYOUT = GitLabSubClaimLayout.of(
-  GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.REF_TYPE, GitLabSubClaimComponent.REF, GitLabSubClaimComponent.REF_PROTECTED);
-const SYNC_SUBJECT = GitLabSubject.project('ops/gitlab-keys', { subClaimLayout: SYNC_LAYOUT, subClaimRefProtected: true }).branch('main');
-
 const ISSUER = 'https://gitlab-oidc.example.com';
 const BUCKET = 'acme-gitlab-issuer';
-const TLS = join(__dirname, '..', 'fixtures', 'loopback-tls');
-
-function rsaJwk(kid: string): Record<string, unknown> {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
-}
 const K1 = rsaJwk('k1');
 const K2 = rsaJwk('k2');
 const K3 = rsaJwk('k3');
@@ -121,7 +111,7 @@ describe('the generated keys sync job', () => {
     const bucketName = named ? BUCKET : undefined;
     const stack = new Stack(new App(), 'Issuer', { env: { account: '111122223333', region: 'eu-west-1' } });
     const issuer = new GitLabHostedIssuer(stack, 'Issuer', {
-      hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
+      hosting: cloudFront(stack, { bucketName }),
       jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
       keysSync: keysSync ? { subjects: [SYNC_SUBJECT], gracePeriod: Duration.days(2) } : undefined,
     });
@@ -204,7 +194,7 @@ describe('the generated keys sync job', () => {
     ['in a stack without a literal account', () => {
       const stack = new Stack(new App(), 'Agnostic');
       return new GitLabHostedIssuer(stack, 'Issuer', {
-        hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName: BUCKET, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
+        hosting: cloudFront(stack, { bucketName: BUCKET }),
         jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
         keysSync: { subjects: [SYNC_SUBJECT] },
       }).keysSyncJob();
@@ -261,7 +251,7 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
     fixture = await FixtureIssuer.start(ISSUER);
     const stack = new Stack(new App(), 'Issuer', { env: { account: '111122223333', region: 'eu-west-1' } });
     const issuer = new GitLabHostedIssuer(stack, 'Issuer', {
-      hosting: GitLabIssuerHosting.cloudFront({ domainName: 'gitlab-oidc.example.com', bucketName: BUCKET, certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', 'arn:aws:acm:us-east-1:111122223333:certificate/x') }),
+      hosting: cloudFront(stack, { bucketName: BUCKET }),
       jwks: GitLabJwks.fromJson(JSON.stringify({ keys: [K1] })),
       keysSync: { subjects: [SYNC_SUBJECT] },
     });
@@ -285,7 +275,7 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
   /** Runs the job with the instance serving `instanceKeys` and the bucket holding `objects`. */
   async function sync(instanceKeys: unknown, objects: Record<string, string>) {
     // The instance over HTTPS (the job's curl takes nothing else), with the fixture certificate.
-    const instance: Server = createHttpsServer({ cert: readFileSync(join(TLS, 'cert.pem')), key: readFileSync(join(TLS, 'key.pem')) }, (req, res) => {
+    const instance: Server = createHttpsServer(TLS_SERVER, (req, res) => {
       if (req.url === '/oauth/discovery/keys') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(instanceKeys));
       else res.writeHead(404).end();
     });
@@ -308,7 +298,7 @@ describe('the job under gitlab-ci-local: the instance\'s keys endpoint and the b
           AWS_ENDPOINT_URL_STS: sts.url,
           AWS_ENDPOINT_URL_S3: s3.url,
           PATH: `${npxDir}:${SDK_AWS_CLI_DIR}:${process.env.PATH}`,
-          CURL_CA_BUNDLE: join(TLS, 'cert.pem'),
+          CURL_CA_BUNDLE: TLS_CERT_FILE,
           GCL_IGNORE_PREDEFINED_VARS: 'CI_PIPELINE_SOURCE,CI_SERVER_URL',
         },
         secrets: () => [token, ...sts.issuedSecrets],
