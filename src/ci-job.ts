@@ -3,14 +3,14 @@ import { Duration } from 'aws-cdk-lib';
 /**
  * How the generated GitLab job hands its ID token to AWS.
  */
-export class GitLabCiCredentials {
+export enum GitLabCiCredentials {
   /**
    * Keep the token in a file only the job's user can read, removed when the job ends, and set
    * `AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`: every AWS SDK and the AWS CLI then call
    * `AssumeRoleWithWebIdentity` themselves, and refresh as needed. The job checks the exchange once
    * with `aws sts get-caller-identity` before its script.
    */
-  public static readonly WEB_IDENTITY_TOKEN_FILE = new GitLabCiCredentials();
+  WEB_IDENTITY_TOKEN_FILE = 'WEB_IDENTITY_TOKEN_FILE',
 
   /**
    * Call `aws sts assume-role-with-web-identity` once, with the token read from a private file (never
@@ -18,9 +18,7 @@ export class GitLabCiCredentials {
    * `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), for tools that read only those. They are not
    * refreshed: they last `sessionDuration`.
    */
-  public static readonly ASSUME_ROLE_CLI = new GitLabCiCredentials();
-
-  private constructor() {}
+  ASSUME_ROLE_CLI = 'ASSUME_ROLE_CLI',
 }
 
 /**

@@ -5,6 +5,7 @@ import { decodeJwtClaims, parseClaimsJson } from './private/explain/token-claims
 import { refNameProblem } from './private/rules/git-refs';
 import { gitLabPathProblem } from './private/rules/gitlab-paths';
 import { GITLAB_COM } from './private/rules/iam-limits';
+import { renderSub } from './private/rules/sub-claim';
 import { holdsNoToken } from './private/tokens';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
 
@@ -133,8 +134,8 @@ export class GitLabTokenClaims {
     if (options.projectId !== undefined) claims.project_id = String(options.projectId);
     if (options.environmentProtected !== undefined) claims.environment_protected = String(options.environmentProtected);
     if (options.deploymentTier !== undefined) claims.deployment_tier = options.deploymentTier.value;
-    // GitLab renders each component as `<name>:<value>`, and leaves out components without a value.
-    claims.sub = layout.components.filter((c) => claims[c.name] !== undefined).map((c) => `${c.name}:${claims[c.name]}`).join(':');
+    // GitLab leaves out components without a value.
+    claims.sub = renderSub(layout.components.filter((name) => claims[name] !== undefined).map((name) => ({ name, value: claims[name] })));
     return new GitLabTokenClaims(claims);
   }
 
@@ -189,9 +190,6 @@ export class GitLabTrustExplanation {
   /** What STS would answer. */
   public readonly verdict: GitLabTrustVerdict;
 
-  /** Whether STS would hand the job credentials. */
-  public readonly allowed: boolean;
-
   /** The likely causes of a refusal, most specific first; empty when allowed. */
   public readonly causes: string[];
 
@@ -204,20 +202,19 @@ export class GitLabTrustExplanation {
   /** The explanation as text, as `npx cdk-gitlab-oidc explain` prints it. */
   public readonly report: string;
 
-  private readonly json: Record<string, unknown>;
+  private readonly json: string;
 
   private constructor(role: string, explanation: Explanation, claims: GitLabTokenClaims) {
     const verdicts = { allowed: GitLabTrustVerdict.ALLOWED, denied: GitLabTrustVerdict.DENIED, undetermined: GitLabTrustVerdict.UNDETERMINED };
     this.verdict = verdicts[explanation.decision];
-    this.allowed = explanation.decision === 'allowed';
-    this.causes = this.allowed ? [] : [...explanation.causes];
+    this.causes = this.verdict === GitLabTrustVerdict.ALLOWED ? [] : [...explanation.causes];
     this.admittedBy = explanation.admittedBy;
     this.report = renderText(role, explanation, claims.claims);
-    this.json = renderJson(role, explanation, claims.claims);
+    this.json = JSON.stringify(renderJson(role, explanation, claims.claims), undefined, 2);
   }
 
-  /** The explanation as a JSON object, as `npx cdk-gitlab-oidc explain --json` prints it. */
-  public toJson(): any {
+  /** The explanation as JSON text, as `npx cdk-gitlab-oidc explain --json` prints it. */
+  public toJsonString(): string {
     return this.json;
   }
 

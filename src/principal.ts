@@ -66,7 +66,9 @@ export interface GitLabJobsPrincipalProps {
  * });
  * ```
  *
- * It belongs in trust policies only: as a principal of any other policy it throws.
+ * It belongs in trust policies only: as a principal of any other policy it throws. `withConditions()` ANDs
+ * conditions into every statement of its trust (it may not replace one of the trust's own), and
+ * `withSessionTags()` allows `sts:TagSession` beside the web-identity action.
  */
 export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssumeRolePrincipal {
   /**
@@ -96,17 +98,16 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
    */
   public readonly _plan: TrustPlan;
 
-  /**
-   * Whether every planned condition is known at synth time, so that the statements' rendering holds no
-   * token but the provider's ARN.
-   * @internal
-   */
-  public readonly _literalConditions: boolean;
+  /** Conditions `withConditions()` ANDed into every statement, by operator and key. */
+  private extraConditions: ConditionsByOperator = {};
+
+  /** Whether `withSessionTags()` allowed `sts:TagSession`. */
+  private sessionTags = false;
 
   /**
    * @param props the provider, the subjects, and the audience and claim conditions
    */
-  constructor(props: GitLabJobsPrincipalProps) {
+  constructor(private readonly props: GitLabJobsPrincipalProps) {
     super();
     const { provider, subjects, claimConditions } = props;
     if (!isLiteral(provider.conditionKeyPrefix)) {
@@ -130,7 +131,15 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
     this.audience = audience;
     this._plan = plan;
     this.subjects = this._plan.statements.flatMap((s) => s.subjects);
-    this._literalConditions = holdsNoToken(this._plan.statements.map((s) => s.conditions));
+  }
+
+  /**
+   * Whether every condition is known at synth time, so that the statements' rendering holds no token but the
+   * provider's ARN.
+   * @internal
+   */
+  public get _literalConditions(): boolean {
+    return holdsNoToken([this.extraConditions, ...this._plan.statements.map((s) => s.conditions)]);
   }
 
   /**
@@ -150,10 +159,49 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
     for (const statement of this._plan.statements) {
       document.addStatements(new iam.PolicyStatement({
         principals: [new iam.WebIdentityPrincipal(this.provider.oidcProviderArn)],
-        actions: [this.assumeRoleAction],
-        conditions: statement.conditions,
+        actions: this.sessionTags ? [this.assumeRoleAction, 'sts:TagSession'] : [this.assumeRoleAction],
+        conditions: withExtraConditions(statement.conditions, this.extraConditions),
       }));
     }
+  }
+
+  /**
+   * The same jobs, with these conditions ANDed into every statement of the trust: they can only narrow it. A
+   * condition on an operator and key the trust already sets (its audience, its subjects, its claim conditions)
+   * is refused rather than replaced.
+   * @param conditions operator to condition key to value(s), as in `iam.PolicyStatement`'s `conditions`
+   */
+  public withConditions(conditions: Record<string, any>): iam.PrincipalBase {
+    const extra: ConditionsByOperator = { ...this.extraConditions };
+    for (const [operator, keys] of Object.entries(conditions)) {
+      if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) {
+        fail(`withConditions needs each operator to map condition keys to values, got: ${show(operator)} -> ${show(keys)}`);
+      }
+      for (const key of Object.keys(keys)) {
+        const set = [this.extraConditions, ...this._plan.statements.map((s) => s.conditions as ConditionsByOperator)];
+        if (set.some((c) => c[operator]?.[key] !== undefined)) {
+          fail(`withConditions must not replace a condition the trust already has (${operator} ${key}): the replacement ` +
+            `could widen what the trust admits, got: ${show(keys[key])}`);
+        }
+      }
+      extra[operator] = { ...extra[operator], ...keys };
+    }
+    return this.derive(extra, this.sessionTags);
+  }
+
+  /**
+   * The same jobs, with `sts:TagSession` allowed beside `sts:AssumeRoleWithWebIdentity` in every statement, for
+   * tokens that carry session tags. GitLab's ID tokens carry none.
+   */
+  public withSessionTags(): iam.PrincipalBase {
+    return this.derive(this.extraConditions, true);
+  }
+
+  /**
+   * The principal of its statements, for JSON renderings of the principal: the provider, federated.
+   */
+  public toJSON(): Record<string, string[]> {
+    return { Federated: [this.provider.oidcProviderArn] };
   }
 
   /**
@@ -164,10 +212,28 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
     return undefined;
   }
 
+  /** A copy with other extra conditions and session tags. */
+  private derive(extraConditions: ConditionsByOperator, sessionTags: boolean): GitLabJobsPrincipal {
+    const derived = new GitLabJobsPrincipal(this.props);
+    derived.extraConditions = extraConditions;
+    derived.sessionTags = sessionTags;
+    return derived;
+  }
+
   /**
    * The provider and the subjects, for messages.
    */
   public toString(): string {
     return `GitLabJobsPrincipal(${this.provider.issuerUrl}: ${this.subjects.map((s) => s.sub).join(', ')})`;
   }
+}
+
+/** Operator to condition key to value(s). */
+type ConditionsByOperator = Record<string, Record<string, unknown> | undefined>;
+
+/** A statement's conditions with the extra ones ANDed in (no key of the statement is replaced: withConditions() refuses that). */
+function withExtraConditions(conditions: iam.Conditions, extra: ConditionsByOperator): iam.Conditions {
+  const merged: ConditionsByOperator = { ...(conditions as ConditionsByOperator) };
+  for (const [operator, keys] of Object.entries(extra)) merged[operator] = { ...merged[operator], ...keys };
+  return merged;
 }

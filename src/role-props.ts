@@ -1,12 +1,12 @@
-import { WebIdentityRoleProps } from './generated/web-identity-role-props';
+import { GitLabWebIdentityRoleProps } from './generated/web-identity-role-props';
 import { GitLabJobsPrincipalProps } from './principal';
 
 /**
  * Properties of a `GitLabRunnerRole`: the GitLab jobs it trusts (`GitLabJobsPrincipalProps`), the
- * `iam.RoleProps` fields that apply to a web-identity role (`WebIdentityRoleProps`), and the trust
+ * `iam.RoleProps` fields that apply to a web-identity role (`GitLabWebIdentityRoleProps`), and the trust
  * policy's size limit.
  */
-export interface GitLabRunnerRoleProps extends WebIdentityRoleProps, GitLabJobsPrincipalProps {
+export interface GitLabRunnerRoleProps extends GitLabWebIdentityRoleProps, GitLabJobsPrincipalProps {
   /**
    * The account's "Role trust policy length" quota, in characters. A longer trust policy fails at synth
    * instead of at deploy.

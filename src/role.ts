@@ -8,6 +8,7 @@ import { fail, show, withPath } from './private/errors';
 import { explainToken } from './private/explain/explain';
 import { rolePolicy } from './private/explain/role-policy';
 import { CiJobRole, renderCiJob } from './private/job/ci-job';
+import { ManagedPolicyGrantee } from './private/managed-policy-grantee';
 import { longestProviderArnLength, trustPolicySize } from './private/policy-size';
 import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from './private/rules/aws';
 import { DEFAULT_TRUST_POLICY_LIMIT, MAX_TRUST_POLICY_LIMIT, validateTrustPolicySizeLimit } from './private/rules/iam-limits';
@@ -234,8 +235,9 @@ export class GitLabRunnerRole extends iam.Role {
    * alone, which is what `cdk synth`'s context lookups need. The bootstrap roles hold the
    * deployment permissions; this role only needs to assume them.
    * @param options the bootstrap qualifier, accounts and regions
+   * @returns the grant: its statement is in the role's customer managed policy `CdkDeployments`
    */
-  public allowCdkDeployments(options: GitLabCdkDeploymentOptions = {}): void {
+  public allowCdkDeployments(options: GitLabCdkDeploymentOptions = {}): iam.Grant {
     const stack = Stack.of(this);
     const qualifier = options.qualifier ?? 'hnb659fds';
     const accounts = options.accounts ?? [stack.account];
@@ -264,10 +266,12 @@ export class GitLabRunnerRole extends iam.Role {
       description: 'Lets GitLab CI/CD jobs run cdk deploy: assume the CDK bootstrap roles',
       roles: [this],
     });
-    this.cdkDeploymentPolicy.addStatements(new iam.PolicyStatement({
+    return iam.Grant.addToPrincipal({
+      grantee: new ManagedPolicyGrantee(this, this.cdkDeploymentPolicy),
       actions: ['sts:AssumeRole', 'sts:TagSession'],
-      resources,
-    }));
+      resourceArns: resources,
+      scope: this,
+    });
   }
 
   /**

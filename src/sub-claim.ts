@@ -14,28 +14,24 @@ import { isLiteral } from './private/tokens';
 // Each component renders as `<name>:<value>`, joined with `:` (lib/gitlab/ci/jwt_v2.rb).
 
 /**
- * One component of a GitLab `sub` claim.
+ * One component of a GitLab `sub` claim; its value is the component's name, as it appears in the claim and in the
+ * project setting.
  */
-export class GitLabSubClaimComponent {
+export enum GitLabSubClaimComponent {
   /** `project_path:{group}/{project}`: the project's full path. */
-  public static readonly PROJECT_PATH = new GitLabSubClaimComponent('project_path');
+  PROJECT_PATH = 'project_path',
   /** `project_id:{id}`: the project's immutable numeric ID. */
-  public static readonly PROJECT_ID = new GitLabSubClaimComponent('project_id');
+  PROJECT_ID = 'project_id',
   /** `ref_type:{branch|tag}`. */
-  public static readonly REF_TYPE = new GitLabSubClaimComponent('ref_type');
+  REF_TYPE = 'ref_type',
   /** `ref:{name}`: the branch or tag name. */
-  public static readonly REF = new GitLabSubClaimComponent('ref');
+  REF = 'ref',
   /** `ref_protected:{true|false}` (GitLab 18.7). */
-  public static readonly REF_PROTECTED = new GitLabSubClaimComponent('ref_protected');
+  REF_PROTECTED = 'ref_protected',
   /** `environment_protected:{true|false}`, only for jobs with an environment (GitLab 18.7). */
-  public static readonly ENVIRONMENT_PROTECTED = new GitLabSubClaimComponent('environment_protected');
+  ENVIRONMENT_PROTECTED = 'environment_protected',
   /** `deployment_tier:{tier}`, only for jobs with an environment (GitLab 18.7). */
-  public static readonly DEPLOYMENT_TIER = new GitLabSubClaimComponent('deployment_tier');
-
-  private constructor(
-    /** The component's name, as it appears in the claim and in the project setting. */
-    public readonly name: string,
-  ) {}
+  DEPLOYMENT_TIER = 'deployment_tier',
 }
 
 const LEADING = [GitLabSubClaimComponent.PROJECT_PATH, GitLabSubClaimComponent.PROJECT_ID];
@@ -63,7 +59,7 @@ export class GitLabSubClaimLayout {
    * @param components the components, in order
    */
   public static of(...components: GitLabSubClaimComponent[]): GitLabSubClaimLayout {
-    const names = components.map((c) => c.name);
+    const names: string[] = [...components];
     const rule = (text: string) => fail(`GitLab sub claim layout ${text}, got: ${show(names)}`);
     // Stryker disable next-line ConditionalExpression: a shortcut; with no components, components[0] is no leading component either
     if (components.length === 0 || !LEADING.includes(components[0])) rule('must start with project_path or project_id');
@@ -84,7 +80,7 @@ export class GitLabSubClaimLayout {
 
   /** The layout as GitLab lists it, e.g. `project_path,ref_type,ref`. */
   public toString(): string {
-    return this.components.map((c) => c.name).join(',');
+    return this.components.join(',');
   }
 }
 

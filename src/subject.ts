@@ -4,6 +4,8 @@ import { fail, show } from './private/errors';
 import { rawRefScope, validateRawSub } from './private/raw-sub';
 import { validateRefName } from './private/rules/git-refs';
 import { gitLabIdProblem, validateGitLabPath } from './private/rules/gitlab-paths';
+import { hasWildcard, isAnyValue } from './private/rules/iam-strings';
+import { renderSub } from './private/rules/sub-claim';
 import { SubjectScope } from './private/subject-scope';
 import { isLiteral, numberText } from './private/tokens';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
@@ -154,7 +156,7 @@ export class GitLabSubject {
     this.sub = sub;
     this._scope = scope;
     // A deploy-time value's placeholder holds neither wildcard: only the literal text is judged.
-    this.isPattern = /[*?]/.test(sub);
+    this.isPattern = hasWildcard(sub);
     this.claimConditions = claimConditions;
   }
 
@@ -179,7 +181,7 @@ export class GitLabSubject {
 }
 
 /** Components GitLab leaves out of the claim for jobs without an environment. */
-const ENVIRONMENT_ONLY = new Set(['environment_protected', 'deployment_tier']);
+const ENVIRONMENT_ONLY = new Set([GitLabSubClaimComponent.ENVIRONMENT_PROTECTED, GitLabSubClaimComponent.DEPLOYMENT_TIER]);
 
 /** Each option that gives a layout component its value, with that component. */
 const OPTION_COMPONENTS: readonly [keyof GitLabSubjectOptions, GitLabSubClaimComponent][] = [
@@ -210,16 +212,16 @@ export class GitLabSubjectBuilder {
   ) {
     this.layout = options.subClaimLayout ?? GitLabSubClaimLayout.DEFAULT;
     if (this.layout.components[0] !== leading) {
-      fail(`${factory} needs a sub claim layout that starts with ${leading.name}, got: ${show(this.layout.toString())}`);
+      fail(`${factory} needs a sub claim layout that starts with ${leading}, got: ${show(this.layout.toString())}`);
     }
     for (const [option, component] of OPTION_COMPONENTS) {
       const given = options[option] !== undefined;
       const inLayout = this.layout.includes(component);
       // A value for a component the layout lacks would never be checked.
-      if (given && !inLayout) fail(`${option} needs a sub claim layout with ${component.name}, got: ${show(this.layout.toString())}`);
+      if (given && !inLayout) fail(`${option} needs a sub claim layout with ${component}, got: ${show(this.layout.toString())}`);
       // Without a value the component would be a wildcard, and GitLab leaves these out of jobs without an environment.
-      if (!given && inLayout && ENVIRONMENT_ONLY.has(component.name)) {
-        fail(`a sub claim layout with ${component.name} needs ${option}: GitLab leaves ${component.name} out of jobs without an environment, ` +
+      if (!given && inLayout && ENVIRONMENT_ONLY.has(component)) {
+        fail(`a sub claim layout with ${component} needs ${option}: GitLab leaves ${component} out of jobs without an environment, ` +
           `so no single pattern can admit both, got: ${show(this.layout.toString())}`);
       }
     }
@@ -286,7 +288,7 @@ export class GitLabSubjectBuilder {
     if (ref !== '*' && !this.layout.includes(GitLabSubClaimComponent.REF)) {
       fail(`sub claim layout ${show(this.layout.toString())} has no ref, so a ref name cannot be checked, got: ${show(ref)}`);
     }
-    const value: Record<string, string> = {
+    const value: Record<GitLabSubClaimComponent, string> = {
       project_path: this.project,
       project_id: this.project,
       ref_type: refType,
@@ -296,15 +298,15 @@ export class GitLabSubjectBuilder {
       // Stryker disable next-line StringLiteral: a layout with deployment_tier requires subClaimDeploymentTier (the constructor's check)
       deployment_tier: this.options.subClaimDeploymentTier?.value ?? '',
     };
-    const parts = this.layout.components.map((c) => `${c.name}:${value[c.name]}`);
+    const [leading, ...rest] = this.layout.components.map((name) => ({ name, value: value[name] }));
     // When everything after the project is "any value", fold it into one `*`: `project_path:g/p:*`,
     // `project_path:g/*` (a group's own `*` already runs to the end of the claim).
-    const folded = parts.length > 1 && this.layout.components.slice(1).every((c) => value[c.name] === '*');
-    const sub = folded ? parts[0] : parts.join(':');
+    const folded = rest.length > 0 && rest.every((p) => p.value === '*');
+    const sub = folded ? renderSub([leading]) : renderSub([leading, ...rest]);
     return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub, {
       // Without a ref component, or with a ref of wildcards only, any branch or tag name matches, new ones too.
-      anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && /^\*+$/.test(ref)),
-      refPattern: this.layout.includes(GitLabSubClaimComponent.REF) && isLiteral(ref) && /[*?]/.test(ref) && !/^\*+$/.test(ref),
+      anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && isAnyValue(ref)),
+      refPattern: this.layout.includes(GitLabSubClaimComponent.REF) && isLiteral(ref) && hasWildcard(ref) && !isAnyValue(ref),
       protectedOnly: this.options.subClaimRefProtected === true,
       projectWildcard: false,
     });

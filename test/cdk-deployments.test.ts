@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabCdkDeploymentOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
 
@@ -16,6 +16,20 @@ const kinds = (account: string, region: string, qualifier = 'hnb659fds') =>
     ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${account}:role/cdk-${qualifier}-${kind}-role-${account}-${region}`]] }));
 
 describe('allowCdkDeployments', () => {
+  test('returns the iam.Grant of its statement, in the role\'s managed policy: a resource can depend on it', () => {
+    const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+    const grant = role.allowCdkDeployments();
+    expect(grant.success).toBe(true);
+    expect(grant.principalStatements).toHaveLength(1);
+    expect(stack.resolve(grant.principalStatements[0].toStatementJson().Action)).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+    const consumer = new CfnResource(stack, 'Consumer', { type: 'AWS::SNS::Topic' });
+    grant.applyBefore(consumer);
+    const template = Template.fromStack(stack);
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'));
+    template.hasResource('AWS::SNS::Topic', { DependsOn: [policyId] });
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
   test('by default: the four bootstrap roles of the role\'s own environment', () => {
     const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
     role.allowCdkDeployments();

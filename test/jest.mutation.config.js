@@ -17,6 +17,9 @@ module.exports = {
   collectCoverage: false,
   reporters: ['default'],
   testSequencer: '<rootDir>/test/support/mutation-sequencer.js',
+  // A mutant runs beside another on a 2-core machine: a slow test must not fail on jest's 5 s default and be
+  // counted as a kill. A mutant that loops is stopped by Stryker's own timeout (stryker.config.json).
+  testTimeout: 60_000,
   testPathIgnorePatterns: [
     ...base.testPathIgnorePatterns,
     '/test/job/', '/test/example\\.test\\.ts$', '/test/package\\.test\\.ts$', '/test/cdk-nag\\.test\\.ts$', '/test/role-props\\.test\\.ts$',

@@ -133,3 +133,71 @@ describe('its trust settings are judged where it is built', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/Runner', Match.stringLikeRegexp('admits jobs of any branch or tag'));
   });
 });
+
+describe('its inherited principal API works', () => {
+  const trustOf = (stack: Stack) => Template.fromStack(stack).findResources('AWS::IAM::Role');
+
+  test('withConditions() ANDs conditions into every statement of the trust', () => {
+    const { stack, provider } = setup();
+    const principal = new GitLabJobsPrincipal({
+      provider,
+      subjects: [GitLabSubject.project('g/app').branch('main'), GitLabSubject.project('g/app').tag('v*')],
+    });
+    new iam.Role(stack, 'Role', { assumedBy: principal.withConditions({ IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } }) });
+    const [role] = Object.values(trustOf(stack)) as any[];
+    const statements = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) {
+      expect(statement.Condition.IpAddress).toEqual({ 'aws:SourceIp': '203.0.113.0/24' });
+      expect(statement.Condition.StringEquals['gitlab.com:aud']).toBe('https://gitlab.com');
+    }
+    // The original is unchanged: withConditions() returns another principal.
+    expect(principal.toString()).toContain('project_path:g/app:ref_type:branch:ref:main');
+  });
+
+  test('withConditions() may add keys beside the trust\'s own under the same operator', () => {
+    const { stack, provider } = setup();
+    const principal = new GitLabJobsPrincipal({ provider, subjects: [GitLabSubject.project('g/app').branch('main')] });
+    new iam.Role(stack, 'Role', { assumedBy: principal.withConditions({ StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } }) });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({
+          Condition: { StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'gitlab.com:sub': 'project_path:g/app:ref_type:branch:ref:main', 'aws:RequestedRegion': 'eu-west-1' } },
+        })],
+      },
+    });
+  });
+
+  test.each([
+    ['the audience', { StringEquals: { 'gitlab.com:aud': ['https://gitlab.com', 'other'] } }, 'StringEquals gitlab.com:aud'],
+    ['the subjects', { StringEquals: { 'gitlab.com:sub': 'project_path:evil/app:ref_type:branch:ref:main' } }, 'StringEquals gitlab.com:sub'],
+  ])('withConditions() refuses to replace %s', (_what, conditions, named) => {
+    const { provider } = setup();
+    const principal = new GitLabJobsPrincipal({ provider, subjects: [GitLabSubject.project('g/app').branch('main')] });
+    expect(() => principal.withConditions(conditions)).toThrow(`withConditions must not replace a condition the trust already has (${named})`);
+  });
+
+  test('withConditions() refuses to replace its own earlier condition, and an operator without keys', () => {
+    const { provider } = setup();
+    const principal = new GitLabJobsPrincipal({ provider, subjects: [GitLabSubject.project('g/app').branch('main')] })
+      .withConditions({ IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } });
+    expect(() => principal.withConditions({ IpAddress: { 'aws:SourceIp': '0.0.0.0/0' } }))
+      .toThrow('withConditions must not replace a condition the trust already has (IpAddress aws:SourceIp): the replacement could widen what the trust admits, got: "0.0.0.0/0"');
+    expect(() => principal.withConditions({ Bool: 'true' })).toThrow('withConditions needs each operator to map condition keys to values, got: "Bool" -> "true"');
+  });
+
+  test('withSessionTags() allows sts:TagSession beside the web-identity action', () => {
+    const { stack, provider } = setup();
+    const principal = new GitLabJobsPrincipal({ provider, subjects: [GitLabSubject.project('g/app').branch('main')] });
+    new iam.Role(stack, 'Role', { assumedBy: principal.withSessionTags() });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'] })] },
+    });
+  });
+
+  test('JSON.stringify() renders the federated principal', () => {
+    const { stack, provider } = setup();
+    const principal = new GitLabJobsPrincipal({ provider, subjects: [GitLabSubject.project('g/app').branch('main')] });
+    expect(stack.resolve(JSON.parse(JSON.stringify(principal)))).toEqual({ Federated: [stack.resolve(provider.oidcProviderArn)] });
+  });
+});

@@ -34,7 +34,7 @@ function fields(assemblyFile: string, fqn: string): string[] {
 
 test('the props mirror every iam.RoleProps field but assumedBy and externalIds, and add the GitLab trust fields', () => {
   const roleProps = fields(join(root, 'node_modules', 'aws-cdk-lib', '.jsii'), 'aws-cdk-lib.aws_iam.RoleProps');
-  const mirror = fields(join(root, '.jsii'), 'cdk-gitlab-oidc.WebIdentityRoleProps');
+  const mirror = fields(join(root, '.jsii'), 'cdk-gitlab-oidc.GitLabWebIdentityRoleProps');
   expect(roleProps).toEqual(expect.arrayContaining(['assumedBy', 'externalIds']));
   expect(mirror).toEqual(roleProps.filter((f) => !['assumedBy', 'externalIds'].includes(f)));
   expect(fields(join(root, '.jsii'), 'cdk-gitlab-oidc.GitLabRunnerRoleProps'))

@@ -69,13 +69,13 @@ describe('layouts and subjects that cannot work are refused', () => {
 
 // The names GitLab gives the sub claim's components and the deployment tiers it knows (environment.tier).
 test.each<[string, string, string]>([
-  ['GitLabSubClaimComponent.PROJECT_PATH', C.PROJECT_PATH.name, 'project_path'],
-  ['GitLabSubClaimComponent.PROJECT_ID', C.PROJECT_ID.name, 'project_id'],
-  ['GitLabSubClaimComponent.REF_TYPE', C.REF_TYPE.name, 'ref_type'],
-  ['GitLabSubClaimComponent.REF', C.REF.name, 'ref'],
-  ['GitLabSubClaimComponent.REF_PROTECTED', C.REF_PROTECTED.name, 'ref_protected'],
-  ['GitLabSubClaimComponent.ENVIRONMENT_PROTECTED', C.ENVIRONMENT_PROTECTED.name, 'environment_protected'],
-  ['GitLabSubClaimComponent.DEPLOYMENT_TIER', C.DEPLOYMENT_TIER.name, 'deployment_tier'],
+  ['GitLabSubClaimComponent.PROJECT_PATH', C.PROJECT_PATH, 'project_path'],
+  ['GitLabSubClaimComponent.PROJECT_ID', C.PROJECT_ID, 'project_id'],
+  ['GitLabSubClaimComponent.REF_TYPE', C.REF_TYPE, 'ref_type'],
+  ['GitLabSubClaimComponent.REF', C.REF, 'ref'],
+  ['GitLabSubClaimComponent.REF_PROTECTED', C.REF_PROTECTED, 'ref_protected'],
+  ['GitLabSubClaimComponent.ENVIRONMENT_PROTECTED', C.ENVIRONMENT_PROTECTED, 'environment_protected'],
+  ['GitLabSubClaimComponent.DEPLOYMENT_TIER', C.DEPLOYMENT_TIER, 'deployment_tier'],
   ['GitLabDeploymentTier.PRODUCTION', GitLabDeploymentTier.PRODUCTION.value, 'production'],
   ['GitLabDeploymentTier.STAGING', GitLabDeploymentTier.STAGING.value, 'staging'],
   ['GitLabDeploymentTier.TESTING', GitLabDeploymentTier.TESTING.value, 'testing'],

@@ -5,7 +5,7 @@ import type { aws_iam, Duration } from 'aws-cdk-lib';
  * The `iam.RoleProps` fields that apply to a role assumed with a web identity token.
  * Left out: `assumedBy` (the role builds its trust policy from the subjects) and `externalIds` (`AssumeRoleWithWebIdentity` carries no external ID, so the condition would deny every job).
  */
-export interface WebIdentityRoleProps {
+export interface GitLabWebIdentityRoleProps {
   /**
    * A description of the role.
    * It can be up to 1000 characters long.

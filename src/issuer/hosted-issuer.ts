@@ -588,7 +588,7 @@ export class GitLabHostedIssuer extends Construct {
         DiscoveryKey: DISCOVERY_PATH,
         Discovery: JSON.stringify(discoveryDocument(this.issuerUrl)),
         KeysKey: JWKS_PATH,
-        Keys: jwks.toJson(),
+        Keys: jwks.toJsonString(),
         CacheControl: `max-age=${CACHE_TTL.toSeconds()}`,
       },
     });

@@ -55,7 +55,7 @@ export class GitLabJwks {
   }
 
   /** The key set as it is published: each key's public members alone, as JSON text. */
-  public toJson(): string {
+  public toJsonString(): string {
     return JSON.stringify(this.jwks);
   }
 }

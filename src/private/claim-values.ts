@@ -3,6 +3,7 @@
 import { GitLabClaimConditions } from '../claim-conditions';
 import { fail, show } from './errors';
 import { gitLabIdProblem } from './rules/gitlab-paths';
+import { isExactValue } from './rules/iam-strings';
 import { isListToken, isLiteral } from './tokens';
 
 /** The claims STS sets as `gitlab.com:<claim>` condition keys, in a fixed rendering order. */
@@ -40,7 +41,7 @@ export function claimValues(conditions: GitLabClaimConditions, what: string): Cl
     for (const value of strings) {
       // Deploy-time values and lists (a parameter, Fn.split) are judged by IAM alone; a list token is one
       // unresolved element, so it passes here unchanged and intersect() refuses to combine it.
-      if (isLiteral(value) && (value.length === 0 || /[*?]|\$\{/.test(value))) {
+      if (isLiteral(value) && (value.length === 0 || !isExactValue(value))) {
         fail(`${what}: ${claim} values are compared with StringEquals and must not be empty or contain "*", "?" or "\${", got: ${show(value)}`);
       }
     }

@@ -1,11 +1,12 @@
 // Whether one IAM StringLike pattern admits every value another admits: how the trust plan proves a
 // subject covered by another.
+import { firstWildcard } from './rules/iam-strings';
 import { isLiteral } from './tokens';
 
 /** A pattern's text before its first wildcard: all of it for an exact value. */
 export function literalPrefix(sub: string): string {
   // Stryker disable next-line Regex: a shorter prefix only adds candidates that globCovers rejects (speed, not meaning)
-  const wildcard = sub.search(/[*?]/);
+  const wildcard = firstWildcard(sub);
   // Stryker disable next-line ConditionalExpression,EqualityOperator: likewise; no subject starts with a wildcard
   return wildcard < 0 ? sub : sub.slice(0, wildcard);
 }

@@ -2,6 +2,8 @@
 // from the value the user wrote.
 import { fail, show } from './errors';
 import { gitLabPathProblem } from './rules/gitlab-paths';
+import { hasPolicyVariable, hasWildcard, isAnyValue } from './rules/iam-strings';
+import { parseSub, subComponent } from './rules/sub-claim';
 import { SubjectScope } from './subject-scope';
 import { isLiteral } from './tokens';
 
@@ -16,7 +18,7 @@ export function validateRawSub(sub: string, allowProjectWildcards: boolean): boo
   const rule = (text: string) => fail(`GitLab sub ${text}, got: ${show(sub)}`);
   // eslint-disable-next-line no-control-regex
   if (/[\s\x00-\x1f\x7f]/.test(sub)) rule('must not contain white space or control characters');
-  if (sub.includes('${')) rule('must not contain "${": IAM would read it as a policy variable');
+  if (hasPolicyVariable(sub)) rule('must not contain "${": IAM would read it as a policy variable');
   // Stryker disable next-line Regex: the "$" is implied; "." matches all but line terminators, which the check above refused
   const match = /^(project_path|project_id):([^:]*)(:.*)?$/.exec(sub);
   if (!match) rule('must start with "project_path:" or "project_id:" (GitLab always puts the project first)');
@@ -25,7 +27,7 @@ export function validateRawSub(sub: string, allowProjectWildcards: boolean): boo
     if (!/^[1-9][0-9]*$/.test(project)) rule('must name one project ID, digits only and no wildcard');
     return false;
   }
-  if (!/[*?]/.test(project)) {
+  if (!hasWildcard(project)) {
     const problem = gitLabPathProblem(project, 'project');
     if (problem) rule(`project path ${problem}`);
     return false;
@@ -40,7 +42,7 @@ export function validateRawSub(sub: string, allowProjectWildcards: boolean): boo
   }
   const slash = project.indexOf('/');
   const top = slash < 0 ? project : project.slice(0, slash);
-  if (/[*?]/.test(top)) {
+  if (hasWildcard(top)) {
     rule('must name a literal top-level group before any wildcard ("project_path:mygroup/*"): otherwise it trusts projects of other groups');
   }
   // Stryker disable next-line StringLiteral: any kind but 'project' reads as a group
@@ -69,14 +71,12 @@ export function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'refPatt
       protectedOnly: false,
     };
   }
-  const parts = sub.split(':');
-  const components = new Map<string, string>();
-  // Stryker disable next-line EqualityOperator,ArithmeticOperator: reading past the end maps a trailing name to undefined, as if absent
-  for (let i = 0; i + 1 < parts.length; i += 2) components.set(parts[i], parts[i + 1]);
-  const ref = components.get('ref');
+  // validateRawSub() made sure the sub starts with its project: it parses.
+  const parts = parseSub(sub);
+  const ref = subComponent(parts, 'ref');
   return {
-    anyRef: ref === undefined || /^\*+$/.test(ref),
-    refPattern: ref !== undefined && /[*?]/.test(ref) && !/^\*+$/.test(ref),
-    protectedOnly: components.get('ref_protected') === 'true',
+    anyRef: ref === undefined || isAnyValue(ref),
+    refPattern: ref !== undefined && hasWildcard(ref) && !isAnyValue(ref),
+    protectedOnly: subComponent(parts, 'ref_protected') === 'true',
   };
 }

@@ -59,7 +59,7 @@ test.each<[string, GitLabSubject[], GitLabTokenClaims, RegExp]>([
 ])('%s: denied, and the cause is named', (_cause, subjects, claims, cause) => {
   const explanation = role(subjects).explain(claims);
   expect(explanation.verdict).toBe(GitLabTrustVerdict.DENIED);
-  expect(explanation.allowed).toBe(false);
+  expect(explanation.verdict).not.toBe(GitLabTrustVerdict.ALLOWED);
   expect(explanation.causes.join('\n')).toMatch(cause);
   expect(explanation.report).toContain('likely causes:');
 });
@@ -78,7 +78,7 @@ test('an expired token, and one not yet valid, at the time given', () => {
     .toEqual([expect.stringMatching(/^the token expired at 2027-01-15T08:00:00Z \(10 min before 2027-01-15T08:10:00Z\)/)]);
   expect(role([main]).explain(claims, { at: new Date(1_799_980_000_000) }).causes)
     .toEqual([expect.stringMatching(/^the token is not valid before 2027-01-15T05:13:20Z/)]);
-  expect(role([main]).explain(claims, { at: new Date(1_799_995_000_000) }).allowed).toBe(true);
+  expect(role([main]).explain(claims, { at: new Date(1_799_995_000_000) }).verdict).toBe(GitLabTrustVerdict.ALLOWED);
 });
 
 test('allowed: the statement and the subject that admitted the job', () => {

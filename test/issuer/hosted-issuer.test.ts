@@ -28,7 +28,7 @@ describe('the key set: public RSA signing keys alone', () => {
   test('what is published holds each key\'s public members alone', () => {
     const jwks = GitLabJwks.fromJson(JSON.stringify({ keys: [{ ...KEY, x5c: ['MIIB...'], extra: 1 }, rsaJwk('gitlab-key-2')] }));
     expect(jwks.keyIds).toEqual(['gitlab-key-1', 'gitlab-key-2']);
-    const [first] = JSON.parse(jwks.toJson()).keys;
+    const [first] = JSON.parse(jwks.toJsonString()).keys;
     expect(first).toEqual({ kty: 'RSA', kid: 'gitlab-key-1', use: 'sig', alg: 'RS256', n: KEY.n, e: KEY.e });
   });
 
@@ -63,7 +63,7 @@ describe('the key set: public RSA signing keys alone', () => {
 
   test('prototype names are data: "__proto__" and "constructor" members are not keys\' members', () => {
     const text = `{"keys":[{"__proto__":{"d":"x"},"constructor":"y",${JSON.stringify(KEY).slice(1)}]}`;
-    expect(JSON.parse(GitLabJwks.fromJson(text).toJson()).keys[0]).toEqual({ kty: 'RSA', kid: 'gitlab-key-1', use: 'sig', alg: 'RS256', n: KEY.n, e: KEY.e });
+    expect(JSON.parse(GitLabJwks.fromJson(text).toJsonString()).keys[0]).toEqual({ kty: 'RSA', kid: 'gitlab-key-1', use: 'sig', alg: 'RS256', n: KEY.n, e: KEY.e });
   });
 
   test.each<[string, () => GitLabJwks, RegExp]>([
@@ -204,7 +204,7 @@ describe('CloudFront on a custom domain (the recommended hosting)', () => {
       DiscoveryKey: '.well-known/openid-configuration',
       Discovery: JSON.stringify(discoveryDocument('https://gitlab-oidc.example.com')),
       KeysKey: 'oauth/discovery/keys',
-      Keys: JWKS.toJson(),
+      Keys: JWKS.toJsonString(),
       CacheControl: 'max-age=300',
     });
     const writer = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('IssuerDocumentsFunctionServiceRole'))!;

@@ -143,10 +143,10 @@ describe('STS fetches the synthesized documents over HTTPS and exchanges the ins
     const newToken = await token(next);
     expect((await account.assumeRoleWithWebIdentity('deploy', newToken, new Date())).verdict).toBe('deny');
     // What a keys sync uploads: the union of the instance's current keys and the recent ones, checked as the construct checks them.
-    distribution.objects.set('oauth/discovery/keys', GitLabJwks.fromJson(JSON.stringify({ keys: [current.jwk, next.jwk] })).toJson());
+    distribution.objects.set('oauth/discovery/keys', GitLabJwks.fromJson(JSON.stringify({ keys: [current.jwk, next.jwk] })).toJsonString());
     expect((await account.assumeRoleWithWebIdentity('deploy', oldToken, new Date())).verdict).toBe('allow');
     expect((await account.assumeRoleWithWebIdentity('deploy', newToken, new Date())).verdict).toBe('allow');
-    distribution.objects.set('oauth/discovery/keys', GitLabJwks.fromJson(JSON.stringify({ keys: [next.jwk] })).toJson());
+    distribution.objects.set('oauth/discovery/keys', GitLabJwks.fromJson(JSON.stringify({ keys: [next.jwk] })).toJsonString());
     expect((await account.assumeRoleWithWebIdentity('deploy', oldToken, new Date())).verdict).toBe('deny');
     expect((await account.assumeRoleWithWebIdentity('deploy', newToken, new Date())).verdict).toBe('allow');
     distribution.objects.set('oauth/discovery/keys', published);

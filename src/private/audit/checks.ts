@@ -7,10 +7,11 @@ import { parseOperator, isNegated } from '../explain/conditions';
 import { KnownProvider } from '../explain/explain';
 import { PolicyCondition, PolicyStatement, TrustPolicy, Unknown } from '../explain/policy';
 import { evaluatedClaims } from '../explain/sts-request';
-import { subParts } from '../explain/sub-claim-parts';
 import { admitsEveryPrincipal, coversWebIdentity } from '../explain/template-roles';
 import { GITLAB_COM } from '../rules/iam-limits';
+import { firstWildcard, hasPolicyVariable, hasWildcard, isExactValue } from '../rules/iam-strings';
 import { providerArnHost } from '../rules/oidc-provider-arn';
+import { parseSub, subComponent } from '../rules/sub-claim';
 
 /** How bad a finding is, from a note to a door anyone can open. */
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
@@ -125,7 +126,7 @@ function federatedHosts(statement: PolicyStatement): string[] {
  */
 function gitLabHosts(statement: PolicyStatement, issuers: readonly string[]): string[] {
   const isGitLab = (host: string) => `https://${host}` === GITLAB_COM || issuers.includes(`https://${host}`) || /gitlab/i.test(host)
-    || conditionsOn(statement, host, 'sub').some((c) => c.values.some((v) => typeof v === 'string' && subParts(v) !== undefined));
+    || conditionsOn(statement, host, 'sub').some((c) => c.values.some((v) => typeof v === 'string' && parseSub(v) !== undefined));
   const needsOtherIssuer = (host: string) => statement.conditions.some((c) => {
     const { ifExists, set, base } = parseOperator(c.operator);
     const [prefix] = splitKey(c.key);
@@ -167,11 +168,10 @@ function auditStatement(statement: PolicyStatement, host: string, clientIds: rea
   const subs = conditionsOn(statement, host, 'sub').filter(narrows);
   // An aud condition counts when it names an audience: a wildcard pattern admits every audience the provider lists.
   const auds = conditionsOn(statement, host, 'aud').filter((c) => narrows(c)
-    && c.values.some((v) => typeof v === 'string' && !(parseOperator(c.operator).base.includes('Like') && /[*?]/.test(v))));
+    && c.values.some((v) => typeof v === 'string' && !(parseOperator(c.operator).base.includes('Like') && hasWildcard(v))));
   // The project pinned outside the sub: gitlab.com sets project_id (and namespace_id, the group).
-  const isLiteralValue = (v: unknown) => typeof v === 'string' && !/[*?]/.test(v) && !v.includes('${');
   const pinnedBy = (claim: string) => setBySts(claim)
-    && conditionsOn(statement, host, claim).some((c) => narrows(c) && !parseOperator(c.operator).ifExists && c.values.every(isLiteralValue));
+    && conditionsOn(statement, host, claim).some((c) => narrows(c) && !parseOperator(c.operator).ifExists && c.values.every((v) => typeof v === 'string' && isExactValue(v)));
   if (statement.effect === 'Allow') {
     if (subs.length === 0 && !pinnedBy('project_id')) {
       findings.push(pinnedBy('namespace_id')
@@ -251,7 +251,7 @@ function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host:
     && c.values.length > 0 && c.values.every((v) => typeof v === 'string' && v.toLowerCase() === 'true'));
   for (const value of condition.values) {
     if (typeof value !== 'string') continue;
-    if (value.includes('${')) {
+    if (hasPolicyVariable(value)) {
       const own = value.toLowerCase().includes(`\${${host.toLowerCase()}:`);
       findings.push({
         check: 'policy-variable-in-sub',
@@ -262,7 +262,7 @@ function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host:
       });
       continue;
     }
-    if (!pattern && /[*?]/.test(value)) {
+    if (!pattern && hasWildcard(value)) {
       findings.push({
         check: 'wildcard-under-stringequals',
         severity: 'low',
@@ -271,13 +271,13 @@ function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host:
       });
       continue;
     }
-    const wild = (text: string | undefined) => pattern && text !== undefined && /[*?]/.test(text);
-    const parts = subParts(value);
-    const component = (name: string) => parts?.find((p) => p.name === name)?.value;
-    // A path or an ID holds no ":": what follows one belongs to the components after it.
-    const projectId = component('project_id')?.split(':')[0];
-    const path = component('project_path')?.split(':')[0];
-    if (!parts || (projectId === undefined && path === undefined) || wild(projectId) || (projectId === undefined && wild(path) && /^[*?]/.test(path!))) {
+    const wild = (text: string | undefined) => pattern && text !== undefined && hasWildcard(text);
+    const parts = parseSub(value);
+    const component = (name: string) => subComponent(parts, name);
+    const projectId = component('project_id');
+    const path = component('project_path');
+    const anyPath = projectId === undefined && wild(path) && firstWildcard(path!) === 0;
+    if (!parts || (projectId === undefined && path === undefined) || wild(projectId) || anyPath) {
       if (!parts && !wild(value)) continue;
       findings.push({
         check: 'any-project',
@@ -288,7 +288,7 @@ function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host:
       continue;
     }
     if (projectId === undefined && path !== undefined && wild(path)) {
-      const prefix = path.slice(0, path.search(/[*?]/));
+      const prefix = path.slice(0, firstWildcard(path));
       if (!prefix.includes('/')) {
         findings.push({
           check: 'group-prefix',

@@ -3,8 +3,9 @@
 import { globMatch, isNegated, isPatternOperator, parseOperator } from './conditions';
 import { PolicyCondition, Unknown } from './policy';
 import { evaluatedClaims, conditionKeyPrefix } from './sts-request';
-import { layoutOf, SubPart, subParts } from './sub-claim-parts';
 import { refNameProblem } from '../rules/git-refs';
+import { hasWildcard, instanceOf } from '../rules/iam-strings';
+import { layoutOf, parseSub, SubPart } from '../rules/sub-claim';
 
 /** Why a condition that failed for this token failed, most specific first. */
 export function conditionCauses(condition: PolicyCondition, actual: readonly string[] | undefined, issuer: string): string[] {
@@ -20,7 +21,7 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   const like = isPatternOperator(condition.operator);
   const ignoreCase = operator.base.endsWith('IgnoreCase');
   if (!like) {
-    const wildcards = expected.filter((e) => /[*?]/.test(e) && actual.some((a) => globMatch(e, a)));
+    const wildcards = expected.filter((e) => hasWildcard(e) && actual.some((a) => globMatch(e, a)));
     for (const e of wildcards) {
       causes.push(`"${e}" holds a wildcard under ${condition.operator}, which compares characters literally: it matches only a ` +
         'literal "*" or "?", which no GitLab claim contains; put wildcard values under StringLike');
@@ -55,8 +56,8 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
 /** Values that differ only in case, with what differs: the project's path, or a ref (git refs are case-sensitive). */
 function caseCause(expected: string, actual: string): string {
   const head = `the values differ only in case: the token has "${actual}", the policy "${expected}"; IAM compares case-sensitively`;
-  const parts = subParts(actual);
-  const wanted = subParts(expected);
+  const parts = parseSub(actual);
+  const wanted = parseSub(expected);
   const index = parts?.findIndex((p, i) => wanted?.[i] !== undefined && p.value !== wanted[i].value) ?? -1;
   if (index >= 0 && parts![index].name === 'ref') {
     return `${head}, and so does git: "${parts![index].value}" and "${wanted![index].value}" are different refs`;
@@ -88,18 +89,18 @@ export function unevaluatedKeyCause(key: string, issuer: string): string | undef
 
 /** A value the policy admits that GitLab can never put in the claim. */
 function impossibleValue(claim: string, value: string, like: boolean): string | undefined {
-  if (claim === 'ref_protected' && !(like && /[*?]/.test(value)) && value !== 'true' && value !== 'false') {
+  if (claim === 'ref_protected' && !(like && hasWildcard(value)) && value !== 'true' && value !== 'false') {
     return `"${value}" can never match: GitLab's ref_protected claim is "true" or "false"`;
   }
   if (claim !== 'sub') return undefined;
-  for (const part of subParts(value) ?? []) {
-    const wild = like && /[*?]/.test(part.value);
+  for (const part of parseSub(value) ?? []) {
+    const wild = like && hasWildcard(part.value);
     if (part.name === 'ref_type' && !wild && part.value !== 'branch' && part.value !== 'tag') {
       return `"${value}" can never match: GitLab's ref_type is only "branch" or "tag", got: ${part.value} ` +
         '(merge request pipelines carry the source branch: ref_type:branch)';
     }
     if (part.name === 'ref') {
-      const problem = refNameProblem(like ? part.value.replace(/[*?]/g, 'x') : part.value);
+      const problem = refNameProblem(like ? instanceOf(part.value) : part.value);
       if (problem) return `"${value}" can never match: GitLab refuses a branch or tag named "${part.value}": it ${problem}`;
     }
   }
@@ -108,12 +109,12 @@ function impossibleValue(claim: string, value: string, like: boolean): string | 
 
 /** Causes found by comparing the token's sub with each admitted sub component by component. */
 function subCauses(expected: readonly string[], actual: readonly string[], like: boolean): string[] {
-  const token = actual.length === 1 ? subParts(actual[0]) : undefined;
+  const token = actual.length === 1 ? parseSub(actual[0]) : undefined;
   if (!token) {
     return actual.length === 1 ? [`the token's sub "${actual[0]}" is not in GitLab's name:value form`] : [];
   }
   const causes: string[] = [];
-  const candidates = expected.map((e) => ({ value: e, parts: subParts(e) })).filter((c): c is { value: string; parts: SubPart[] } => !!c.parts);
+  const candidates = expected.map((e) => ({ value: e, parts: parseSub(e) })).filter((c): c is { value: string; parts: SubPart[] } => !!c.parts);
   const sameLayout = candidates.filter((c) => layoutOf(c.parts) === layoutOf(token));
   if (sameLayout.length === 0 && candidates.length > 0) {
     const layouts = unique(candidates.map((c) => layoutOf(c.parts)));
@@ -141,10 +142,10 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
  * components that differ (a value in another layout counts as every component differing).
  */
 export function subDistance(expected: readonly string[], actual: string, like: boolean): number {
-  const token = subParts(actual);
+  const token = parseSub(actual);
   if (!token) return 0;
   const distances = expected.map((e) => {
-    const parts = subParts(e);
+    const parts = parseSub(e);
     return !parts || layoutOf(parts) !== layoutOf(token) ? token.length + 1 : differingComponents(parts, token, like);
   });
   return Math.min(token.length + 1, ...distances);

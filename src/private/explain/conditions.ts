@@ -2,6 +2,7 @@
 // "Single-valued vs. multivalued context keys"), over a request context whose values are known and
 // policy values that may not be (deploy-time values), in three-valued logic.
 import { PolicyCondition, PolicyString, Unknown } from './policy';
+import { hasPolicyVariable } from '../rules/iam-strings';
 
 /** true, false, or undecidable before deployment. */
 export type Tri = boolean | 'unknown';
@@ -70,7 +71,7 @@ export function isSupported(operator: string): boolean {
  */
 export function evaluateCondition(condition: PolicyCondition, actual: string | readonly string[] | undefined): ConditionResult {
   const result = evaluateOperator(condition, actual);
-  const variable = condition.values.find((v): v is string => typeof v === 'string' && v.includes('${'));
+  const variable = condition.values.find((v): v is string => typeof v === 'string' && hasPolicyVariable(v));
   return result.result === 'unknown' && variable !== undefined && !result.unsupported
     ? { ...result, unsupported: `the IAM policy variable in ${JSON.stringify(variable)}` } : result;
 }
@@ -84,7 +85,7 @@ function evaluateOperator(condition: PolicyCondition, actual: string | readonly 
   // Whether one request value matches any policy value, in three values. A value holding an IAM policy variable
   // (`${aws:username}`, and the escapes `${*}`, `${?}`, `${$}`) is one this evaluator does not substitute: unknown,
   // never a confident wrong verdict.
-  const matchesAny = (value: string): Tri => anyOf(condition.values.map((e) => e instanceof Unknown || e.includes('${') ? 'unknown' : matches(value, e)));
+  const matchesAny = (value: string): Tri => anyOf(condition.values.map((e) => e instanceof Unknown || hasPolicyVariable(e) ? 'unknown' : matches(value, e)));
   const passes = (value: string): Tri => negated ? not(matchesAny(value)) : matchesAny(value);
 
   if (operator.set === 'ForAllValues') {

@@ -4,7 +4,8 @@
 // request), which a deploy role must not.
 import { GitLabTokenClaims, GitLabTrustVerdict } from '../../explain';
 import { GitLabRunnerRole } from '../../role';
-import { SubPart, subParts } from '../explain/sub-claim-parts';
+import { instanceOf } from '../rules/iam-strings';
+import { parseSub, renderSub, SubPart, subComponent } from '../rules/sub-claim';
 import { isLiteral } from '../tokens';
 
 /** What GitLab puts in the ID token of a pipeline job that assumes a role. */
@@ -78,7 +79,7 @@ function samples(role: GitLabRunnerRole, job: PipelineJobShape, kind: SampleKind
       if (value !== undefined) base[claim] = value;
     }
     for (const subject of statement.subjects) {
-      const parts = isLiteral(subject.sub) ? subParts(subject.sub) : undefined;
+      const parts = isLiteral(subject.sub) ? parseSub(subject.sub) : undefined;
       if (!parts) continue;
       const sub = jobSub(parts, job, kind);
       claims.push({
@@ -99,22 +100,20 @@ function samples(role: GitLabRunnerRole, job: PipelineJobShape, kind: SampleKind
 /** The job's `sub` in the subject's layout, and the ref it names. */
 function jobSub(parts: readonly SubPart[], job: PipelineJobShape, kind: SampleKind): { claim: string; ref: string; refType: string } {
   // A wildcard stands for one character here: the sample is one job the pattern admits.
-  const instance = (value: string) => value.replace(/[*?]/g, 'x');
-  const subjectValue = (name: string) => parts.find((p) => p.name === name)?.value;
-  const subjectRef = subjectValue('ref');
-  const ownRef = subjectRef !== undefined ? instance(subjectRef) : 'main';
+  const subjectRef = subComponent(parts, 'ref');
+  const ownRef = subjectRef !== undefined ? instanceOf(subjectRef) : 'main';
   const ref = kind.subjectRefs ? ownRef : job.ref ?? ownRef;
-  const refType = kind.subjectRefs ? instance(subjectValue('ref_type') ?? 'branch') : job.refType;
-  const rendered: string[] = [];
+  const refType = kind.subjectRefs ? instanceOf(subComponent(parts, 'ref_type') ?? 'branch') : job.refType;
+  const rendered: SubPart[] = [];
   for (const { name, value } of parts) {
     switch (name) {
-      case 'ref_type': rendered.push(name, refType); break;
-      case 'ref': rendered.push(name, ref); break;
-      case 'ref_protected': rendered.push(name, String(kind.refProtected)); break;
+      case 'ref_type': rendered.push({ name, value: refType }); break;
+      case 'ref': rendered.push({ name, value: ref }); break;
+      case 'ref_protected': rendered.push({ name, value: String(kind.refProtected) }); break;
       // GitLab leaves the component out for a job whose environment has no tier.
-      case 'deployment_tier': if (job.deploymentTier) rendered.push(name, job.deploymentTier); break;
-      default: rendered.push(name, instance(value));
+      case 'deployment_tier': if (job.deploymentTier) rendered.push({ name, value: job.deploymentTier }); break;
+      default: rendered.push({ name, value: instanceOf(value) });
     }
   }
-  return { claim: rendered.join(':'), ref, refType };
+  return { claim: renderSub(rendered), ref, refType };
 }

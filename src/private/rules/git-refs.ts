@@ -1,6 +1,7 @@
 // Git's and GitLab's rules for branch and tag names.
 import { fail, show } from '../errors';
 import { isLiteral } from '../tokens';
+import { hasPolicyVariable } from './iam-strings';
 
 /**
  * A branch or tag short name as GitLab accepts it (lib/gitlab/git_ref_validator.rb: not `HEAD`, not
@@ -14,7 +15,7 @@ export function validateRefName(ref: string, what: string): void {
   // Judge the name with each wildcard standing for one ordinary character.
   const problem = refNameProblem(ref.replace(/\*/g, 'x'));
   if (problem) fail(`${what} name ${problem}, got: ${show(ref)}`);
-  if (ref.includes('${')) fail(`${what} name must not contain "\${": IAM would read it as a policy variable, got: ${show(ref)}`);
+  if (hasPolicyVariable(ref)) fail(`${what} name must not contain "\${": IAM would read it as a policy variable, got: ${show(ref)}`);
 }
 
 /** The rule a branch or tag short name breaks, or undefined when GitLab accepts it. */

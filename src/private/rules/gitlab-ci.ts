@@ -13,15 +13,15 @@ const RESERVED_KEYS = ['$schema', 'spec', 'image', 'services', 'before_script', 
 // GitLab refuses job names longer than this (Gitlab::Ci::Config::Entry::Job).
 const MAX_JOB_NAME_LENGTH = 255;
 
-// Names a variable the package writes must not take: variables that GitLab sets or reads, that the runner,
-// the shell, a language runtime or the AWS CLI and SDKs read (some of them run code: BASH_ENV, LD_PRELOAD,
-// NODE_OPTIONS), or that the credential job sets. Prefixes are matched case-insensitively.
 /**
  * GitLab's environment tiers (`environment:deployment_tier`, an enum in GitLab and its CI schema): the values the
  * `deployment_tier` claim can hold, and the only ones a pipeline's environment may name.
  */
 export const DEPLOYMENT_TIERS = ['production', 'staging', 'testing', 'development', 'other'];
 
+// Names a variable the package writes must not take: variables that GitLab sets or reads, that the runner,
+// the shell, a language runtime or the AWS CLI and SDKs read (some of them run code: BASH_ENV, LD_PRELOAD,
+// NODE_OPTIONS), or that the credential job sets. Prefixes are matched case-insensitively.
 const RESERVED_VARIABLE_PREFIXES = ['AWS_', 'CI_', 'FF_', 'GIT_', 'RUNNER_', 'DOCKER_', 'KUBERNETES_', 'LC_', 'LD_', 'DYLD_', 'BASH_', 'NPM_CONFIG_'];
 const RESERVED_VARIABLES = [
   // GitLab's predefined variables outside CI_*

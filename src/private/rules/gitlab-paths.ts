@@ -7,6 +7,7 @@
 // 22 segments.
 import { fail, show } from '../errors';
 import { isLiteral, isLiteralNumber } from '../tokens';
+import { hasWildcard } from './iam-strings';
 
 const PATH_SEGMENT = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/;
 const MAX_PATH_SEGMENTS = 22;
@@ -28,7 +29,7 @@ export function validateGitLabPath(path: string, kind: GitLabPathKind): void {
 /** What breaks GitLab's path rules in a literal path, if anything. */
 export function gitLabPathProblem(path: string, kind: GitLabPathKind): string | undefined {
   if (path.length === 0) return 'must not be empty';
-  if (/[*?]/.test(path)) {
+  if (hasWildcard(path)) {
     return 'must not contain "*" or "?": GitLab paths never do, and in a policy they are wildcards (use GitLabSubject.group() for every project of a group)';
   }
   if (path.startsWith('/') || path.endsWith('/')) return 'must not start or end with "/"';

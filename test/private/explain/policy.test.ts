@@ -2,9 +2,9 @@
 import { cfnResolver, providerArnFor } from '../../../src/private/explain/cfn-values';
 import { literalValues, readTrustPolicy, Unknown } from '../../../src/private/explain/policy';
 import { audiences, conditionKeyPrefix, lifetimeProblem, webIdentityContext } from '../../../src/private/explain/sts-request';
-import { subParts } from '../../../src/private/explain/sub-claim-parts';
 import { providersOf, webIdentityRoles } from '../../../src/private/explain/template-roles';
 import { decodeJwtClaims, parseClaimsJson } from '../../../src/private/explain/token-claims';
+import { parseSub } from '../../../src/private/rules/sub-claim';
 
 const STATEMENT = { Effect: 'Allow', Principal: { Federated: 'arn:aws:iam::1:oidc-provider/gitlab.com' }, Action: 'sts:AssumeRoleWithWebIdentity' };
 
@@ -111,7 +111,7 @@ test.each<[string, [string, string][] | undefined]>([
   ['repo:org/repo:ref:refs/heads/main', undefined],
   ['project_path', undefined],
 ])('sub parts of %j', (sub, parts) => {
-  expect(subParts(sub)?.map((p) => [p.name, p.value])).toEqual(parts);
+  expect(parseSub(sub)?.map((p) => [p.name, p.value])).toEqual(parts);
 });
 
 test.each<[string, string]>([

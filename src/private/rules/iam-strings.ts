@@ -1,0 +1,35 @@
+// How IAM reads a string in a condition, stated once: StringLike takes `*` (any run of characters) and `?` (any
+// one character) as wildcards, and every string operator takes `${...}` as a policy variable, filled from the
+// request. Synth checks, explain, audit and the pipeline's trust checks all read values through these.
+
+const WILDCARD = /[*?]/;
+
+/** Whether StringLike would read the value as a pattern. */
+export function hasWildcard(value: string): boolean {
+  return WILDCARD.test(value);
+}
+
+/** Where the value's first wildcard is, or -1. */
+export function firstWildcard(value: string): number {
+  return value.search(WILDCARD);
+}
+
+/** Every wildcard as one ordinary character: a value the pattern admits. */
+export function instanceOf(pattern: string): string {
+  return pattern.replace(/[*?]/g, 'x');
+}
+
+/** Wildcards only (`*`, `**`): under StringLike, every value. */
+export function isAnyValue(value: string): boolean {
+  return /^\*+$/.test(value);
+}
+
+/** Whether IAM would read part of the value as a policy variable. */
+export function hasPolicyVariable(value: string): boolean {
+  return value.includes('${');
+}
+
+/** Whether every string operator compares the value as written: no wildcard and no policy variable. */
+export function isExactValue(value: string): boolean {
+  return !hasWildcard(value) && !hasPolicyVariable(value);
+}
