@@ -1,6 +1,10 @@
-// One benchmark sample: builds the same app one of three ways and synthesizes it, in a fresh process.
-//   node bench/synth-app.js <library|hand|subclass|custom> <roles> <rolesPerStack>
-// Prints one JSON line: build+synth milliseconds, and what the cloud assembly holds.
+// One benchmark sample: builds the same app one of four ways and synthesizes it, in a fresh process.
+//   node bench/synth-app.js <library|hand|subclass|custom> <roles> <rolesPerStack> [branch|mixed]
+// Workloads: `branch`, each role trusts one project's main branch; `mixed`, each role trusts a project's main
+// branch, the project's tags matching `v*` and any branch of a group's projects (the last two are legal but risky:
+// the library warns about each, per role).
+// Prints one JSON line: build+synth milliseconds, the whole process's CPU milliseconds (user + system, module
+// loading included), and what the cloud assembly holds.
 'use strict';
 const { createHash } = require('crypto');
 const { mkdtempSync, readFileSync, rmSync } = require('fs');
@@ -10,9 +14,12 @@ const cdk = require('aws-cdk-lib');
 const { aws_iam: iam } = cdk;
 const lib = require('../lib');
 
-const [variant, roles, perStack] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const [variant, roles, perStack, workload = 'branch'] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4]), process.argv[5]];
 const URL = 'https://gitlab.com';
 const subOf = (i) => `project_path:mygroup/project-${i}:ref_type:branch:ref:main`;
+const tagPatternOf = (i) => `project_path:mygroup/project-${i}:ref_type:tag:ref:v*`;
+const groupBranchesOf = (i) => `project_path:mygroup/team-${i}/*:ref_type:branch:ref:*`;
+if (!['branch', 'mixed'].includes(workload)) throw new Error(`unknown workload ${workload}`);
 
 const started = process.hrtime.bigint();
 const outdir = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -59,16 +66,23 @@ class EmptyRoleSubclass extends iam.Role {}
 function role(stack, p, i) {
   const id = `Role${i}`;
   if (variant === 'library') {
-    new lib.GitLabRunnerRole(stack, id, { provider: p, subjects: [lib.GitLabSubject.project(`mygroup/project-${i}`).branch('main')] });
+    const project = lib.GitLabSubject.project(`mygroup/project-${i}`);
+    const subjects = workload === 'branch' ? [project.branch('main')]
+      : [project.branch('main'), project.tag('v*'), lib.GitLabSubject.group(`mygroup/team-${i}`).anyBranch()];
+    new lib.GitLabRunnerRole(stack, id, { provider: p, subjects });
     return;
   }
-  // Written by hand to render the library's template exactly.
+  // Written by hand to render the library's template exactly: exact subjects under StringEquals, patterns under
+  // StringLike, each in a statement of its own.
   const arn = variant === 'custom' ? p.openIdConnectProviderArn : p.oidcProviderArn;
-  if (variant === 'hand' || variant === 'subclass') {
-    const RoleClass = variant === 'hand' ? iam.Role : EmptyRoleSubclass;
-    new RoleClass(stack, id, { assumedBy: new iam.WebIdentityPrincipal(arn, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
+  const principal = (conditions) => variant === 'custom' ? new iam.OpenIdConnectPrincipal(p, conditions) : new iam.WebIdentityPrincipal(arn, conditions);
+  const RoleClass = variant === 'subclass' ? EmptyRoleSubclass : iam.Role;
+  const exact = principal({ StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } });
+  if (workload === 'branch') {
+    new RoleClass(stack, id, { assumedBy: exact });
   } else {
-    new iam.Role(stack, id, { assumedBy: new iam.OpenIdConnectPrincipal(p, { StringEquals: { 'gitlab.com:aud': URL, 'gitlab.com:sub': subOf(i) } }) });
+    const patterns = principal({ StringEquals: { 'gitlab.com:aud': URL }, StringLike: { 'gitlab.com:sub': [tagPatternOf(i), groupBranchesOf(i)] } });
+    new RoleClass(stack, id, { assumedBy: new iam.CompositePrincipal(exact, patterns) });
   }
 }
 
@@ -101,4 +115,6 @@ for (const artifact of assembly.artifacts) {
   }
 }
 rmSync(outdir, { recursive: true, force: true });
-process.stdout.write(JSON.stringify({ ms, resources, bytes, assets, stacks: assembly.stacks.length, templateHash: hash.digest('hex') }) + '\n');
+const { userCPUTime, systemCPUTime } = process.resourceUsage();
+const cpu = (userCPUTime + systemCPUTime) / 1000;
+process.stdout.write(JSON.stringify({ ms, cpu, resources, bytes, assets, stacks: assembly.stacks.length, templateHash: hash.digest('hex') }) + '\n');

@@ -14,6 +14,7 @@ import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from './priv
 import { DEFAULT_TRUST_POLICY_LIMIT, MAX_TRUST_POLICY_LIMIT, validateTrustPolicySizeLimit } from './private/rules/iam-limits';
 import { isListToken, isLiteral, isLiteralNumber } from './private/tokens';
 import { trustWarnings } from './private/trust-warnings';
+import { warn } from './private/warnings';
 import { IGitLabOidcProvider } from './provider';
 import { GitLabRunnerRoleProps } from './role-props';
 import { GitLabSubject } from './subject';
@@ -140,7 +141,7 @@ export class GitLabRunnerRole extends iam.Role {
     for (const { subject, by } of principal._plan.covered) {
       Annotations.of(this).addInfo(`subject ${show(subject.sub)} is left out: ${show(by.sub)} already admits every job it admits.`);
     }
-    for (const { id: warningId, message } of trustWarnings(principal._plan)) Annotations.of(this).addWarningV2(warningId, message);
+    for (const { id: warningId, message } of trustWarnings(principal._plan)) warn(this, warningId, message);
     this.node.addValidation({ validate: () => this.validateTrustPolicySize() });
   }
 

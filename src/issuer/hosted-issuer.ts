@@ -12,7 +12,7 @@ import { fail, show } from '../private/errors';
 import { DISCOVERY_PATH, discoveryDocument, JWKS_PATH } from '../private/issuer/discovery-document';
 import { instanceUrlProblem, issuerHostName, s3IssuerBucketName } from '../private/issuer/issuer-names';
 import { keysSyncJobs, SIGHTINGS_PATH } from '../private/issuer/keys-sync-jobs';
-import { renderCiJob } from '../private/job/ci-job';
+import { credentialCiJob } from '../private/job/ci-job';
 import { isLiteral, isLiteralNumber } from '../private/tokens';
 import { GitLabOidcProvider } from '../provider';
 import { GitLabRunnerRole } from '../role';
@@ -515,11 +515,9 @@ export class GitLabHostedIssuer extends Construct {
     const image = options.image ?? 'public.ecr.aws/sam/build-nodejs22.x:latest';
     // The role's ARN as a literal (its fixed name, the stack's account and region): the whole job is known at synth.
     // The job's name and image are validated with the credential job's.
-    const credentialJobName = `.${jobName}`;
-    const credentialJob = renderCiJob(this.keysSyncRole._literalCiJobRole(), { jobName: credentialJobName, image }, this);
+    const credentialJob = credentialCiJob(this.keysSyncRole._literalCiJobRole(), { jobName: `.${jobName}`, image }, this);
     return keysSyncJobs({
       credentialJob,
-      credentialJobName,
       jobName,
       image,
       bucket,

@@ -9,9 +9,8 @@ import { parseAllDocuments } from 'yaml';
 import { JobFixture, ROLE_ARN, ROLE_NAME } from './job-fixture';
 import { runJob } from './run-job';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabPipelineRole } from '../../src';
-import { ciJobModel } from '../../src/private/job/ci-job';
+import { renderCiJob } from '../../src/private/job/ci-job';
 import { COMPONENT_INPUTS, COMPONENT_PATH, renderCiComponent } from '../../src/private/job/component';
-import { jobYaml } from '../../src/private/job/job-yaml';
 import { JobSpec } from '../security/support/issuer';
 import { ACCOUNT } from '../security/support/sts';
 import { gitLabCiValidator, psych } from '../support/gitlab-ci';
@@ -76,7 +75,7 @@ function cdkJob(inputs: Inputs): any {
     expectedAccount: inputs.expected_account === '' ? undefined : inputs.expected_account as string | undefined,
     sessionDuration: cli && inputs.session_duration !== undefined ? Duration.seconds(inputs.session_duration as number) : undefined,
   };
-  return documents(`spec: {}\n---\n${jobYaml(ciJobModel(role, options, stack))}`)[1];
+  return documents(`spec: {}\n---\n${renderCiJob(role, options, stack)}`)[1];
 }
 
 /**

@@ -3,18 +3,18 @@
 //   decide   (no credentials): the instance's keys over HTTPS, checked by `cdk-gitlab-oidc issuer-keys` as the ops
 //            project's lock file pins it (npm ci: integrity-checked, no install scripts);
 //   publish  (the role's credentials, the AWS CLI alone, no checkout): the keys when they changed, the sightings.
-// Every value is a YAML double-quoted scalar (yamlString): no value can change the document's structure.
+// The jobs are the model's (gitlab-ci/model.ts), written by its one emitter: no value can change the document's structure.
 import { JWKS_PATH } from './discovery-document';
-import { yamlString } from '../yaml';
+import { CiJob, CiNamedJob } from '../gitlab-ci/model';
+import { documentYaml } from '../gitlab-ci/yaml-file';
 
 /** The private record of when the sync last saw each published key, beside the keys. */
 export const SIGHTINGS_PATH = `${JWKS_PATH}.sightings.json`;
 
 /** What the jobs are made of. */
 export interface KeysSyncJobsInput {
-  /** The hidden job that assumes the keys sync role (rendered by the credential job's renderer). */
-  readonly credentialJob: string;
-  readonly credentialJobName: string;
+  /** The hidden job that assumes the keys sync role (the credential job's model). */
+  readonly credentialJob: CiNamedJob;
   /** The prefix of the three jobs' names. */
   readonly jobName: string;
   readonly image: string;
@@ -45,45 +45,46 @@ export function publishScript(bucket: string, cacheControl: string): string[] {
   ];
 }
 
-/** The three jobs after the hidden credential job. */
+/** The hidden credential job and the three jobs after it. */
 export function keysSyncJobs(input: KeysSyncJobsInput): string {
-  const rules = ['  rules:', `    - if: ${yamlString('$CI_PIPELINE_SOURCE == "schedule"')}`];
-  const list = (key: string, items: readonly string[]) => [`  ${key}:`, ...items.map((item) => `    - ${yamlString(item)}`)];
-  const artifacts = (paths: string[]) => ['  artifacts:', ...list('paths', paths).map((l) => `  ${l}`), `    expire_in: ${yamlString('1 day')}`];
-  const needs = (jobs: string[]) => ['  needs:', ...jobs.flatMap((job) => [`    - job: ${yamlString(job)}`, '      artifacts: true'])];
+  const rules = [{ if: '$CI_PIPELINE_SOURCE == "schedule"' }];
+  const artifacts = (paths: string[]) => ({ paths, expire_in: '1 day' });
+  const needs = (jobs: string[]) => jobs.map((job) => ({ job, artifacts: true }));
   // No checkout where the credentials are: nothing from the repository runs there.
-  const noCheckout = ['  variables:', `    GIT_STRATEGY: ${yamlString('none')}`];
+  const noCheckout = { GIT_STRATEGY: 'none' };
   const read = `${input.jobName}-read`;
   const decide = `${input.jobName}-decide`;
   const publish = `${input.jobName}-publish`;
-  const lines = [
-    `${yamlString(read)}:`,
-    `  extends: ${yamlString(input.credentialJobName)}`,
-    ...noCheckout,
-    ...rules,
-    ...list('script', readScript(input.bucket)),
-    ...artifacts(['published-keys.json', 'sightings.json']),
-    `${yamlString(decide)}:`,
-    `  image: ${yamlString(input.image)}`,
-    ...needs([read]),
-    ...rules,
-    ...list('script', [
-      // HTTPS alone: whoever could change the keys in transit could mint tokens.
-      `curl --proto '=https' --fail --silent --show-error --max-time 30 --output instance-keys.json "${input.instanceUrl}/oauth/discovery/keys"`,
-      'npm ci --ignore-scripts --no-audit --no-fund',
-      'npx --no-install cdk-gitlab-oidc issuer-keys --instance instance-keys.json --published published-keys.json --sightings sightings.json ' +
-        `--grace-hours ${input.graceHours} --out keys.json --sightings-out next-sightings.json`,
-    ]),
-    ...artifacts(['keys.json', 'next-sightings.json']),
-    `${yamlString(publish)}:`,
-    `  extends: ${yamlString(input.credentialJobName)}`,
-    ...noCheckout,
-    ...needs([read, decide]),
-    ...rules,
-    // One publication at a time: two would race on the sightings.
-    `  resource_group: ${yamlString(input.jobName)}`,
-    ...list('script', publishScript(input.bucket, input.cacheControl)),
-    '',
+  const jobs: [string, CiJob][] = [
+    [read, {
+      extends: input.credentialJob.name,
+      variables: noCheckout,
+      rules,
+      script: readScript(input.bucket),
+      artifacts: artifacts(['published-keys.json', 'sightings.json']),
+    }],
+    [decide, {
+      image: input.image,
+      needs: needs([read]),
+      rules,
+      script: [
+        // HTTPS alone: whoever could change the keys in transit could mint tokens.
+        `curl --proto '=https' --fail --silent --show-error --max-time 30 --output instance-keys.json "${input.instanceUrl}/oauth/discovery/keys"`,
+        'npm ci --ignore-scripts --no-audit --no-fund',
+        'npx --no-install cdk-gitlab-oidc issuer-keys --instance instance-keys.json --published published-keys.json --sightings sightings.json ' +
+          `--grace-hours ${input.graceHours} --out keys.json --sightings-out next-sightings.json`,
+      ],
+      artifacts: artifacts(['keys.json', 'next-sightings.json']),
+    }],
+    [publish, {
+      extends: input.credentialJob.name,
+      variables: noCheckout,
+      needs: needs([read, decide]),
+      rules,
+      // One publication at a time: two would race on the sightings.
+      resource_group: input.jobName,
+      script: publishScript(input.bucket, input.cacheControl),
+    }],
   ];
-  return `${input.credentialJob}${lines.join('\n')}`;
+  return documentYaml({ jobs: [input.credentialJob, ...jobs.map(([name, job]) => ({ name, job }))] });
 }

@@ -3,10 +3,11 @@
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, ExpectedClaims, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
-import { CiJobModel, jobYaml } from './job-yaml';
 import { GitLabCiCredentials, GitLabCiJobOptions } from '../../ci-job';
 import { unescapableTokens } from '../deploy-time';
 import { fail, show } from '../errors';
+import { CiNamedJob } from '../gitlab-ci/model';
+import { jobYaml } from '../gitlab-ci/yaml-file';
 import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from '../rules/aws';
 import { validateJobName, validateTokenVariable } from '../rules/gitlab-ci';
 import { isLiteralNumber, numberText } from '../tokens';
@@ -38,11 +39,12 @@ const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
  * parameters, Number parameters), and every one of them is a YAML scalar the script reads as a variable.
  */
 export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope: IConstruct): string {
-  return jobYaml(ciJobModel(role, options, scope));
+  const { name, job } = credentialCiJob(role, options, scope);
+  return jobYaml(name, job);
 }
 
 /** The job, its options checked; each setting in a variable of its own (credential-script.ts reads them). */
-export function ciJobModel(role: CiJobRole, options: GitLabCiJobOptions, scope: IConstruct): CiJobModel {
+export function credentialCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope: IConstruct): CiNamedJob {
   const jobName = options.jobName ?? DEFAULT_JOB_NAME;
   const tokenVariable = options.tokenVariable ?? DEFAULT_TOKEN_VARIABLE;
   const region = options.region ?? role.region;
@@ -104,15 +106,16 @@ export function ciJobModel(role: CiJobRole, options: GitLabCiJobOptions, scope: 
   });
   return {
     name: jobName,
-    image: options.image,
-    stage: options.stage,
-    timeout: timeout?.text,
-    tokenVariable,
-    audience: role.audience,
-    variables,
-    beforeScript: beforeScript(tokenVariable, role.expects && { ...role.expects, audience: role.audience }),
-    script,
-    afterScript: afterScript(),
+    job: {
+      image: options.image,
+      stage: options.stage,
+      timeout: timeout?.text,
+      id_tokens: { [tokenVariable]: { aud: role.audience } },
+      variables,
+      before_script: beforeScript(tokenVariable, role.expects && { ...role.expects, audience: role.audience }),
+      script,
+      after_script: afterScript(),
+    },
   };
 }
 

@@ -45,19 +45,19 @@ export interface JobSettings {
  * regional endpoints, and only they serve partitions other than aws,
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-sts-regionalized-endpoints.html), then JOB_VARIABLES.
  */
-export function jobVariables(settings: JobSettings): [string, string][] {
-  const optional = (name: string, value: string | undefined): [string, string][] => (value === undefined ? [] : [[name, value]]);
-  return [
-    ['AWS_ROLE_ARN', settings.roleArn],
-    ['AWS_ROLE_SESSION_NAME', SESSION_NAME],
+export function jobVariables(settings: JobSettings): { [name: string]: string } {
+  const optional = (name: string, value: string | undefined) => (value === undefined ? {} : { [name]: value });
+  return {
+    AWS_ROLE_ARN: settings.roleArn,
+    AWS_ROLE_SESSION_NAME: SESSION_NAME,
     ...optional('AWS_REGION', settings.region?.name),
     ...optional('AWS_DEFAULT_REGION', settings.region?.name),
     ...optional('AWS_STS_REGIONAL_ENDPOINTS', settings.region?.stsEndpoints),
-    [MODE, settings.credentials],
-    [ATTEMPTS, settings.stsAttempts],
+    [MODE]: settings.credentials,
+    [ATTEMPTS]: settings.stsAttempts,
     ...optional(SESSION, settings.sessionSeconds),
     ...optional(ACCOUNT, settings.expectedAccount),
-  ];
+  };
 }
 
 /** STS's attempts by default, and at most. */

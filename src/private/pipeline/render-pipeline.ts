@@ -10,7 +10,6 @@ import { Need, pipelineNeeds } from './needs';
 import { checkPipelineRoles, JobRef, RoleUse } from './pipeline-roles';
 import { refuseUnsupportedStep } from './unsupported';
 import { validateDeployBranch, validateEnvironment, validateJobSettings, validateLiteral, validateLiteralList, validateVariable, validateVersion } from './validate';
-import { YamlReference, YamlValue, yamlBlock } from './yaml-block';
 import { GitLabCiCredentials } from '../../ci-job';
 import { GitLabDockerLogin } from '../../pipeline/docker-login';
 import { GitLabJobSettings, GitLabStageSettings } from '../../pipeline/job-settings';
@@ -18,7 +17,9 @@ import { GitLabPipelineRole } from '../../pipeline/pipeline-role';
 import { GitLabShellStep } from '../../pipeline/shell-step';
 import { GitLabStageTrigger } from '../../pipeline/stage-trigger';
 import { fail, show } from '../errors';
-import { DEFAULT_JOB_NAME, renderCiJob } from '../job/ci-job';
+import { CiJob, CiRule, YamlMap, YamlReference } from '../gitlab-ci/model';
+import { documentYaml } from '../gitlab-ci/yaml-file';
+import { credentialCiJob, DEFAULT_JOB_NAME } from '../job/ci-job';
 import { validateJobName } from '../rules/gitlab-ci';
 import { shellQuote } from '../shell';
 
@@ -95,7 +96,7 @@ interface Job {
   readonly extends?: string;
   /** For an asset job: the stage it publishes for, and the assets it publishes (their selectors). */
   readonly publishes?: { readonly stage: pipelines.StageDeployment; readonly selectors: readonly string[] };
-  readonly environment?: { readonly [key: string]: YamlValue | undefined };
+  readonly environment?: YamlMap;
   readonly resourceGroup?: string;
   readonly variables: { readonly [name: string]: string };
   /** Lines before the hidden job's before_script (the token exchange), where a job needs tools for it. */
@@ -103,7 +104,7 @@ interface Job {
   /** An after_script line of its own, before the hidden job's after_script if it has one. */
   readonly cleanup?: string;
   readonly script: readonly string[];
-  readonly artifacts?: { readonly [key: string]: YamlValue | undefined };
+  readonly artifacts?: YamlMap;
   readonly settings: GitLabJobSettings;
 }
 
@@ -175,19 +176,18 @@ class PipelineRenderer {
     // The graph's top-level groups, but those left without jobs (Assets: each stage publishes its own).
     const stages = graph.graph.sortedChildren().flat().map((child) => child.id).filter((stage) => this.jobs.some((job) => job.stage === stage));
 
-    const jobs = this.jobs.map((job) => yamlBlock({ [job.name]: this.jobYaml(job, needs.get(job.name)!) }).join('\n') + '\n');
     const roleJobs = [...this.hiddenJobs].map(([role, name]) =>
-      renderCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline));
-    return [
-      '# Generated at synth by cdk-gitlab-oidc\'s GitLabCiPipeline from the CDK app: do not edit it by hand.',
-      `# Change the app and run \`cdk synth\`; the ${CHECK_JOB} job fails when this file is not what the app generates.`,
-      ...yamlBlock({ stages }),
-      '',
+      credentialCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline));
+    return documentYaml({
+      comments: [
+        'Generated at synth by cdk-gitlab-oidc\'s GitLabCiPipeline from the CDK app: do not edit it by hand.',
+        `Change the app and run \`cdk synth\`; the ${CHECK_JOB} job fails when this file is not what the app generates.`,
+      ],
+      stages,
       // Merge request pipelines for the diff jobs, and no second pipeline for a branch that has an open merge request.
-      ...(this.input.mergeRequestDiffs ? [...yamlBlock({ workflow: { rules: this.workflowRules() } }), ''] : []),
-      ...roleJobs,
-      ...jobs,
-    ].join('\n');
+      workflow: this.input.mergeRequestDiffs ? { rules: this.workflowRules() } : undefined,
+      jobs: [...roleJobs, ...this.jobs.map((job) => ({ name: job.name, job: this.ciJob(job, needs.get(job.name)!) }))],
+    });
   }
 
   private addNode(node: AGraphNode): void {
@@ -462,7 +462,7 @@ class PipelineRenderer {
    * pipeline per push, not two); tag pipelines. GitLab's documented switch between branch and merge request
    * pipelines, with the deploy branch first.
    */
-  private workflowRules(): YamlValue[] {
+  private workflowRules(): CiRule[] {
     return [
       { if: '$CI_PIPELINE_SOURCE == "merge_request_event"' },
       { if: this.deployBranchRule() },
@@ -770,7 +770,7 @@ class PipelineRenderer {
     return this.input.stageSettings.get(stage)?.environment?.name ?? stage.stageName;
   }
 
-  private environment(stage: pipelines.StageDeployment, action: string): { [key: string]: YamlValue | undefined } {
+  private environment(stage: pipelines.StageDeployment, action: string): YamlMap {
     const environment = this.input.stageSettings.get(stage)?.environment;
     return { name: this.environmentName(stage), action, url: environment?.url, deployment_tier: environment?.deploymentTier?.value };
   }
@@ -803,7 +803,7 @@ class PipelineRenderer {
     return name;
   }
 
-  private jobYaml(job: Job, predecessors: readonly Need[]): { [key: string]: YamlValue | undefined } {
+  private ciJob(job: Job, predecessors: readonly Need[]): CiJob {
     const optional = new Set(predecessors.filter((need) => need.optional).map((need) => need.job));
     const needs = [...new Set([...predecessors.map((need) => need.job), ...job.artifactsFrom])];
     if (needs.length > MAX_NEEDS) {
@@ -837,7 +837,7 @@ class PipelineRenderer {
       cache: settings.cache
         ? { key: cacheKey(settings.cache.key, job.environment?.name), paths: settings.cache.paths, policy: settings.cache.policy }
         : undefined,
-      ...settings.rawKeys,
+      raw: settings.rawKeys,
     };
   }
 }
@@ -866,7 +866,7 @@ function outputDirectory(step: pipelines.Step, fileSet: pipelines.FileSet): stri
  * A job's cache key: a stage's jobs get a cache of their environment's own, so a job of one stage (code a test
  * pulls in) cannot plant files that a job holding another stage's role restores and runs.
  */
-function cacheKey(key: string | undefined, environment: YamlValue | undefined): string | undefined {
+function cacheKey(key: string | undefined, environment: YamlMap[string]): string | undefined {
   if (typeof environment !== 'string') return key;
   // GitLab's cache keys hold no "/" (nor its escape); environment names may.
   return `${key ?? 'default'}-${environment.replace(/[^A-Za-z0-9_.-]/g, '_')}`;

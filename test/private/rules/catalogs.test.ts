@@ -49,10 +49,13 @@ describe('the sub claim codec', () => {
   test('subjects and explain\'s sample jobs render the same claim in every layout', () => {
     const C = GitLabSubClaimComponent;
     const layouts = [
-      GitLabSubClaimLayout.DEFAULT, GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF, C.REF_TYPE), GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED),
+      GitLabSubClaimLayout.DEFAULT,
+      GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF, C.REF_TYPE),
+      GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED),
     ];
     for (const layout of layouts) {
-      const subject = GitLabSubject.project('g/p', { subClaimLayout: layout, subClaimRefProtected: layout.includes(C.REF_PROTECTED) ? true : undefined }).branch('main');
+      const subClaimRefProtected = layout.includes(C.REF_PROTECTED) ? true : undefined;
+      const subject = GitLabSubject.project('g/p', { subClaimLayout: layout, subClaimRefProtected }).branch('main');
       const claims = GitLabTokenClaims.forJob({ projectPath: 'g/p', branch: 'main', subClaimLayout: layout, refProtected: true });
       expect(claims.claims.sub).toBe(subject.sub);
     }

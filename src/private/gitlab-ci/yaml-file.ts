@@ -1,20 +1,34 @@
-// Block-style YAML for the pipeline file's jobs: maps and lists of literals, every string a YAML
-// double-quoted scalar (yamlString), so no value can change the document's structure.
+// The one YAML emitter for what the library writes into .gitlab-ci.yml files: the model's jobs and documents
+// (model.ts) as block-style YAML, every string a YAML double-quoted scalar (yamlString, which escapes what the `yaml`
+// package would write raw and GitLab's parser refuses: U+0085, U+2028, C1 controls), so no value can change the
+// document's structure. Keys are written in one order (CI_JOB_KEYS), whatever order the model was built in.
+import { CI_JOB_KEYS, CiDocument, CiJob, YamlReference, YamlValue } from './model';
 import { yamlString } from '../yaml';
 
 /** YAML 1.1 reads these plain words as booleans or null: as keys they are quoted. */
 const YAML11_WORDS = /^(y|yes|n|no|true|false|on|off|null)$/i;
 
-/**
- * GitLab's `!reference` tag: the value of another job's key, such as the hidden job's `before_script`, where a job
- * needs lines before it (https://docs.gitlab.com/ci/yaml/yaml_optimization/#reference-tags).
- */
-export class YamlReference {
-  constructor(public readonly path: readonly string[]) {}
+/** One job under its name, as YAML lines ending with a line break. */
+export function jobYaml(name: string, job: CiJob): string {
+  return `${yamlBlock({ [name]: jobMap(job) }).join('\n')}\n`;
 }
 
-/** A value the writer takes: strings, numbers, booleans, null, references, and lists and maps of them. */
-export type YamlValue = string | number | boolean | null | YamlReference | readonly YamlValue[] | { readonly [key: string]: YamlValue | undefined };
+/** A whole file: its comments, stages and workflow, each followed by an empty line, then its jobs. */
+export function documentYaml(document: CiDocument): string {
+  return [
+    ...(document.comments ?? []).map((line) => `# ${line}`),
+    ...document.stages ? [...yamlBlock({ stages: document.stages }), ''] : [],
+    ...document.workflow ? [...yamlBlock({ workflow: { rules: document.workflow.rules.map((rule) => ({ ...rule })) } }), ''] : [],
+    ...document.jobs.map(({ name, job }) => jobYaml(name, job)),
+  ].join('\n');
+}
+
+/** The job's keywords in the model's order, then the raw keys the user set. */
+function jobMap(job: CiJob): { readonly [key: string]: YamlValue | undefined } {
+  const map: { [key: string]: YamlValue | undefined } = {};
+  for (const key of CI_JOB_KEYS) map[key] = job[key] as YamlValue | undefined;
+  return { ...map, ...job.raw };
+}
 
 /**
  * The lines of `value` as a block, each indented by `indent` spaces; keys whose value is `undefined`
