@@ -11,6 +11,19 @@ export function literalPrefix(sub: string): string {
   return wildcard < 0 ? sub : sub.slice(0, wildcard);
 }
 
+/** The most characters innerLiteral() keeps: a bounded number of key lengths keeps a substring index's lookups linear. */
+const INNER_LITERAL_LENGTH = 16;
+
+/**
+ * Text that a pattern's literal runs after its first wildcard hold, or '' when there is none (`group/*`, `ref:*`):
+ * the end of the longest run, at most INNER_LITERAL_LENGTH characters (where subjects differ most: `...:ref:r12/`).
+ * A pattern covers another only if such text occurs in the other's: replace each of the other's wildcards with a
+ * character the text lacks, and the value it then matches holds the text only where the other's own text does.
+ */
+export function innerLiteral(pattern: string): string {
+  const longest = pattern.slice(firstWildcard(pattern)).split(/[*?]/).reduce((run, next) => (next.length > run.length ? next : run), '');
+  return longest.slice(-INNER_LITERAL_LENGTH);
+}
 
 /**
  * Whether every value IAM's `StringLike` matches with pattern `b` is also matched by pattern `a`.

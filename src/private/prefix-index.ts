@@ -1,6 +1,6 @@
-// Values filed under string keys, for finding every value whose key is a prefix of a given text: what
-// keeps the search for covering subjects near-linear in the number of subjects. One map lookup per
-// distinct key length, so nothing per character of every key is kept alive.
+// Values filed under string keys, for finding every value whose key is a prefix of (PrefixIndex) or occurs in
+// (SubstringIndex) a given text: what keeps the search for covering subjects near-linear in the number of subjects.
+// One map lookup per distinct key length (and position), so nothing per character of every key is kept alive.
 
 /** Values filed under string keys, found by any text that starts with their key. */
 export class PrefixIndex<T> {
@@ -28,5 +28,35 @@ export class PrefixIndex<T> {
       if (length > text.length) return;
       yield* this.byKey.get(text.slice(0, length)) ?? [];
     }
+  }
+}
+
+/** Values filed under string keys, found by any text that contains their key. */
+export class SubstringIndex<T> {
+  private readonly byKey = new Map<string, T[]>();
+  /** The distinct key lengths, ascending. */
+  private lengths: number[] = [];
+
+  /** Files `value` under `key`. */
+  public add(key: string, value: T): void {
+    const values = this.byKey.get(key);
+    if (values) {
+      values.push(value);
+      return;
+    }
+    this.byKey.set(key, [value]);
+    if (!this.lengths.includes(key.length)) this.lengths = [...this.lengths, key.length].sort((a, b) => a - b);
+  }
+
+  /** Every value whose key occurs in `text`, each once. */
+  public within(text: string): Set<T> {
+    const found = new Set<T>();
+    for (const length of this.lengths) {
+      if (length > text.length) break;
+      for (let start = 0; start + length <= text.length; start++) {
+        for (const value of this.byKey.get(text.slice(start, start + length)) ?? []) found.add(value);
+      }
+    }
+    return found;
   }
 }

@@ -5,8 +5,8 @@ import { GitLabClaimConditions } from '../claim-conditions';
 import { GitLabSubject } from '../subject';
 import { claimValues, ClaimValues, combineClaimValues, EVALUATED_CLAIMS } from './claim-values';
 import { show } from './errors';
-import { globCovers, literalPrefix } from './glob-cover';
-import { PrefixIndex } from './prefix-index';
+import { globCovers, innerLiteral, literalPrefix } from './glob-cover';
+import { PrefixIndex, SubstringIndex } from './prefix-index';
 import { isListToken } from './tokens';
 
 /** One trust statement: subjects that share the same claim conditions. */
@@ -52,8 +52,8 @@ export function planTrust(
   const roleKey = claimsKey(roleClaims);
   const entries = new Map<string, Entry>();
   for (const subject of subjects) {
-    const what = `subject ${show(subject.sub)}`;
-    const claims = subject.claimConditions ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, what), what) : roleClaims;
+    const what = () => `subject ${show(subject.sub)}`;
+    const claims = subject.claimConditions ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, what()), what()) : roleClaims;
     // Stryker disable next-line ConditionalExpression: a shortcut; claimsKey(roleClaims) is roleKey
     const key = claims === roleClaims ? roleKey : claimsKey(claims);
     entries.set(JSON.stringify([subject.sub, key]), { subject, claims, key });
@@ -91,18 +91,29 @@ interface Entry {
  * Drops the subjects that another kept subject with the same or weaker conditions already covers,
  * naming the first such subject in `sorted` order. Of two that cover each other, the longer goes
  * first, so the simpler one stays. Only a subject whose literal prefix (its text before the first
- * wildcard) starts another's can cover it, so the candidates come from a prefix index: one walk along
- * each subject instead of a comparison with every other.
+ * wildcard) starts another's, and whose longest literal run after it occurs in the other's text, can
+ * cover it: the candidates come from two indexes (a prefix index for subjects without such a run, a
+ * substring index by the run for the others), so many patterns under one group (`g/*:...:ref:r1/*`,
+ * `g/*:...:ref:r2/*`, all with the prefix `project_path:g/`) are not each compared with every other.
  */
 function dropCovered(sorted: readonly Entry[]): { kept: Entry[]; covered: CoveredSubject[] } {
   const rank = new Map(sorted.map((entry, i) => [entry, i]));
-  const index = new PrefixIndex<Entry>();
-  for (const entry of sorted) index.add(literalPrefix(entry.subject.sub), entry);
+  const byPrefix = new PrefixIndex<Entry>();
+  const byInnerLiteral = new SubstringIndex<Entry>();
+  for (const entry of sorted) {
+    const inner = entry.subject.isPattern ? innerLiteral(entry.subject.sub) : '';
+    if (inner) byInnerLiteral.add(inner, entry);
+    else byPrefix.add(literalPrefix(entry.subject.sub), entry);
+  }
+  const candidates = (sub: string) => [
+    ...byPrefix.prefixesOf(sub),
+    ...[...byInnerLiteral.within(sub)].filter((other) => sub.startsWith(literalPrefix(other.subject.sub))),
+  ];
   const dropped = new Set<Entry>();
   const covered: CoveredSubject[] = [];
   for (const entry of [...sorted].sort((a, b) => b.subject.sub.length - a.subject.sub.length)) {
     let by: Entry | undefined;
-    for (const other of index.prefixesOf(entry.subject.sub)) {
+    for (const other of candidates(entry.subject.sub)) {
       // Stryker disable next-line EqualityOperator: two distinct entries never share a rank
       if (other === entry || dropped.has(other) || (by && rank.get(other)! > rank.get(by)!)) continue;
       if (weakerOrEqual(other.claims, entry.claims) && globCovers(other.subject.sub, entry.subject.sub)) by = other;

@@ -1,9 +1,10 @@
-// The covered-subject search finds its candidates through a prefix index instead of comparing every
-// pair. It must drop exactly the subjects the plain all-pairs search drops, naming the same coverer.
+// The covered-subject search finds its candidates through a prefix index and a substring index instead of
+// comparing every pair. It must drop exactly the subjects the plain all-pairs search drops, naming the same coverer.
 import { Token } from 'aws-cdk-lib';
 import fc from 'fast-check';
 import { GitLabAccessLevel, GitLabSubject } from '../../src';
-import { globCovers } from '../../src/private/glob-cover';
+import { globCovers, innerLiteral } from '../../src/private/glob-cover';
+import { PrefixIndex, SubstringIndex } from '../../src/private/prefix-index';
 import { planTrust } from '../../src/private/trust-plan';
 
 /** The plain search: every kept subject against every other, the first coverer in sorted order. */
@@ -29,7 +30,7 @@ function allPairsCovered(subjects: GitLabSubject[]): [string, string][] {
 
 const name = fc.constantFrom('a', 'b', 'ab', 'a-b');
 const subjectArb: fc.Arbitrary<GitLabSubject> = fc.tuple(
-  fc.constantFrom('project', 'group'), fc.array(name, { minLength: 1, maxLength: 3 }), fc.constantFrom('main', 'rel/*', 'v?', '*', 'any'),
+  fc.constantFrom('project', 'group'), fc.array(name, { minLength: 1, maxLength: 3 }), fc.constantFrom('main', 'rel/*', 'v?', '*', 'any', 'r*/x', 'rel/*-a', 'a*', 'release/candidate-*-final', 'release/candidate-2-final'),
   fc.option(fc.subarray(['alice', 'bob'], { minLength: 1 }), { nil: undefined }),
 ).map(([scope, segments, ref, logins]) => {
   const builder = scope === 'project' && segments.length > 1 ? GitLabSubject.project(segments.join('/')) : GitLabSubject.group(segments.join('/'));
@@ -158,4 +159,41 @@ test('a subject holding a deploy-time value is never left out as covered: its va
     expect(covered).toEqual([]);
     expect(statements.flatMap((s) => s.subjects)).toHaveLength(2);
   }
+});
+
+describe('the candidate indexes', () => {
+  test.each<[string, string]>([
+    ['project_path:g/*', ''],
+    ['project_path:g/p:ref_type:branch:ref:*', ''],
+    ['project_path:g/*:ref_type:branch:ref:r12/*', ':branch:ref:r12/'],
+    ['project_path:g/p:ref_type:tag:ref:v?', ''],
+    ['project_path:g/p:ref_type:branch:ref:a*b*cd', 'cd'],
+  ])('innerLiteral(%j) is %j: the end of the longest literal run after the first wildcard, at most 16 characters', (pattern, expected) => {
+    expect(innerLiteral(pattern)).toBe(expected);
+  });
+
+  test('a substring index finds each value whose key occurs in the text, once', () => {
+    const index = new SubstringIndex<string>();
+    index.add('ab', 'first');
+    index.add('ab', 'second');
+    index.add('xyz', 'third');
+    index.add('abcdef', 'too long');
+    expect([...index.within('zabxyzab')].sort()).toEqual(['first', 'second', 'third']);
+    expect([...index.within('a')]).toEqual([]);
+  });
+
+  test('a prefix index finds each value whose key starts the text, shortest first', () => {
+    const index = new PrefixIndex<string>();
+    index.add('abc', 'long');
+    index.add('a', 'short');
+    index.add('b', 'other');
+    expect([...index.prefixesOf('abcd')]).toEqual(['short', 'long']);
+  });
+
+  test('among 2,000 patterns under one group (one shared prefix), the one pattern that covers another is found', () => {
+    // Each is compared with its few candidates, not with the 2,000 others (how long it takes: BENCHMARKS.md, section 5).
+    const subjects = Array.from({ length: 2000 }, (_, i) => GitLabSubject.group('g').branch(`r${i}/*`));
+    const plan = planTrust('gitlab.com', 'https://gitlab.com', [...subjects, GitLabSubject.group('g').branch('r1/x')], undefined);
+    expect(plan.covered.map((c) => [c.subject.sub, c.by.sub])).toEqual([['project_path:g/*:ref_type:branch:ref:r1/x', 'project_path:g/*:ref_type:branch:ref:r1/*']]);
+  });
 });
