@@ -1,7 +1,11 @@
-// Writes TEST-STRENGTH.md from Stryker's JSON report (mutation/report.json): per file in src/, how many
-// mutants the tests detected (killed or timed out) out of those that count, the survivors with where
-// they are, and the mutants marked equivalent in the code (`// Stryker disable …: reason`) with the reason.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+// Writes TEST-STRENGTH.md from Stryker's results: per file in src/, how many mutants the tests detected (killed
+// or timed out) out of those that count, when and at which commit it was measured, the survivors with where they
+// are, and the mutants marked equivalent in the code (`// Stryker disable …: reason`) with the reason.
+// A run may measure some files only (`npx projen mutation -- --mutate <files>`): its report (mutation/report.json)
+// is merged into the record of every file's last run (mutation/incremental.json, which Stryker also reads to skip
+// unchanged mutants), with the date and commit of each file's run (mutation/measured.json).
+import { execFileSync } from 'child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { markdownTable } from '../test/support/markdown';
 
@@ -16,8 +20,26 @@ interface Report { files: Record<string, { source: string; mutants: Mutant[] }> 
 
 const root = join(__dirname, '..');
 const reportFile = join(root, 'mutation', 'report.json');
-if (!existsSync(reportFile)) throw new Error(`no Stryker report at ${reportFile}: run \`npx projen mutation\``);
-const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+const recordFile = join(root, 'mutation', 'incremental.json');
+const measuredFile = join(root, 'mutation', 'measured.json');
+const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
+const record = (existsSync(recordFile) ? readJson(recordFile) : { files: {} }) as Report;
+const measured = (existsSync(measuredFile) ? readJson(measuredFile) : {}) as Record<string, { date: string; commit: string }>;
+if (existsSync(reportFile)) {
+  // This run's files replace their earlier results; the others keep theirs.
+  const run = readJson(reportFile) as Report;
+  const date = new Date().toISOString().slice(0, 10);
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  for (const [file, result] of Object.entries(run.files)) {
+    record.files[file] = result;
+    measured[file] = { date, commit };
+  }
+  writeFileSync(recordFile, JSON.stringify({ ...run, files: record.files }));
+  writeFileSync(measuredFile, `${JSON.stringify(Object.fromEntries(Object.entries(measured).sort(([a], [b]) => a.localeCompare(b))), undefined, 2)}\n`);
+  // Merged once: a second call must not date these results again.
+  rmSync(reportFile);
+}
+const report = record;
 
 const DETECTED = ['Killed', 'Timeout'];
 const percent = (detected: number, counted: number) => `${counted ? ((100 * detected) / counted).toFixed(1) : '100.0'}%`;
@@ -39,7 +61,8 @@ for (const [file, { source, mutants }] of current.sort(([a], [b]) => a.localeCom
   detectedTotal += detected;
   countedTotal += counted;
   const ignored = mutants.filter((m) => m.status === 'Ignored');
-  rows.push([changed.includes(file) ? `${file} (changed since)` : file, `${detected} / ${counted}`, percent(detected, counted), String(ignored.length)]);
+  const when = measured[file] ? `${measured[file].date} (${measured[file].commit})` : 'before 2026-12-03';
+  rows.push([changed.includes(file) ? `${file} (changed since)` : file, `${detected} / ${counted}`, percent(detected, counted), String(ignored.length), when]);
   for (const m of mutants.filter((x) => UNDETECTED.includes(x.status))) {
     survivors.push(`- ${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} → \`${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 80)}\` (${m.status})`);
   }
@@ -56,12 +79,13 @@ const unmeasured = sources('src').filter((file) => !isExcluded(file) && !(file i
 
 writeFileSync(join(root, 'TEST-STRENGTH.md'), `# Test strength
 
-Produced by \`npx projen mutation\` (Stryker, jest runner, per-test coverage, incremental) on ${new Date().toISOString().slice(0, 10)}.
-"Detected" counts mutants the tests killed or that timed out; mutants marked equivalent in the code
-(\`// Stryker disable …: reason\`) are left out of the count and listed below with their reason.
+Produced by \`npx projen mutation\` (Stryker, jest runner, per-test coverage, incremental, stryker.config.json as
+committed); each file's row is from its last run, whose date and commit it names. "Detected" counts mutants the
+tests killed or that timed out; mutants marked equivalent in the code (\`// Stryker disable next-line <mutator>:
+reason\`) are left out of the count and listed below with their reason.
 
-${markdownTable(['file', 'detected / total', 'score', 'equivalent (excluded)'], [
-    ...rows, ['**all**', `**${detectedTotal} / ${countedTotal}**`, `**${percent(detectedTotal, countedTotal)}**`, ''],
+${markdownTable(['file', 'detected / total', 'score', 'equivalent (excluded)', 'measured'], [
+    ...rows, ['**all**', `**${detectedTotal} / ${countedTotal}**`, `**${percent(detectedTotal, countedTotal)}**`, '', ''],
   ]).trimEnd()}
 
 Not in the report (not measured yet, or a file of types with nothing to mutate): ${unmeasured.length ? unmeasured.map((f) => `\`${f}\``).join(', ') : 'none'}.

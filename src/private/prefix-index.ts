@@ -48,15 +48,46 @@ export class SubstringIndex<T> {
     if (!this.lengths.includes(key.length)) this.lengths = [...this.lengths, key.length].sort((a, b) => a - b);
   }
 
-  /** Every value whose key occurs in `text`, each once. */
-  public within(text: string): Set<T> {
-    const found = new Set<T>();
+  /** Every value whose key occurs in `text` (the empty key included), each once. */
+  public within(text: string): readonly T[] {
+    const unkeyed = this.byKey.get('') ?? [];
+    // Most buckets hold patterns without inner text only (a group's `*`): nothing to search for.
+    if (this.byKey.size === (unkeyed.length > 0 ? 1 : 0)) return unkeyed;
+    const found = new Set<T>(unkeyed);
     for (const length of this.lengths) {
       if (length > text.length) break;
+      if (length === 0) continue;
       for (let start = 0; start + length <= text.length; start++) {
         for (const value of this.byKey.get(text.slice(start, start + length)) ?? []) found.add(value);
       }
     }
-    return found;
+    return [...found];
+  }
+}
+
+/**
+ * Values filed under two keys: a prefix key, which must start a text, and an inner key, which must occur in it. The
+ * prefix narrows first (one bucket per prefix key), then the inner key within the bucket: values that share a prefix
+ * (patterns under one group) are told apart by their inner keys, and values that share an inner key (`:ref:v` of
+ * every tag pattern) by their prefixes.
+ */
+export class PrefixSubstringIndex<T> {
+  private readonly buckets = new Map<string, SubstringIndex<T>>();
+  private readonly byPrefix = new PrefixIndex<SubstringIndex<T>>();
+
+  /** Files `value` under its prefix key and its inner key ('' for none). */
+  public add(prefix: string, inner: string, value: T): void {
+    let bucket = this.buckets.get(prefix);
+    if (!bucket) {
+      bucket = new SubstringIndex<T>();
+      this.buckets.set(prefix, bucket);
+      this.byPrefix.add(prefix, bucket);
+    }
+    bucket.add(inner, value);
+  }
+
+  /** Every value whose prefix key starts `text` and whose inner key occurs in it. */
+  public *candidatesFor(text: string): Generator<T> {
+    for (const bucket of this.byPrefix.prefixesOf(text)) yield* bucket.within(text);
   }
 }

@@ -6,7 +6,7 @@ import { GitLabSubject } from '../subject';
 import { claimValues, ClaimValues, combineClaimValues, EVALUATED_CLAIMS } from './claim-values';
 import { show } from './errors';
 import { globCovers, innerLiteral, literalPrefix } from './glob-cover';
-import { PrefixIndex, SubstringIndex } from './prefix-index';
+import { PrefixSubstringIndex } from './prefix-index';
 import { isListToken } from './tokens';
 
 /** One trust statement: subjects that share the same claim conditions. */
@@ -91,29 +91,23 @@ interface Entry {
  * Drops the subjects that another kept subject with the same or weaker conditions already covers,
  * naming the first such subject in `sorted` order. Of two that cover each other, the longer goes
  * first, so the simpler one stays. Only a subject whose literal prefix (its text before the first
- * wildcard) starts another's, and whose longest literal run after it occurs in the other's text, can
- * cover it: the candidates come from two indexes (a prefix index for subjects without such a run, a
- * substring index by the run for the others), so many patterns under one group (`g/*:...:ref:r1/*`,
- * `g/*:...:ref:r2/*`, all with the prefix `project_path:g/`) are not each compared with every other.
+ * wildcard) starts another's, and whose literal text after it occurs in the other's, can cover it: the
+ * candidates come from an index on both, so neither many patterns under one group (`g/*:...:ref:r1/*`,
+ * `g/*:...:ref:r2/*`, one prefix) nor many groups' tag patterns (`g1/*:...:ref:v*`, `g2/*:...:ref:v*`, one
+ * inner text) are each compared with every other.
  */
 function dropCovered(sorted: readonly Entry[]): { kept: Entry[]; covered: CoveredSubject[] } {
   const rank = new Map(sorted.map((entry, i) => [entry, i]));
-  const byPrefix = new PrefixIndex<Entry>();
-  const byInnerLiteral = new SubstringIndex<Entry>();
+  const index = new PrefixSubstringIndex<Entry>();
   for (const entry of sorted) {
-    const inner = entry.subject.isPattern ? innerLiteral(entry.subject.sub) : '';
-    if (inner) byInnerLiteral.add(inner, entry);
-    else byPrefix.add(literalPrefix(entry.subject.sub), entry);
+    const { sub, isPattern } = entry.subject;
+    index.add(literalPrefix(sub), isPattern ? innerLiteral(sub) : '', entry);
   }
-  const candidates = (sub: string) => [
-    ...byPrefix.prefixesOf(sub),
-    ...[...byInnerLiteral.within(sub)].filter((other) => sub.startsWith(literalPrefix(other.subject.sub))),
-  ];
   const dropped = new Set<Entry>();
   const covered: CoveredSubject[] = [];
   for (const entry of [...sorted].sort((a, b) => b.subject.sub.length - a.subject.sub.length)) {
     let by: Entry | undefined;
-    for (const other of candidates(entry.subject.sub)) {
+    for (const other of index.candidatesFor(entry.subject.sub)) {
       // Stryker disable next-line EqualityOperator: two distinct entries never share a rank
       if (other === entry || dropped.has(other) || (by && rank.get(other)! > rank.get(by)!)) continue;
       if (weakerOrEqual(other.claims, entry.claims) && globCovers(other.subject.sub, entry.subject.sub)) by = other;
