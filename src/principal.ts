@@ -173,13 +173,13 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
    */
   public withConditions(conditions: Record<string, any>): iam.PrincipalBase {
     const extra: ConditionsByOperator = { ...this.extraConditions };
+    const present = [this.extraConditions, ...this._plan.statements.map((s) => s.conditions as ConditionsByOperator)];
     for (const [operator, keys] of Object.entries(conditions)) {
       if (typeof keys !== 'object' || keys === null || Array.isArray(keys)) {
         fail(`withConditions needs each operator to map condition keys to values, got: ${show(operator)} -> ${show(keys)}`);
       }
       for (const key of Object.keys(keys)) {
-        const set = [this.extraConditions, ...this._plan.statements.map((s) => s.conditions as ConditionsByOperator)];
-        if (set.some((c) => c[operator]?.[key] !== undefined)) {
+        if (present.some((c) => c[operator]?.[key] !== undefined)) {
           fail(`withConditions must not replace a condition the trust already has (${operator} ${key}): the replacement ` +
             `could widen what the trust admits, got: ${show(keys[key])}`);
         }

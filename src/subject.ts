@@ -4,10 +4,10 @@ import { fail, show } from './private/errors';
 import { rawRefScope, validateRawSub } from './private/raw-sub';
 import { validateRefName } from './private/rules/git-refs';
 import { gitLabIdProblem, validateGitLabPath } from './private/rules/gitlab-paths';
-import { hasWildcard, isAnyValue } from './private/rules/iam-strings';
+import { hasWildcard } from './private/rules/iam-strings';
 import { renderSub } from './private/rules/sub-claim';
-import { SubjectScope } from './private/subject-scope';
-import { isLiteral, numberText } from './private/tokens';
+import { refScope, SubjectScope } from './private/subject-scope';
+import { numberText } from './private/tokens';
 import { GitLabDeploymentTier, GitLabSubClaimComponent, GitLabSubClaimLayout } from './sub-claim';
 
 /**
@@ -304,9 +304,7 @@ export class GitLabSubjectBuilder {
     const folded = rest.length > 0 && rest.every((p) => p.value === '*');
     const sub = folded ? renderSub([leading]) : renderSub([leading, ...rest]);
     return GitLabSubject._create(folded && !sub.endsWith('*') ? `${sub}:*` : sub, {
-      // Without a ref component, or with a ref of wildcards only, any branch or tag name matches, new ones too.
-      anyRef: !this.layout.includes(GitLabSubClaimComponent.REF) || (isLiteral(ref) && isAnyValue(ref)),
-      refPattern: this.layout.includes(GitLabSubClaimComponent.REF) && isLiteral(ref) && hasWildcard(ref) && !isAnyValue(ref),
+      ...refScope(this.layout.includes(GitLabSubClaimComponent.REF) ? ref : undefined),
       protectedOnly: this.options.subClaimRefProtected === true,
       projectWildcard: false,
     });

@@ -1,14 +1,11 @@
 // Whether one IAM StringLike pattern admits every value another admits: how the trust plan proves a
 // subject covered by another.
-import { firstWildcard } from './rules/iam-strings';
+import { literalRuns } from './rules/iam-strings';
 import { isLiteral } from './tokens';
 
 /** A pattern's text before its first wildcard: all of it for an exact value. */
 export function literalPrefix(sub: string): string {
-  // Stryker disable next-line Regex: a shorter prefix only adds candidates that globCovers rejects (speed, not meaning)
-  const wildcard = firstWildcard(sub);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: likewise; no subject starts with a wildcard
-  return wildcard < 0 ? sub : sub.slice(0, wildcard);
+  return literalRuns(sub)[0];
 }
 
 /** The most characters innerLiteral() keeps: a bounded number of key lengths keeps a substring index's lookups linear. */
@@ -21,7 +18,7 @@ const INNER_LITERAL_LENGTH = 16;
  * character the text lacks, and the value it then matches holds the text only where the other's own text does.
  */
 export function innerLiteral(pattern: string): string {
-  const longest = pattern.slice(firstWildcard(pattern)).split(/[*?]/).reduce((run, next) => (next.length > run.length ? next : run), '');
+  const longest = literalRuns(pattern).slice(1).reduce((run, next) => (next.length > run.length ? next : run), '');
   return longest.slice(-INNER_LITERAL_LENGTH);
 }
 

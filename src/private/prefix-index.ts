@@ -2,12 +2,12 @@
 // (SubstringIndex) a given text: what keeps the search for covering subjects near-linear in the number of subjects.
 // One map lookup per distinct key length (and position), so nothing per character of every key is kept alive.
 
-/** Values filed under string keys, found by any text that starts with their key. */
-export class PrefixIndex<T> {
-  private readonly byKey = new Map<string, T[]>();
+/** Values filed under string keys, with the distinct key lengths: what both indexes probe by. */
+abstract class KeyedValues<T> {
+  protected readonly byKey = new Map<string, T[]>();
   /** The distinct key lengths, ascending. */
   // Stryker disable next-line ArrayDeclaration: a non-number length probes the empty key, which no subject has
-  private lengths: number[] = [];
+  protected lengths: number[] = [];
 
   /** Files `value` under `key`. */
   public add(key: string, value: T): void {
@@ -21,6 +21,14 @@ export class PrefixIndex<T> {
     if (!this.lengths.includes(key.length)) this.lengths = [...this.lengths, key.length].sort((a, b) => a - b);
   }
 
+  /** The values filed under exactly `key`. */
+  public get(key: string): readonly T[] | undefined {
+    return this.byKey.get(key);
+  }
+}
+
+/** Values filed under string keys, found by any text that starts with their key. */
+export class PrefixIndex<T> extends KeyedValues<T> {
   /** Every value whose key is a prefix of `text` (the empty key included), shortest key first. */
   public *prefixesOf(text: string): Generator<T> {
     for (const length of this.lengths) {
@@ -32,22 +40,7 @@ export class PrefixIndex<T> {
 }
 
 /** Values filed under string keys, found by any text that contains their key. */
-export class SubstringIndex<T> {
-  private readonly byKey = new Map<string, T[]>();
-  /** The distinct key lengths, ascending. */
-  private lengths: number[] = [];
-
-  /** Files `value` under `key`. */
-  public add(key: string, value: T): void {
-    const values = this.byKey.get(key);
-    if (values) {
-      values.push(value);
-      return;
-    }
-    this.byKey.set(key, [value]);
-    if (!this.lengths.includes(key.length)) this.lengths = [...this.lengths, key.length].sort((a, b) => a - b);
-  }
-
+export class SubstringIndex<T> extends KeyedValues<T> {
   /** Every value whose key occurs in `text` (the empty key included), each once. */
   public within(text: string): readonly T[] {
     const unkeyed = this.byKey.get('') ?? [];
@@ -72,15 +65,13 @@ export class SubstringIndex<T> {
  * every tag pattern) by their prefixes.
  */
 export class PrefixSubstringIndex<T> {
-  private readonly buckets = new Map<string, SubstringIndex<T>>();
   private readonly byPrefix = new PrefixIndex<SubstringIndex<T>>();
 
   /** Files `value` under its prefix key and its inner key ('' for none). */
   public add(prefix: string, inner: string, value: T): void {
-    let bucket = this.buckets.get(prefix);
+    let bucket = this.byPrefix.get(prefix)?.[0];
     if (!bucket) {
       bucket = new SubstringIndex<T>();
-      this.buckets.set(prefix, bucket);
       this.byPrefix.add(prefix, bucket);
     }
     bucket.add(inner, value);

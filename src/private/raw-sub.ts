@@ -2,9 +2,9 @@
 // from the value the user wrote.
 import { fail, show } from './errors';
 import { gitLabPathProblem } from './rules/gitlab-paths';
-import { hasPolicyVariable, hasWildcard, isAnyValue } from './rules/iam-strings';
+import { hasPolicyVariable, hasWildcard } from './rules/iam-strings';
 import { parseSub, subComponent } from './rules/sub-claim';
-import { SubjectScope } from './subject-scope';
+import { refScope, SubjectScope } from './subject-scope';
 import { isLiteral } from './tokens';
 
 /**
@@ -73,10 +73,5 @@ export function rawRefScope(sub: string): Pick<SubjectScope, 'anyRef' | 'refPatt
   }
   // validateRawSub() made sure the sub starts with its project: it parses.
   const parts = parseSub(sub);
-  const ref = subComponent(parts, 'ref');
-  return {
-    anyRef: ref === undefined || isAnyValue(ref),
-    refPattern: ref !== undefined && hasWildcard(ref) && !isAnyValue(ref),
-    protectedOnly: subComponent(parts, 'ref_protected') === 'true',
-  };
+  return { ...refScope(subComponent(parts, 'ref')), protectedOnly: subComponent(parts, 'ref_protected') === 'true' };
 }

@@ -52,8 +52,11 @@ export function planTrust(
   const roleKey = claimsKey(roleClaims);
   const entries = new Map<string, Entry>();
   for (const subject of subjects) {
-    const what = () => `subject ${show(subject.sub)}`;
-    const claims = subject.claimConditions ? combineClaimValues(roleClaims, claimValues(subject.claimConditions, what()), what()) : roleClaims;
+    let claims = roleClaims;
+    if (subject.claimConditions) {
+      const what = `subject ${show(subject.sub)}`;
+      claims = combineClaimValues(roleClaims, claimValues(subject.claimConditions, what), what);
+    }
     // Stryker disable next-line ConditionalExpression: a shortcut; claimsKey(roleClaims) is roleKey
     const key = claims === roleClaims ? roleKey : claimsKey(claims);
     entries.set(JSON.stringify([subject.sub, key]), { subject, claims, key });

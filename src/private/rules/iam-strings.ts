@@ -14,9 +14,14 @@ export function firstWildcard(value: string): number {
   return value.search(WILDCARD);
 }
 
+/** The literal text between a pattern's wildcards, in order: one run for a value without any. */
+export function literalRuns(pattern: string): string[] {
+  return pattern.split(WILDCARD);
+}
+
 /** Every wildcard as one ordinary character: a value the pattern admits. */
 export function instanceOf(pattern: string): string {
-  return pattern.replace(/[*?]/g, 'x');
+  return literalRuns(pattern).join('x');
 }
 
 /** Wildcards only (`*`, `**`): under StringLike, every value. */
