@@ -1,8 +1,9 @@
 // One benchmark sample: builds the same app one of four ways and synthesizes it, in a fresh process.
-//   node bench/synth-app.js <library|hand|subclass|custom> <roles> <rolesPerStack> [branch|mixed]
+//   node bench/synth-app.js <library|hand|warned|subclass|custom> <roles> <rolesPerStack> [branch|mixed]
 // Workloads: `branch`, each role trusts one project's main branch; `mixed`, each role trusts a project's main
 // branch, the project's tags matching `v*` and any branch of a group's projects (the last two are legal but risky:
-// the library warns about each, per role).
+// the library warns about each, per role). `warned` is `hand` giving those two warnings itself, as the library does
+// (Annotations.addWarningV2, no stack trace): what the warnings cost in aws-cdk-lib, apart from the library.
 // Prints one JSON line: build+synth milliseconds, the whole process's CPU milliseconds (user + system, module
 // loading included), and what the cloud assembly holds.
 'use strict';
@@ -20,6 +21,8 @@ const subOf = (i) => `project_path:mygroup/project-${i}:ref_type:branch:ref:main
 const tagPatternOf = (i) => `project_path:mygroup/project-${i}:ref_type:tag:ref:v*`;
 const groupBranchesOf = (i) => `project_path:mygroup/team-${i}/*:ref_type:branch:ref:*`;
 if (!['branch', 'mixed'].includes(workload)) throw new Error(`unknown workload ${workload}`);
+// The library records its warnings without stack traces; so does the variant that gives the same warnings.
+if (variant === 'warned') process.env.CDK_DISABLE_STACK_TRACE = '1';
 
 const started = process.hrtime.bigint();
 const outdir = mkdtempSync(join(tmpdir(), 'bench-'));
@@ -34,6 +37,7 @@ function provider(stack) {
     case 'library':
       return first ? new lib.GitLabOidcProvider(stack, 'GitLab') : lib.GitLabOidcProvider.fromAccount(stack, 'GitLab');
     case 'hand':
+    case 'warned':
     case 'subclass':
       return first
         ? retained(new iam.OidcProviderNative(stack, 'GitLab', { url: URL, clientIds: [URL] }))
@@ -82,7 +86,16 @@ function role(stack, p, i) {
     new RoleClass(stack, id, { assumedBy: exact });
   } else {
     const patterns = principal({ StringEquals: { 'gitlab.com:aud': URL }, StringLike: { 'gitlab.com:sub': [tagPatternOf(i), groupBranchesOf(i)] } });
-    new RoleClass(stack, id, { assumedBy: new iam.CompositePrincipal(exact, patterns) });
+    const created = new RoleClass(stack, id, { assumedBy: new iam.CompositePrincipal(exact, patterns) });
+    if (variant === 'warned') {
+      // The library's two warnings for this trust, their IDs and about their length.
+      cdk.Annotations.of(created).addWarningV2('cdk-gitlab-oidc:refPattern', `subject "${tagPatternOf(i)}" admits every branch or tag its ref pattern ` +
+        'matches, unprotected ones included: anyone who can push one to the project can assume this role. Require protected refs ' +
+        '(claimConditions.refProtected) and protect the pattern in GitLab, or acknowledge this warning.');
+      cdk.Annotations.of(created).addWarningV2('cdk-gitlab-oidc:anyRef', `subject "${groupBranchesOf(i)}" admits jobs of any branch or tag: anyone who ` +
+        'can push one to the project can assume this role. Prefer named branches or tags, require protected refs ' +
+        '(claimConditions.refProtected), or acknowledge this warning.');
+    }
   }
 }
 

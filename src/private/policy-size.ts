@@ -51,3 +51,24 @@ export function trustPolicySize(document: any, providerArnLength: number): numbe
   });
   return JSON.stringify(longest({ ...document, Statement: statements })).length;
 }
+
+/** A trust statement's JSON without its conditions and its provider's ARN, at its longest (both actions) and with its comma. */
+const STATEMENT_FRAME = JSON.stringify({
+  Action: ['sts:AssumeRoleWithWebIdentity', 'sts:TagSession'], Condition: {}, Effect: 'Allow', Principal: { Federated: '' },
+}).length - '{}'.length + ','.length;
+
+/** A policy document's JSON without its statements. */
+const DOCUMENT_FRAME = JSON.stringify({ Statement: [], Version: '2012-10-17' }).length;
+
+/**
+ * At least the length `trustPolicySize()` gives for a trust of these statements' literal conditions, and 19 characters a
+ * statement and one over it when each statement has the one action and none are merged: a role far under its limit
+ * needs no rendering of its policy to know. Rendering never lengthens a condition (a one-element list becomes its
+ * element; merged statements share one).
+ * @param conditions each statement's conditions, literal
+ * @param providerArnLength the longest the provider's ARN can be
+ */
+export function trustPolicySizeBound(conditions: readonly object[], providerArnLength: number): number {
+  return conditions.reduce((size, c) => size + STATEMENT_FRAME + JSON.stringify(c).length + providerArnLength, DOCUMENT_FRAME);
+}
+

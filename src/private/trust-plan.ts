@@ -94,23 +94,19 @@ interface Entry {
  * Drops the subjects that another kept subject with the same or weaker conditions already covers,
  * naming the first such subject in `sorted` order. Of two that cover each other, the longer goes
  * first, so the simpler one stays. Only a subject whose literal prefix (its text before the first
- * wildcard) starts another's, and whose literal text after it occurs in the other's, can cover it: the
- * candidates come from an index on both, so neither many patterns under one group (`g/*:...:ref:r1/*`,
+ * wildcard) starts another's, and whose literal text after it occurs in the other's, can cover it: past a
+ * handful of subjects, the candidates come from an index on both, so neither many patterns under one group (`g/*:...:ref:r1/*`,
  * `g/*:...:ref:r2/*`, one prefix) nor many groups' tag patterns (`g1/*:...:ref:v*`, `g2/*:...:ref:v*`, one
  * inner text) are each compared with every other.
  */
 function dropCovered(sorted: readonly Entry[]): { kept: Entry[]; covered: CoveredSubject[] } {
   const rank = new Map(sorted.map((entry, i) => [entry, i]));
-  const index = new PrefixSubstringIndex<Entry>();
-  for (const entry of sorted) {
-    const { sub, isPattern } = entry.subject;
-    index.add(literalPrefix(sub), isPattern ? innerLiteral(sub) : '', entry);
-  }
+  const candidatesFor = coverCandidates(sorted);
   const dropped = new Set<Entry>();
   const covered: CoveredSubject[] = [];
   for (const entry of [...sorted].sort((a, b) => b.subject.sub.length - a.subject.sub.length)) {
     let by: Entry | undefined;
-    for (const other of index.candidatesFor(entry.subject.sub)) {
+    for (const other of candidatesFor(entry.subject.sub)) {
       // Stryker disable next-line EqualityOperator: two distinct entries never share a rank
       if (other === entry || dropped.has(other) || (by && rank.get(other)! > rank.get(by)!)) continue;
       if (weakerOrEqual(other.claims, entry.claims) && globCovers(other.subject.sub, entry.subject.sub)) by = other;
@@ -121,6 +117,24 @@ function dropCovered(sorted: readonly Entry[]): { kept: Entry[]; covered: Covere
     }
   }
   return { kept: sorted.filter((entry) => !dropped.has(entry)), covered };
+}
+
+/** Roles with more subjects than this look their covering candidates up in an index; the others compare each pair. */
+const PAIRWISE_SUBJECTS = 16;
+
+/**
+ * The entries that might cover a subject: every entry for a role's handful of subjects (comparing each pair takes
+ * fewer steps than building the index), else those an index on literal prefix and inner text finds.
+ */
+function coverCandidates(sorted: readonly Entry[]): (sub: string) => Iterable<Entry> {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: both ways find the same covers; the index only saves time
+  if (sorted.length <= PAIRWISE_SUBJECTS) return () => sorted;
+  const index = new PrefixSubstringIndex<Entry>();
+  for (const entry of sorted) {
+    const { sub, isPattern } = entry.subject;
+    index.add(literalPrefix(sub), isPattern ? innerLiteral(sub) : '', entry);
+  }
+  return (sub) => index.candidatesFor(sub);
 }
 
 /** The role's own conditions first, then the rest in key order. */

@@ -4,16 +4,11 @@ import { GitLabSubject } from '../subject';
 import { show } from './errors';
 import { isLiteral } from './tokens';
 import { TrustPlan } from './trust-plan';
-
-/** A warning for `Annotations.addWarningV2`: its ID, by which users acknowledge it, and its text. */
-export interface TrustWarning {
-  readonly id: string;
-  readonly message: string;
-}
+import { Warning } from './warnings';
 
 /** Every warning the planned trust deserves, statement by statement, subject by subject. */
-export function trustWarnings(plan: TrustPlan): TrustWarning[] {
-  const warnings: TrustWarning[] = [];
+export function trustWarnings(plan: TrustPlan): Warning[] {
+  const warnings: Warning[] = [];
   for (const statement of plan.statements) {
     // A protected-ref condition keeps "any branch" to the branches maintainers control.
     const protectedRefs = statement.claims.get('ref_protected')?.join() === 'true';
@@ -30,7 +25,7 @@ export function trustWarnings(plan: TrustPlan): TrustWarning[] {
  * a raw pattern whose ref is a wildcard) lets anyone who can push a branch or tag to the project assume
  * the role: legal, but worth a conscious decision.
  */
-function anyRef(subject: GitLabSubject): TrustWarning[] {
+function anyRef(subject: GitLabSubject): Warning[] {
   if (!subject._scope.anyRef || subject._scope.protectedOnly) return [];
   return [{
     id: 'cdk-gitlab-oidc:anyRef',
@@ -44,7 +39,7 @@ function anyRef(subject: GitLabSubject): TrustWarning[] {
  * pushed by anyone who may push one (a Developer, unless the pattern is protected): what `cdk-gitlab-oidc audit` reports
  * as `any-ref`.
  */
-function refPattern(subject: GitLabSubject): TrustWarning[] {
+function refPattern(subject: GitLabSubject): Warning[] {
   if (!subject._scope.refPattern || subject._scope.protectedOnly) return [];
   return [{
     id: 'cdk-gitlab-oidc:refPattern',
@@ -58,7 +53,7 @@ function refPattern(subject: GitLabSubject): TrustWarning[] {
  * A pattern subject (matched with `StringLike`) that holds a deploy-time value: IAM would read a `*` or
  * `?` in that value as a wildcard, and no synth-time check can see it.
  */
-function deployTimePattern(subject: GitLabSubject): TrustWarning[] {
+function deployTimePattern(subject: GitLabSubject): Warning[] {
   if (!subject.isPattern || isLiteral(subject.sub)) return [];
   return [{
     id: 'cdk-gitlab-oidc:deployTimeValueInPattern',
@@ -69,7 +64,7 @@ function deployTimePattern(subject: GitLabSubject): TrustWarning[] {
 }
 
 /** A raw subject that opted into a project pattern (`allowProjectWildcards`) admits projects it does not name. */
-function projectWildcard(subject: GitLabSubject): TrustWarning[] {
+function projectWildcard(subject: GitLabSubject): Warning[] {
   if (!subject._scope.projectWildcard) return [];
   return [{
     id: 'cdk-gitlab-oidc:projectWildcard',

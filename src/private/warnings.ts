@@ -6,8 +6,16 @@
 import { Annotations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** Warns on `scope` (acknowledgeable by `id`), recording no stack trace. */
-export function warn(scope: IConstruct, id: string, message: string): void {
+/** A warning for `Annotations.addWarningV2`: its ID, by which users acknowledge it, and its text. */
+export interface Warning {
+  readonly id: string;
+  readonly message: string;
+}
+
+/** Records the warnings on `scope` (each acknowledgeable by its ID), with no stack trace. */
+export function warn(scope: IConstruct, warnings: readonly Warning[]): void {
+  // Nothing to record: the environment is left alone (setting and restoring it is a system call each).
+  if (warnings.length === 0) return;
   const saved = process.env.CDK_DISABLE_STACK_TRACE;
   process.env.CDK_DISABLE_STACK_TRACE = '1';
   let annotations: Annotations;
@@ -17,5 +25,5 @@ export function warn(scope: IConstruct, id: string, message: string): void {
     if (saved === undefined) delete process.env.CDK_DISABLE_STACK_TRACE;
     else process.env.CDK_DISABLE_STACK_TRACE = saved;
   }
-  annotations.addWarningV2(id, message);
+  for (const { id, message } of warnings) annotations.addWarningV2(id, message);
 }

@@ -1,6 +1,7 @@
 import { App, Aws, CfnParameter, Duration, Fn, Stack, aws_iam as iam } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabOidcProvider, GitLabPipelineSource, GitLabRunnerRole, GitLabSubject } from '../../src';
+import { trustPolicySizeBound } from '../../src/private/policy-size';
 
 const LONGEST_ARN = 'arn:aws-us-gov:iam::123456789012:oidc-provider/gitlab.com';
 
@@ -133,6 +134,47 @@ describe('the size estimate is what IAM counts', () => {
     const before = role.trustPolicySize();
     role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [new iam.AccountRootPrincipal()] }));
     expect(role.trustPolicySize()).toBeGreaterThan(before);
+  });
+});
+
+describe('the bound that spares rendering the policy at synth', () => {
+  test.each<[string, () => GitLabSubject[], number]>([
+    ['one exact subject', () => projects(1), 1],
+    ['exact subjects and patterns', () => [GitLabSubject.group('g').tag('v*'), ...projects(3)], 2],
+    ['per-subject statements', () => [...projects(2), GitLabSubject.group('g').tag('v*'), GitLabSubject.group('h').anyBranch().withClaimConditions({ refProtected: true })], 3],
+  ])('%s: 19 characters a statement and one over the size (the second action, the last comma)', (_name, subjects, statements) => {
+    const stack = new Stack(new App(), 'Stack');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: subjects(), claimConditions: { projectIds: [1, 2] } });
+    const { statements: planned } = role.jobsPrincipal._plan;
+    expect(planned).toHaveLength(statements);
+    expect(trustPolicySizeBound(planned.map((s) => s.conditions), LONGEST_ARN.length)).toBe(role.trustPolicySize() + 19 * statements + 1);
+  });
+
+  test('merged statements (minimizePolicies) only widen the margin', () => {
+    const stack = new Stack(new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': true } }), 'Stack');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: [GitLabSubject.group('g').tag('v*'), ...projects(3)] });
+    const conditions = role.jobsPrincipal._plan.statements.map((s) => s.conditions);
+    expect(trustPolicySizeBound(conditions, LONGEST_ARN.length)).toBeGreaterThanOrEqual(role.trustPolicySize() + 19 * conditions.length + 1);
+  });
+
+  test('a role far under its limit is judged by the bound, without rendering its policy', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: projects(3) });
+    const rendering = jest.spyOn(role, 'trustPolicySize');
+    Template.fromStack(stack);
+    expect(rendering).not.toHaveBeenCalled();
+  });
+
+  test.each<[string, (role: GitLabRunnerRole) => void]>([
+    ['at its limit (the bound is over it)', (role) => Object.assign(role, { trustPolicySizeLimit: role.trustPolicySize() })],
+    ['with a statement added later', (role) => role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], principals: [new iam.AccountRootPrincipal()] }))],
+  ])('a role %s is measured exactly', (_name, change) => {
+    const stack = new Stack(new App(), 'Stack');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: projects(3) });
+    change(role);
+    const rendering = jest.spyOn(role, 'trustPolicySize');
+    Template.fromStack(stack);
+    expect(rendering).toHaveBeenCalled();
   });
 });
 
