@@ -40,7 +40,7 @@ export function numberText(value: number): string {
  */
 export function holdsNoToken(value: unknown): boolean {
   if (typeof value === 'string' || typeof value === 'number') return !TOKEN.isUnresolved(value);
-  if (Array.isArray(value)) return !TOKEN.isUnresolved(value) && value.every(holdsNoToken);
+  // A list is judged as an object too: whole (a list token), then by its values, which are its elements.
   if (value !== null && typeof value === 'object') return !TOKEN.isUnresolved(value) && Object.values(value).every(holdsNoToken);
   return true;
 }

@@ -28,5 +28,6 @@ function installedVersion(pkg: string, appDir: string): string | undefined {
   } catch {
     return undefined;
   }
+  // Stryker disable next-line StringLiteral: JSON.parse reads a Buffer as UTF-8 text too
   return JSON.parse(readFileSync(manifest, 'utf8')).version;
 }

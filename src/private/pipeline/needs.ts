@@ -20,7 +20,8 @@ export function reducedPredecessors(jobs: readonly string[], after: ReadonlyMap<
       above.forEach((name) => all.add(name));
     }
     ancestors.set(job, all);
-    reduced.set(job, direct.filter((d) => !direct.some((other) => other !== d && ancestors.get(other)!.has(d))));
+    // A job is never its own ancestor, so `d` is never dropped for itself.
+    reduced.set(job, direct.filter((d) => !direct.some((other) => ancestors.get(other)!.has(d))));
   }
   return reduced;
 }

@@ -25,6 +25,7 @@ test('each package\'s installed version, found from the app\'s folder upwards', 
 test('cdk-assets falls back to the default; the CDK CLI has none, and says how to set it', () => {
   const app = appFolder({});
   expect(cdkAssetsVersion(app)).toBe(DEFAULT_CDK_ASSETS_VERSION);
+  expect(DEFAULT_CDK_ASSETS_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
   expect(() => cdkCliVersion(app, new App())).toThrow(
     `GitLabCiPipeline pins the CDK CLI of the deploy jobs to the app's: install aws-cdk for the app (npm install --save-dev aws-cdk) or set cdkCliVersion, got: no aws-cdk package found from ${JSON.stringify(app)}`);
 });

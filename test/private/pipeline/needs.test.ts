@@ -52,3 +52,31 @@ test('with one kind of pipeline and every job in it, the needs are the reduced p
     for (const job of jobs) expect(needs.get(job)).toEqual(reduced.get(job)!.map((name) => ({ job: name, optional: false })));
   }), { numRuns: 200, seed: 20261203 });
 });
+
+test('property: no need is one another need of the same job already waits for, however long the path between them', () => {
+  fc.assert(fc.property(graphs, ({ after }) => {
+    const jobs = after.map((_, i) => `j${i}`);
+    const afterMap = new Map(after.map((preds, i) => [jobs[i], new Set(preds.map((p) => jobs[p]))]));
+    const reduced = reducedPredecessors(jobs, afterMap);
+    const ancestors = (job: string): Set<string> => new Set([...afterMap.get(job)!].flatMap((p) => [p, ...ancestors(p)]));
+    for (const job of jobs) {
+      const needs = reduced.get(job)!;
+      for (const need of needs) expect([job, need, needs.filter((other) => ancestors(other).has(need))]).toEqual([job, need, []]);
+    }
+  }), { numRuns: 200, seed: 20261203 });
+});
+
+test('an edge a path of three jobs implies is dropped', () => {
+  const after = new Map([['a', new Set<string>()], ['b', new Set(['a'])], ['c', new Set(['b'])], ['d', new Set(['a', 'c'])]]);
+  expect(reducedPredecessors(['a', 'b', 'c', 'd'], after).get('d')).toEqual(['c']);
+});
+
+test('a job without predecessors needs none, whether or not the map lists it', () => {
+  const needs = pipelineNeeds(['a', 'b'], new Map([['b', new Set(['a'])]]), ['push'], new Map());
+  expect(Object.fromEntries(needs)).toEqual({ a: [], b: [{ job: 'a', optional: false }] });
+});
+
+test('a job listed before a job it waits for is an internal error that names both', () => {
+  expect(() => reducedPredecessors(['b', 'a'], new Map([['b', new Set(['a'])], ['a', new Set<string>()]])))
+    .toThrow('internal: a is not before b');
+});
