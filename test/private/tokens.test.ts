@@ -22,7 +22,7 @@ describe('holdsNoToken', () => {
     ['an empty list', []],
     ['a list of literals', ['a', 1, ['b']]],
     ['an empty object', {}],
-    ['an object of literals', { StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', n: [1, 2] } }],
+    ['an object of literals', { StringEquals: { 'gitlab.com:aud': 'https://gitlab.com', 'n': [1, 2] } }],
   ])('%s is known at synth', (_name, value) => {
     expect(holdsNoToken(value)).toBe(true);
   });
