@@ -466,11 +466,11 @@ describe('options at their limits, and every message whole', () => {
 
   test.each<[string, (stack: Stack) => GitLabCiJobOptions, string]>([
     ['region', (stack) => ({ region: new CfnParameter(stack, 'Region').valueAsString }), '{"Ref":"Region"}'],
-    ['script[1]', (stack) => ({ script: ['echo ok', Fn.importValue('command')] }), '{"Fn::ImportValue":"command"}'],
+    ['script[1]', () => ({ script: ['echo ok', Fn.importValue('command')] }), '{"Fn::ImportValue":"command"}'],
     ['stage', (stack) => ({ stage: new CfnParameter(stack, 'Stage').valueAsString }), '{"Ref":"Stage"}'],
     ['image', (stack) => ({ image: `${Fn.importValue('registry')}/aws-cli:${new CfnParameter(stack, 'Tag').valueAsString}` }),
       '{"Fn::ImportValue":"registry"}, {"Ref":"Tag"}'],
-    ['sessionDuration', (stack) => ({
+    ['sessionDuration', () => ({
       credentials: GitLabCiCredentials.ASSUME_ROLE_CLI,
       sessionDuration: Duration.seconds(Token.asNumber(Fn.importValue('seconds'))),
     }), '{"Fn::ImportValue":"seconds"}'],

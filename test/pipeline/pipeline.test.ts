@@ -46,7 +46,7 @@ describe('the two-stage app', () => {
   });
 
   test('the synth job runs on every branch, without AWS credentials, and keeps the cloud assembly', () => {
-    const { built, doc } = build();
+    const { doc } = build();
     expect(doc['Build-Synth']).toEqual({
       stage: 'Build',
       interruptible: true,
@@ -65,7 +65,7 @@ describe('the two-stage app', () => {
   });
 
   test('each stack deploys with the pinned CDK CLI from the cloud assembly, alone, with no approval prompt, in its environment and resource group', () => {
-    const { built, doc } = build();
+    const { doc } = build();
     expect(doc['Beta-Database-Deploy']).toMatchObject({
       stage: 'Beta',
       extends: '.aws-oidc',
@@ -78,7 +78,7 @@ describe('the two-stage app', () => {
   });
 
   test('a stack waits for the stacks it depends on and for its assets', () => {
-    const { built, doc } = build();
+    const { doc } = build();
     expect(doc['Beta-Site-Deploy'].needs).toEqual([
       { job: 'Assets-FileAsset1-Beta', artifacts: false },
       { job: 'Assets-DockerAsset1-Beta', artifacts: false },
@@ -124,7 +124,7 @@ describe('the two-stage app', () => {
   });
 
   test('one hidden OIDC job per role, with the role\'s literal ARN, which the AWS jobs extend', () => {
-    const { built, doc } = build();
+    const { doc } = build();
     expect(doc['.aws-oidc'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-deploy');
     expect(doc['.aws-oidc-Prod-eu-west-1'].variables.AWS_ROLE_ARN).toBe('arn:aws:iam::111122223333:role/gitlab-production');
     expect(doc['.aws-oidc'].id_tokens).toEqual({ GITLAB_OIDC_TOKEN: { aud: 'gitlab-deploy' } });
@@ -147,7 +147,7 @@ describe('the two-stage app', () => {
   });
 
   test('a stack output reaches a post step through a dotenv report, never through the YAML', () => {
-    const { built, doc } = build();
+    const { doc } = build();
     expect(doc['Beta-Site-Deploy'].artifacts).toEqual({ reports: { dotenv: expect.stringMatching(/^cdk-outputs-BetaSite[0-9A-F]{8}\.env$/) }, expire_in: '30 days' });
     expect(doc['Beta-Site-Deploy'].script[2]).toMatch(/^node -e '.*' 'cdk-outputs-BetaSite[0-9A-F]{8}\.json' 'Beta-Site' 'SiteUrl=CDK_OUTPUT_BetaSite[0-9A-F]{8}_SiteUrl' > /);
     expect(doc['Beta-SmokeTest']).toMatchObject({
@@ -224,7 +224,7 @@ describe('the two-stage app', () => {
   });
 
   test('the manual approval blocks the production wave, in the production environment', () => {
-    const { built, doc } = build();
+    const { doc } = build();
     expect(doc['Prod-PromoteToProd']).toMatchObject({
       needs: [{ job: 'Beta-SmokeTest', artifacts: false }],
       rules: [{ if: '$CI_DEPLOY_FREEZE', when: 'never' }, { if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH', when: 'manual' }],
@@ -238,7 +238,7 @@ describe('the two-stage app', () => {
   });
 
   test('no file is left in the repository but the pipeline file (the cloud assembly is the app\'s outdir)', () => {
-    const { built, doc } = build();
+    const { built } = build();
     expect(existsSync(join(built.root, '.gitlab-ci.yml'))).toBe(true);
   });
 });
