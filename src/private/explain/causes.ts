@@ -40,7 +40,9 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   }
   if (claim === 'sub') causes.push(...subCauses(expected, actual, like));
   if (claim === 'aud') {
-    causes.push(`the job requested the audience "${actual.join('", "')}" but the policy requires ${expected.map((e) => `"${e}"`).join(' or ')}: ` +
+    // The policy's audiences may all be deploy-time values, which the explanation cannot name.
+    const required = expected.length > 0 ? expected.map((e) => `"${e}"`).join(' or ') : 'an audience set at deployment';
+    causes.push(`the job requested the audience "${actual.join('", "')}" but the policy requires ${required}: ` +
       `set the job's id_tokens entry to aud: ${expected[0] ?? '<the role\'s audience>'}`);
   }
   if (claim === 'ref_protected' && actual.includes('false')) {
