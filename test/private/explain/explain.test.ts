@@ -85,3 +85,67 @@ test('allowed by a statement without a sub condition: the statement alone is nam
   expect(explain([allow({ StringEquals: { 'gitlab.com:aud': 'https://gitlab.com' } }, { Sid: 'Jobs' })]).admittedBy).toBe('statement Jobs');
   expect(explain([allow({ StringEquals: { 'gitlab.com:aud': 'x' } })]).admittedBy).toBeUndefined();
 });
+
+test('the sts.amazonaws.com hint, from either side', () => {
+  const hint = '; "sts.amazonaws.com" and the instance URL are both common audiences, and the job and the provider must use the same one';
+  expect(explain([allow({})], { ...CLAIMS, aud: 'sts.amazonaws.com' }).tokenProblems[0]).toMatch(new RegExp(`${hint.replace(/[.()]/g, '\\$&')}$`));
+  const stsProvider: KnownProvider = { ...GITLAB, clientIds: ['sts.amazonaws.com'] };
+  expect(explain([allow({})], CLAIMS, [stsProvider]).tokenProblems).toEqual([
+    'the token\'s aud "https://gitlab.com" is not among the provider\'s client IDs "sts.amazonaws.com" (InvalidIdentityToken: Incorrect token audience): ' +
+      `set the job's id_tokens aud to one of them, or add it to the provider's audiences${hint}`,
+  ]);
+});
+
+test('a provider URL with the trailing slash the token lacks', () => {
+  const slashed: KnownProvider = { ...GITLAB, url: 'https://gitlab.com/' };
+  expect(explain([allow({})], CLAIMS, [slashed]).causes).toEqual([
+    'no IAM OIDC provider for the token\'s iss "https://gitlab.com" (InvalidIdentityToken: No OpenIDConnect provider found in your account for ' +
+      'https://gitlab.com); the provider\'s URL is "https://gitlab.com/": IAM compares it with iss character for character, so a trailing slash matters',
+  ]);
+});
+
+test('hosts are compared without regard to case or scheme', () => {
+  const upper: KnownProvider = { ...GITLAB, url: 'https://GitLab.com/sub' };
+  expect(explain([allow({})], CLAIMS, [upper]).causes[0]).toMatch(/the provider's URL is "https:\/\/GitLab\.com\/sub": same host, another path/);
+});
+
+test('an expired token is STS\'s refusal, named before the policy\'s causes (the provider took the token)', () => {
+  const now = 2_000_000_000;
+  const explanation = explainToken({
+    policy: readTrustPolicy({ Statement: [allow({ StringEquals: { 'gitlab.com:sub': 'x' } })] }, cfnResolver()),
+    claims: { ...CLAIMS, exp: now - 60, iat: now - 360 },
+    providers: [GITLAB],
+    now,
+  });
+  expect(explanation.decision).toBe('denied');
+  expect(explanation.tokenProblems).toEqual([expect.stringMatching(/expired/i)]);
+  expect(explanation.causes).toEqual([...explanation.tokenProblems, `the token's sub "${SUB}" is none of the values the policy admits`]);
+});
+
+test('an explicit Deny is the cause, named by its Sid, and a Deny\'s conditions get no causes of their own', () => {
+  const deny = { ...allow({ StringEquals: { 'gitlab.com:sub': SUB } }), Effect: 'Deny', Sid: 'NoMain' };
+  const denyOther = { ...allow({ StringEquals: { 'gitlab.com:sub': 'project_path:g/p:ref_type:branch:ref:dev' } }), Effect: 'Deny' };
+  const explanation = explain([allow({ StringEquals: { 'gitlab.com:sub': SUB } }), deny, denyOther]);
+  expect(explanation.decision).toBe('denied');
+  expect(explanation.causes).toEqual(['statement NoMain denies this token explicitly (an explicit Deny wins over every Allow)']);
+  expect(explanation.admittedBy).toBeUndefined();
+  expect(explanation.statements[2].conditions[0]).toMatchObject({ passes: false, causes: [] });
+});
+
+test('the admitting subject is the value that matched, with its operator; a cause two statements share is given once', () => {
+  const admitted = explain([allow({ StringLike: { 'gitlab.com:sub': ['project_path:other/*', 'project_path:g/*'] } }, { Sid: 'Group' })]);
+  expect(admitted.admittedBy).toBe('statement Group, subject "project_path:g/*" (StringLike)');
+  const twice = explain([
+    allow({ StringEquals: { 'gitlab.com:aud': 'x' } }),
+    allow({ StringEquals: { 'gitlab.com:aud': 'x' } }),
+  ]);
+  expect(twice.causes).toEqual([
+    'the job requested the audience "https://gitlab.com" but the policy requires "x": set the job\'s id_tokens entry to aud: x',
+  ]);
+});
+
+test('a statement for another principal when the token has no issuer: "the token\'s issuer"', () => {
+  const { iss: _, ...noIss } = CLAIMS;
+  expect(explain([allow({}, { Principal: { Federated: 'arn:aws:iam::111122223333:oidc-provider/other' } })], noIss).statements[0].notes)
+    .toEqual(['statement 0 trusts another principal, not the OIDC provider of the token\'s issuer']);
+});
