@@ -14,7 +14,6 @@ import { yamlProblem } from '../yaml';
 const EXACT_VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 /** GitLab's environment names, literal ones: no `$`, `{` or `}` (variables). */
 const ENVIRONMENT_NAME = /^[A-Za-z0-9 _./-]+$/;
-/** The tiers `environment:deployment_tier` takes. */
 
 /**
  * The job keywords `rawKeys` may set: none of them can make the check, an approval or a deployment's
