@@ -5,7 +5,7 @@
 // the library warns about each, per role). `warned` is `hand` giving those two warnings itself, as the library does
 // (Annotations.addWarningV2, no stack trace): what the warnings cost in aws-cdk-lib, apart from the library.
 // Prints one JSON line: build+synth milliseconds, the whole process's CPU milliseconds (user + system, module
-// loading included), and what the cloud assembly holds.
+// loading included), and what the cloud assembly holds (its warnings counted from the manifest).
 'use strict';
 const { createHash } = require('crypto');
 const { mkdtempSync, readFileSync, rmSync } = require('fs');
@@ -127,7 +127,11 @@ for (const artifact of assembly.artifacts) {
     assets += Object.keys(manifest.dockerImages ?? {}).length;
   }
 }
+// The warnings the stacks carry, as the CLI reads them.
+const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+const warnings = Object.values(manifest.artifacts).flatMap((artifact) => Object.values(artifact.metadata ?? {}).flat())
+  .filter((entry) => entry.type === 'aws:cdk:warning').length;
 rmSync(outdir, { recursive: true, force: true });
 const { userCPUTime, systemCPUTime } = process.resourceUsage();
 const cpu = (userCPUTime + systemCPUTime) / 1000;
-process.stdout.write(JSON.stringify({ ms, cpu, resources, bytes, assets, stacks: assembly.stacks.length, templateHash: hash.digest('hex') }) + '\n');
+process.stdout.write(JSON.stringify({ ms, cpu, resources, bytes, assets, warnings, stacks: assembly.stacks.length, templateHash: hash.digest('hex') }) + '\n');

@@ -156,13 +156,21 @@ export class GitLabJobsPrincipal extends iam.PrincipalBase implements iam.IAssum
    * @param document the role's trust policy
    */
   public addToAssumeRolePolicy(document: iam.PolicyDocument): void {
-    for (const statement of this._plan.statements) {
+    for (const conditions of this._statementConditions()) {
       document.addStatements(new iam.PolicyStatement({
         principals: [new iam.WebIdentityPrincipal(this.provider.oidcProviderArn)],
         actions: this.sessionTags ? [this.assumeRoleAction, 'sts:TagSession'] : [this.assumeRoleAction],
-        conditions: withExtraConditions(statement.conditions, this.extraConditions),
+        conditions,
       }));
     }
+  }
+
+  /**
+   * Each statement's conditions as the trust holds them: the planned ones, with those `withConditions()` added.
+   * @internal
+   */
+  public _statementConditions(): iam.Conditions[] {
+    return this._plan.statements.map((statement) => withExtraConditions(statement.conditions, this.extraConditions));
   }
 
   /**

@@ -45,9 +45,11 @@ export function trustPolicySize(document: any, providerArnLength: number): numbe
   const statements = (document.Statement ?? []).map((statement: any) => {
     // Stryker disable next-line OptionalChaining: every trust statement has a principal
     const federated = statement.Principal?.Federated;
-    // The provider's ARN, resolved to an intrinsic or still a token, counts at its longest.
-    if (federated === undefined || (typeof federated === 'string' && isLiteral(federated))) return statement;
-    return { ...statement, Principal: { ...statement.Principal, Federated: 'a'.repeat(providerArnLength) } };
+    // The provider's ARN, resolved to an intrinsic or still a token, counts at its longest; so does each of a list's
+    // (minimizePolicies merges statements that differ only in their federated principal).
+    const longestArn = (arn: unknown) => (typeof arn === 'string' && isLiteral(arn) ? arn : 'a'.repeat(providerArnLength));
+    if (federated === undefined) return statement;
+    return { ...statement, Principal: { ...statement.Principal, Federated: Array.isArray(federated) ? federated.map(longestArn) : longestArn(federated) } };
   });
   return JSON.stringify(longest({ ...document, Statement: statements })).length;
 }
@@ -61,10 +63,10 @@ const STATEMENT_FRAME = JSON.stringify({
 const DOCUMENT_FRAME = JSON.stringify({ Statement: [], Version: '2012-10-17' }).length;
 
 /**
- * At least the length `trustPolicySize()` gives for a trust of these statements' literal conditions, and 19 characters a
- * statement and one over it when each statement has the one action and none are merged: a role far under its limit
- * needs no rendering of its policy to know. Rendering never lengthens a condition (a one-element list becomes its
- * element; merged statements share one).
+ * At least the length `trustPolicySize()` gives for a trust of exactly these statements, with these literal conditions, as
+ * aws-cdk-lib renders them without minimizePolicies (which may merge statements added later into them): 19 characters a
+ * statement and one over it when each has the one action. A role far under its limit needs no rendering of its policy to
+ * know. Both lengths are of the same `JSON.stringify` of each condition.
  * @param conditions each statement's conditions, literal
  * @param providerArnLength the longest the provider's ARN can be
  */

@@ -36,7 +36,7 @@ export function numberText(value: number): string {
 /**
  * Whether a JSON-like value (strings, numbers, lists and objects of them) is fully known at synth time: it
  * holds no string, number or list token anywhere. A list token survives `JSON.stringify` as text no string
- * check recognises, so lists are judged as lists.
+ * check recognises, so every list and object is judged whole before its values are.
  */
 export function holdsNoToken(value: unknown): boolean {
   if (typeof value === 'string' || typeof value === 'number') return !TOKEN.isUnresolved(value);

@@ -150,11 +150,37 @@ describe('the bound that spares rendering the policy at synth', () => {
     expect(trustPolicySizeBound(planned.map((s) => s.conditions), LONGEST_ARN.length)).toBe(role.trustPolicySize() + 19 * statements + 1);
   });
 
-  test('merged statements (minimizePolicies) only widen the margin', () => {
+  test('minimizePolicies: a statement added later that merges into a planned one is counted (the statement count hides it)', () => {
     const stack = new Stack(new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': true } }), 'Stack');
-    const role = new GitLabRunnerRole(stack, 'Role', { provider: new GitLabOidcProvider(stack, 'GitLab'), subjects: [GitLabSubject.group('g').tag('v*'), ...projects(3)] });
-    const conditions = role.jobsPrincipal._plan.statements.map((s) => s.conditions);
-    expect(trustPolicySizeBound(conditions, LONGEST_ARN.length)).toBeGreaterThanOrEqual(role.trustPolicySize() + 19 * conditions.length + 1);
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(1) });
+    const planned = role.trustPolicySize();
+    const [conditions] = role.jobsPrincipal._statementConditions();
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      principals: [new iam.WebIdentityPrincipal(provider.oidcProviderArn)],
+      actions: ['sts:AssumeRoleWithWebIdentity', 'sts:SetSourceIdentity', 'sts:TagSession'],
+      conditions,
+    }));
+    Object.assign(role, { trustPolicySizeLimit: planned + 20 });
+    expect(() => Template.fromStack(stack)).toThrow(/trust policy is \d+ characters, over the limit of /);
+    expect(role.assumeRolePolicy!.statementCount).toBe(1);
+    expect(role.trustPolicySize()).toBeGreaterThan(planned + 20);
+  });
+
+  test('minimizePolicies: a list of federated principals counts each at its longest', () => {
+    const stack = new Stack(new App({ context: { '@aws-cdk/aws-iam:minimizePolicies': true } }), 'Stack');
+    const provider = new GitLabOidcProvider(stack, 'GitLab');
+    const other = new GitLabOidcProvider(stack, 'Other', { url: 'https://gitlab.example.com' });
+    const role = new GitLabRunnerRole(stack, 'Role', { provider, subjects: projects(1) });
+    const [conditions] = role.jobsPrincipal._statementConditions();
+    role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
+      principals: [new iam.WebIdentityPrincipal(other.oidcProviderArn)], actions: ['sts:AssumeRoleWithWebIdentity'], conditions,
+    }));
+    const document = trustDocument(stack);
+    expect(document.Statement).toHaveLength(1);
+    expect(document.Statement[0].Principal.Federated).toHaveLength(2);
+    document.Statement[0].Principal.Federated = [LONGEST_ARN, LONGEST_ARN];
+    expect(role.trustPolicySize()).toBe(JSON.stringify(document).length);
   });
 
   test('a role far under its limit is judged by the bound, without rendering its policy', () => {

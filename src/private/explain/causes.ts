@@ -5,7 +5,7 @@ import { PolicyCondition, Unknown } from './policy';
 import { evaluatedClaims, conditionKeyPrefix } from './sts-request';
 import { refNameProblem } from '../rules/git-refs';
 import { hasWildcard, instanceOf } from '../rules/iam-strings';
-import { layoutOf, parseSub, SubPart } from '../rules/sub-claim';
+import { layoutOf, parseSub, renderSub, SubPart } from '../rules/sub-claim';
 
 /** Why a condition that failed for this token failed, most specific first. */
 export function conditionCauses(condition: PolicyCondition, actual: readonly string[] | undefined, issuer: string): string[] {
@@ -35,7 +35,7 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   if (!ignoreCase) {
     for (const e of expected) {
       const a = actual.find((value) => matchesIgnoringCase(e, value));
-      if (a !== undefined) causes.push(caseCause(e, a));
+      if (a !== undefined) causes.push(caseCause(claim, e, a));
     }
   }
   if (claim === 'sub') causes.push(...subCauses(expected, actual, like));
@@ -55,9 +55,10 @@ export function conditionCauses(condition: PolicyCondition, actual: readonly str
   return unique(causes);
 }
 
-/** Values that differ only in case, with what differs: the project's path, or a ref (git refs are case-sensitive). */
-function caseCause(expected: string, actual: string): string {
+/** Values that differ only in case, with what differs in a sub: the project's path, or a ref (git refs are case-sensitive). */
+function caseCause(claim: string, expected: string, actual: string): string {
   const head = `the values differ only in case: the token has "${actual}", the policy "${expected}"; IAM compares case-sensitively`;
+  if (claim !== 'sub') return `${head}: write the value exactly as the token carries it`;
   const parts = parseSub(actual);
   const wanted = parseSub(expected);
   const index = parts?.findIndex((p, i) => wanted?.[i] !== undefined && p.value !== wanted[i].value) ?? -1;
@@ -117,7 +118,7 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
   }
   const causes: string[] = [];
   const candidates = expected.map((e) => ({ value: e, parts: parseSub(e) })).filter((c): c is { value: string; parts: SubPart[] } => !!c.parts);
-  const sameLayout = candidates.filter((c) => layoutOf(c.parts) === layoutOf(token));
+  const sameLayout = candidates.filter((c) => comparable(c.parts, token));
   if (sameLayout.length === 0 && candidates.length > 0) {
     const layouts = unique(candidates.map((c) => layoutOf(c.parts)));
     causes.push(`the token's sub has the components ${layoutOf(token)}, but the policy expects ${layouts.join(' or ')}: the project's ` +
@@ -129,11 +130,12 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
   const differences = sameLayout.map((c) => differingComponents(c.parts, token, like));
   const fewest = Math.min(...differences);
   for (const candidate of sameLayout.filter((_, i) => differences[i] === fewest).slice(0, 3)) {
+    const values = tokenValues(candidate.parts, token);
     for (const [i, part] of candidate.parts.entries()) {
-      const got = token[i].value;
+      const got = values[i];
       // A case difference has its own cause; so has a wildcard under StringEquals that would match under StringLike.
       if (componentMatches(part.value, got, like) || part.value.toLowerCase() === got.toLowerCase() || globMatch(part.value, got)) continue;
-      causes.push(componentCause(part, got, like));
+      causes.push(componentCause(part, token[i].value, like));
     }
   }
   return causes;
@@ -148,14 +150,30 @@ export function subDistance(expected: readonly string[], actual: string, like: b
   if (!token) return 0;
   const distances = expected.map((e) => {
     const parts = parseSub(e);
-    return !parts || layoutOf(parts) !== layoutOf(token) ? token.length + 1 : differingComponents(parts, token, like);
+    return !parts || !comparable(parts, token) ? token.length + 1 : differingComponents(parts, token, like);
   });
   return Math.min(token.length + 1, ...distances);
 }
 
-/** How many components of an admitted value (in the token's layout) the token's differ from. */
+/** How many components of an admitted value (comparable with the token's) the token's differ from. */
 function differingComponents(parts: readonly SubPart[], token: readonly SubPart[], like: boolean): number {
-  return parts.filter((p, i) => !componentMatches(p.value, token[i].value, like)).length;
+  const values = tokenValues(parts, token);
+  return parts.filter((p, i) => !componentMatches(p.value, values[i], like)).length;
+}
+
+/**
+ * Whether an admitted value speaks of the token's components: it has the token's layout, or it is a pattern whose last
+ * component ends in `*` and whose components are the token's first ones (a group's `project_path:g/*`, a project's
+ * `project_path:g/p:*`), the `*` running on through the rest of the claim.
+ */
+function comparable(parts: readonly SubPart[], token: readonly SubPart[]): boolean {
+  if (layoutOf(parts) === layoutOf(token)) return true;
+  return parts.length < token.length && parts[parts.length - 1].value.endsWith('*') && layoutOf(parts) === layoutOf(token.slice(0, parts.length));
+}
+
+/** The token's text for each component of a comparable admitted value: a shorter pattern's last one takes the rest of the claim. */
+function tokenValues(parts: readonly SubPart[], token: readonly SubPart[]): string[] {
+  return parts.map((_, i) => (i === parts.length - 1 && parts.length < token.length ? renderSub(token.slice(i)).slice(token[i].name.length + 1) : token[i].value));
 }
 
 function componentMatches(pattern: string, value: string, like: boolean): boolean {

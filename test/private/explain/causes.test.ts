@@ -54,13 +54,12 @@ describe('the claim and the operator', () => {
     expect(causes('StringEquals', 'gitlab.com:sub', ['project_path:g/*'], [sub('main')])).toEqual([
       '"project_path:g/*" holds a wildcard under StringEquals, which compares characters literally: it matches only a literal "*" or "?", ' +
       'which no GitLab claim contains; put wildcard values under StringLike',
-      `the token's sub has the components project_path, ref_type, ref, but the policy expects project_path${LAYOUT_ADVICE}`,
     ]);
   });
 
-  test('a wildcard under StringEquals that would not match either way is no wildcard cause', () => {
+  test('a wildcard under StringEquals that would not match either way is no wildcard cause: another group is', () => {
     expect(causes('StringEquals', 'gitlab.com:sub', ['project_path:h/*'], [sub('main')]))
-      .toEqual([`the token's sub has the components project_path, ref_type, ref, but the policy expects project_path${LAYOUT_ADVICE}`]);
+      .toEqual([`the job's project is project_path:g/p, the policy admits project_path:h/*${OTHER_PROJECT}`]);
   });
 
   test('a wildcard under StringLike is not one', () => {
@@ -129,8 +128,7 @@ describe('case', () => {
 
   test('case in another claim than sub', () => {
     expect(causes('StringEquals', 'gitlab.com:user_login', ['Alice'], ['alice'])).toEqual([
-      'the values differ only in case: the token has "alice", the policy "Alice"; IAM compares case-sensitively, and GitLab puts the project\'s path in ' +
-      'its canonical case (as in its URL): write the path exactly as GitLab shows it',
+      'the values differ only in case: the token has "alice", the policy "Alice"; IAM compares case-sensitively: write the value exactly as the token carries it',
     ]);
   });
 });
@@ -178,6 +176,19 @@ describe('the sub, component by component', () => {
     expect(causes('StringEquals', 'gitlab.com:sub', values, [actual])).toEqual(expected);
   });
 
+  test.each<[string, string, string[]]>([
+    ['a group\'s pattern, for a job of another group', 'project_path:h/*', [`the job's project is project_path:g/p, the policy admits project_path:h/*${OTHER_PROJECT}`]],
+    ['a project\'s any-ref pattern, for a job of another project', 'project_path:g/q:*', [`the job's project is project_path:g/p, the policy admits project_path:g/q:*${OTHER_PROJECT}`]],
+    ['a subgroup\'s pattern, for a job of its parent group', 'project_path:g/q/*', [`the job's project is project_path:g/p, the policy admits project_path:g/q/*${OTHER_PROJECT}`]],
+  ])('%s: the * runs through the rest of the claim, so the layout is the token\'s', (_name, pattern, expected) => {
+    expect(causes('StringLike', 'gitlab.com:sub', [pattern], [sub('main')])).toEqual(expected);
+  });
+
+  test('a shorter value without a trailing * is another layout', () => {
+    expect(causes('StringLike', 'gitlab.com:sub', ['project_path:g/p'], [sub('main')]))
+      .toEqual([`the token's sub has the components project_path, ref_type, ref, but the policy expects project_path${LAYOUT_ADVICE}`]);
+  });
+
   test('two sub values in a token (a list claim) are compared as a whole', () => {
     expect(causes('StringEquals', 'gitlab.com:sub', [sub('main')], ['a', 'b'])).toEqual(['the token\'s sub "a", "b" is none of the values the policy admits']);
   });
@@ -199,6 +210,10 @@ describe('subDistance: how many components the nearest admitted value differs in
     ['a pattern under StringLike matches', [sub('m*')], sub('main'), true, 0],
     ['the same pattern under StringEquals does not', [sub('m*')], sub('main'), false, 1],
     ['an exact match', [sub('main')], sub('main'), false, 0],
+    ['a group pattern that matches', ['project_path:g/*'], sub('main'), true, 0],
+    ['a project\'s any-ref pattern that matches', ['project_path:g/p:*'], sub('main'), true, 0],
+    ['another group\'s pattern: its one component differs', ['project_path:h/*'], sub('main'), true, 1],
+    ['a shorter value without a *: another layout', ['project_path:g/p'], sub('main'), true, 4],
   ])('%s: %i', (_name, expected, actual, like, distance) => {
     expect(subDistance(expected, actual, like)).toBe(distance);
   });

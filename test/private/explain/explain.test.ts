@@ -107,6 +107,8 @@ test('a provider URL with the trailing slash the token lacks', () => {
 test('hosts are compared without regard to case or scheme', () => {
   const upper: KnownProvider = { ...GITLAB, url: 'https://GitLab.com/sub' };
   expect(explain([allow({})], CLAIMS, [upper]).causes[0]).toMatch(/the provider's URL is "https:\/\/GitLab\.com\/sub": same host, another path/);
+  const http: KnownProvider = { ...GITLAB, url: 'http://gitlab.com/sub' };
+  expect(explain([allow({})], CLAIMS, [http]).causes[0]).toMatch(/the provider's URL is "http:\/\/gitlab\.com\/sub": same host, another path/);
 });
 
 test('an expired token is STS\'s refusal, named before the policy\'s causes (the provider took the token)', () => {

@@ -71,7 +71,7 @@ test('an edge a path of three jobs implies is dropped', () => {
   expect(reducedPredecessors(['a', 'b', 'c', 'd'], after).get('d')).toEqual(['c']);
 });
 
-test('a job without predecessors needs none, whether or not the map lists it', () => {
+test('a job the map does not list has no predecessors', () => {
   const needs = pipelineNeeds(['a', 'b'], new Map([['b', new Set(['a'])]]), ['push'], new Map());
   expect(Object.fromEntries(needs)).toEqual({ a: [], b: [{ job: 'a', optional: false }] });
 });

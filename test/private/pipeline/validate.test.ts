@@ -54,7 +54,7 @@ describe('the deploy branch', () => {
   test.each([
     ['a ref git refuses', 'a..b', /^deployBranch name .*, got: "a\.\.b"$/],
     ['a quote', 'a"b', /^deployBranch must not contain '"' or '\*'/],
-    ['a star', 'a*b', /^deployBranch name |^deployBranch must not contain/],
+    ['a star', 'a*b', /^deployBranch must not contain '"' or '\*' \(a GitLab rules expression cannot hold them\), got: "a\*b"$/],
   ])('%s is refused', (_name, branch, error) => {
     expect(() => validateDeployBranch(branch, scope)).toThrow(error);
   });
@@ -129,7 +129,7 @@ describe('job settings', () => {
   });
 
   test.each(['interruptible', 'allow_failure', 'exit_codes', 'start_in', 'parallel', 'manual_confirmation', 'release', 'pages', 'identity', 'secrets', '<<'])(
-    'rawKeys may not set %s, which would switch a gate off or reorder jobs', (key) => {
+    'rawKeys may not set %s, which would switch a gate off, reorder jobs or reach past the pipeline\'s rules', (key) => {
       expect(() => validateJobSettings({ rawKeys: { [key]: 1 } }, scope)).toThrow(new RegExp(`^jobSettings\\.rawKeys must not set "${key.replace(/[<]/g, '\\$&')}": .+, got: `));
     });
 
