@@ -46,7 +46,9 @@ const WORKLOAD_VARIANTS: Record<Workload, readonly Variant[]> = {
   branch: VARIANTS.filter((v) => v !== 'warned'),
 };
 
-interface Sample { wall: number; ms: number; cpu: number; resources: number; bytes: number; assets: number; warnings: number; stacks: number; templateHash: string }
+interface Sample {
+  wall: number; ms: number; cpu: number; resources: number; bytes: number; assets: number; warnings: number; stacks: number; templateHash: string;
+}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -49,7 +49,8 @@ export function trustPolicySize(document: any, providerArnLength: number): numbe
     // (minimizePolicies merges statements that differ only in their federated principal).
     const longestArn = (arn: unknown) => (typeof arn === 'string' && isLiteral(arn) ? arn : 'a'.repeat(providerArnLength));
     if (federated === undefined) return statement;
-    return { ...statement, Principal: { ...statement.Principal, Federated: Array.isArray(federated) ? federated.map(longestArn) : longestArn(federated) } };
+    const longestFederated = Array.isArray(federated) ? federated.map(longestArn) : longestArn(federated);
+    return { ...statement, Principal: { ...statement.Principal, Federated: longestFederated } };
   });
   return JSON.stringify(longest({ ...document, Statement: statements })).length;
 }

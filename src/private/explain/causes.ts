@@ -173,7 +173,8 @@ function comparable(parts: readonly SubPart[], token: readonly SubPart[]): boole
 
 /** The token's text for each component of a comparable admitted value: a shorter pattern's last one takes the rest of the claim. */
 function tokenValues(parts: readonly SubPart[], token: readonly SubPart[]): string[] {
-  return parts.map((_, i) => (i === parts.length - 1 && parts.length < token.length ? renderSub(token.slice(i)).slice(token[i].name.length + 1) : token[i].value));
+  const rest = (i: number) => renderSub(token.slice(i)).slice(token[i].name.length + 1);
+  return parts.map((_, i) => (i === parts.length - 1 && parts.length < token.length ? rest(i) : token[i].value));
 }
 
 function componentMatches(pattern: string, value: string, like: boolean): boolean {
