@@ -29,20 +29,20 @@ abstract class KeyedValues<T> {
 
 /** Values filed under string keys, found by any text that starts with their key. */
 export class PrefixIndex<T> extends KeyedValues<T> {
-  /** Every value whose key is a prefix of `text` (the empty key included), shortest key first. */
-  public *prefixesOf(text: string): Generator<T> {
+  /** Every value whose key is a prefix of `text` (the empty key included), with its key's length, shortest key first. */
+  public *prefixesOf(text: string): Generator<[number, T]> {
     for (const length of this.lengths) {
       // Stryker disable next-line ConditionalExpression: longer keys cannot be prefixes; probing them finds nothing new
       if (length > text.length) return;
-      yield* this.byKey.get(text.slice(0, length)) ?? [];
+      for (const value of this.byKey.get(text.slice(0, length)) ?? []) yield [length, value];
     }
   }
 }
 
 /** Values filed under string keys, found by any text that contains their key. */
 export class SubstringIndex<T> extends KeyedValues<T> {
-  /** Every value whose key occurs in `text` (the empty key included), each once. */
-  public within(text: string): readonly T[] {
+  /** Every value whose key occurs in `text` at `from` or after (the empty key included), each once. */
+  public within(text: string, from = 0): readonly T[] {
     const unkeyed = this.byKey.get('') ?? [];
     // Most buckets hold patterns without inner text only (a group's `*`): nothing to search for.
     if (this.byKey.size === (unkeyed.length > 0 ? 1 : 0)) return unkeyed;
@@ -50,7 +50,7 @@ export class SubstringIndex<T> extends KeyedValues<T> {
     for (const length of this.lengths) {
       if (length > text.length) break;
       if (length === 0) continue;
-      for (let start = 0; start + length <= text.length; start++) {
+      for (let start = from; start + length <= text.length; start++) {
         for (const value of this.byKey.get(text.slice(start, start + length)) ?? []) found.add(value);
       }
     }
@@ -77,8 +77,11 @@ export class PrefixSubstringIndex<T> {
     bucket.add(inner, value);
   }
 
-  /** Every value whose prefix key starts `text` and whose inner key occurs in it. */
+  /**
+   * Every value whose prefix key starts `text` and whose inner key occurs in it after that prefix (a pattern's inner
+   * text follows its first wildcard, which follows its prefix: where it covers a text, its inner text is past that).
+   */
   public *candidatesFor(text: string): Generator<T> {
-    for (const bucket of this.byPrefix.prefixesOf(text)) yield* bucket.within(text);
+    for (const [prefixLength, bucket] of this.byPrefix.prefixesOf(text)) yield* bucket.within(text, prefixLength);
   }
 }

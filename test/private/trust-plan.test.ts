@@ -181,6 +181,10 @@ describe('the candidate indexes', () => {
     index.add('abcdef', 'too long');
     expect([...index.within('zabxyzab')].sort()).toEqual(['first', 'second', 'third']);
     expect([...index.within('a')]).toEqual([]);
+    // From a position on: "xyz" starts at 3, the second "ab" at 6.
+    expect([...index.within('zabxyzab', 3)].sort()).toEqual(['first', 'second', 'third']);
+    expect([...index.within('zabxyzab', 4)].sort()).toEqual(['first', 'second']);
+    expect([...index.within('zabxyzab', 7)]).toEqual([]);
   });
 
   test('a prefix index finds each value whose key starts the text, shortest first', () => {
@@ -188,7 +192,7 @@ describe('the candidate indexes', () => {
     index.add('abc', 'long');
     index.add('a', 'short');
     index.add('b', 'other');
-    expect([...index.prefixesOf('abcd')]).toEqual(['short', 'long']);
+    expect([...index.prefixesOf('abcd')]).toEqual([[1, 'short'], [3, 'long']]);
   });
 
   test('among 2,000 patterns under one group (one shared prefix), the one pattern that covers another is found', () => {
