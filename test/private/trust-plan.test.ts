@@ -95,6 +95,23 @@ describe('pruning is sound: a subject is left out only when another admits every
   });
 });
 
+test('one subject with two sets of conditions plans the same statements, in the same order, whatever the input order', () => {
+  const main = GitLabSubject.project('g/p').branch('main');
+  const tags = GitLabSubject.group('g').tag('v*');
+  const subjects = [
+    main.withClaimConditions({ userLogins: ['bob'] }), main.withClaimConditions({ userLogins: ['alice'] }), main, tags,
+    tags.withClaimConditions({ userLogins: ['bob'] }), tags.withClaimConditions({ userLogins: ['alice'] }),
+  ];
+  const plan = (list: GitLabSubject[]) => JSON.stringify(planTrust('gitlab.com', 'https://gitlab.com', list, undefined).statements
+    .map((s) => [s.subjects.map((x) => x.sub), s.conditions]));
+  const expected = plan(subjects);
+  for (let shift = 1; shift < subjects.length; shift++) {
+    const rotated = [...subjects.slice(shift), ...subjects.slice(0, shift)];
+    expect(plan(rotated)).toBe(expected);
+    expect(plan([...rotated].reverse())).toBe(expected);
+  }
+});
+
 describe('raw subjects are anchored at both ends', () => {
   test.each([
     ['project_id:*1:ref_type:branch:ref:main', 'must name one project ID'],
