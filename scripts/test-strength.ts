@@ -1,9 +1,12 @@
 // Writes TEST-STRENGTH.md from Stryker's results: per file in src/, how many mutants the tests detected (killed
 // or timed out) out of those that count, when and at which commit it was measured, the survivors with where they
 // are, and the mutants marked equivalent in the code (`// Stryker disable …: reason`) with the reason.
-// A run may measure some files only (`npx projen mutation -- --mutate <files>`): its report (mutation/report.json)
-// is merged into the record of every file's last run (mutation/incremental.json, which Stryker also reads to skip
-// unchanged mutants), with the date and commit of each file's run (mutation/measured.json).
+// A run may measure some files only (`npx stryker run --mutate <files>`): its report (mutation/report.json) also holds
+// the other files' earlier results, as far as Stryker could reuse them, so only the files named here are taken from it:
+//   scripts/test-strength.ts [--commit <the commit the run measured>] [<the files it mutated>...]
+// (no files: a run over the whole of src/). They are merged into the record of every file's last run
+// (mutation/incremental.json, which Stryker also reads to skip unchanged mutants), with the date and commit of each
+// file's run (mutation/measured.json).
 import { execFileSync } from 'child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
@@ -25,12 +28,18 @@ const measuredFile = join(root, 'mutation', 'measured.json');
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 const record = (existsSync(recordFile) ? readJson(recordFile) : { files: {} }) as Report;
 const measured = (existsSync(measuredFile) ? readJson(measuredFile) : {}) as Record<string, { date: string; commit: string }>;
+const args = process.argv.slice(2);
+const commitArg = args.indexOf('--commit');
+const runCommit = commitArg >= 0 ? args.splice(commitArg, 2)[1] : undefined;
 if (existsSync(reportFile)) {
-  // This run's files replace their earlier results; the others keep theirs.
+  // The files this run mutated replace their earlier results; the others keep theirs.
   const run = readJson(reportFile) as Report;
   const date = new Date().toISOString().slice(0, 10);
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-  for (const [file, result] of Object.entries(run.files)) {
+  const commit = runCommit ?? execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+  const mutated = args.length > 0 ? args : Object.keys(run.files);
+  const missing = mutated.filter((file) => !(file in run.files));
+  if (missing.length > 0) throw new Error(`the run's report has no results for ${missing.join(', ')}`);
+  for (const [file, result] of Object.entries(run.files).filter(([name]) => mutated.includes(name))) {
     record.files[file] = result;
     measured[file] = { date, commit };
   }

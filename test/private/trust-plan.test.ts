@@ -186,6 +186,7 @@ describe('the candidate indexes', () => {
     ['project_path:g/*:ref_type:branch:ref:r12/*', ':branch:ref:r12/'],
     ['project_path:g/p:ref_type:tag:ref:v?', ''],
     ['project_path:g/p:ref_type:branch:ref:a*b*cd', 'cd'],
+    ['project_path:g/p:ref_type:branch:ref:a*bc*de', 'bc'],
   ])('innerLiteral(%j) is %j: the end of the longest literal run after the first wildcard, at most 16 characters', (pattern, expected) => {
     expect(innerLiteral(pattern)).toBe(expected);
   });
@@ -198,6 +199,8 @@ describe('the candidate indexes', () => {
     index.add('abcdef', 'too long');
     expect([...index.within('zabxyzab')].sort()).toEqual(['first', 'second', 'third']);
     expect([...index.within('a')]).toEqual([]);
+    // A key as long as the text.
+    expect([...index.within('xyz')]).toEqual(['third']);
     // From a position on: "xyz" starts at 3, the second "ab" at 6.
     expect([...index.within('zabxyzab', 3)].sort()).toEqual(['first', 'second', 'third']);
     expect([...index.within('zabxyzab', 4)].sort()).toEqual(['first', 'second']);

@@ -1,5 +1,6 @@
 // AWS's formats as the rules read them: every part of each pattern, on both sides of its limit.
 import { AWS_ACCOUNT_ID, AWS_REGION, IAM_ROLE_ARN } from '../../../src/private/rules/aws';
+import { providerArnHost } from '../../../src/private/rules/oidc-provider-arn';
 
 describe('an IAM role ARN', () => {
   test.each([
@@ -44,5 +45,29 @@ describe('an account ID and a region name', () => {
     ['eu-west', false], ['eu-west-123', false], ['e-west-1', false], ['europe-west-1', false], ['eu-1', false], ['EU-WEST-1', false], ['xeu-west-1 ', false],
   ])('region %p: %p', (region, expected) => {
     expect(AWS_REGION.test(region)).toBe(expected);
+  });
+});
+
+describe('an IAM OIDC provider ARN', () => {
+  test.each([
+    ['arn:aws:iam::123456789012:oidc-provider/gitlab.com', 'gitlab.com'],
+    ['arn:aws-us-gov:iam::123456789012:oidc-provider/gitlab.example.com/gitlab', 'gitlab.example.com/gitlab'],
+    ['arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/gitlab.com', 'gitlab.com'],
+    ['arn:aws-cn:iam::${AWS::AccountId}:oidc-provider/g', 'g'],
+  ])('%s names %s', (arn, host) => {
+    expect(providerArnHost(arn)).toBe(host);
+  });
+
+  test.each([
+    ['text before it', 'xarn:aws:iam::123456789012:oidc-provider/gitlab.com'],
+    ['a line after it', 'arn:aws:iam::123456789012:oidc-provider/gitlab.com\nx'],
+    ['a partition with a digit', 'arn:aws1:iam::123456789012:oidc-provider/gitlab.com'],
+    ['no partition', 'arn::iam::123456789012:oidc-provider/gitlab.com'],
+    ['a short account', 'arn:aws:iam::1234:oidc-provider/gitlab.com'],
+    ['an account of letters', 'arn:aws:iam::abcdefghijkl:oidc-provider/gitlab.com'],
+    ['no host', 'arn:aws:iam::123456789012:oidc-provider/'],
+    ['a role', 'arn:aws:iam::123456789012:role/gitlab.com'],
+  ])('%s: not one', (_name, arn) => {
+    expect(providerArnHost(arn)).toBeUndefined();
   });
 });
