@@ -165,7 +165,11 @@ export class GitLabRunnerRole extends iam.Role {
     return trustPolicySize(document, this.longestProviderArnLength());
   }
 
-  /** Whether the trust policy holds only the principal's planned statements, and their conditions are literals. */
+  /**
+   * Whether the trust policy has as many statements as the principal planned, with literal conditions. Without
+   * minimizePolicies it then holds those alone; with it, statements added later may have merged into them, which
+   * `toJSON()` renders all the same but a bound from the plan does not see.
+   */
   private holdsOnlyPlannedStatements(): boolean {
     return this.assumeRolePolicy!.statementCount === this.jobsPrincipal._plan.statements.length && this.jobsPrincipal._literalConditions;
   }

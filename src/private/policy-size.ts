@@ -74,4 +74,3 @@ const DOCUMENT_FRAME = JSON.stringify({ Statement: [], Version: '2012-10-17' }).
 export function trustPolicySizeBound(conditions: readonly object[], providerArnLength: number): number {
   return conditions.reduce((size, c) => size + STATEMENT_FRAME + JSON.stringify(c).length + providerArnLength, DOCUMENT_FRAME);
 }
-
