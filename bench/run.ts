@@ -383,8 +383,13 @@ const keptSection = (n: number) => {
   if (from < 0) throw new Error(`BENCHMARKS.md has no section ${n} to keep: run the whole benchmark`);
   return published.slice(from + 1, next < 0 ? undefined : from + 1 + next).trimEnd();
 };
+/** The published header without its notes of earlier partial runs whose sections this run measures again. */
+const keptHeader = () => published.slice(0, published.indexOf('\n## 1. ')).trimEnd().split('\n').filter((line) => {
+  const measured = /^Sections? ([\d, ]+) measured again on /.exec(line)?.[1].split(', ').map(Number);
+  return !measured?.every((n) => only!.includes(n));
+}).join('\n');
 const header = only
-  ? published.slice(0, published.indexOf('\n## 1. ')).trimEnd() + `\nSection${only.length > 1 ? 's' : ''} ${only.join(', ')} measured again on ${today} (\`BENCH_ONLY=${only.join(',')}\`).`
+  ? keptHeader() + `\nSection${only.length > 1 ? 's' : ''} ${only.join(', ')} measured again on ${today} (\`BENCH_ONLY=${only.join(',')}\`).`
   : `# Benchmarks
 
 Produced by \`npx projen bench\` (bench/run.ts) on ${today}${smoke ? ' (smoke run: tiny sizes, one sample)' : ''}.

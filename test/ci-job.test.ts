@@ -65,6 +65,7 @@ describe('gitLabCiJob', () => {
     const clean = 'cdk_gitlab_oidc_clean() { (set +f; rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
       'if grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f"; then rm -f -- "$_oidc_f"; fi; done) 2>/dev/null || :; }';
     expect(job.before_script).toEqual([
+      expect.stringMatching(/^_oidc_expects='iss https:\/\/gitlab.com, aud https:\/\/gitlab.com, sub project_path:mygroup\/myproject:ref_type:branch:ref:main'; _oidc_role_path=/),
       'case $- in *x*) _oidc_trace=x; set +x;; *) _oidc_trace=;; esac',
       expect.stringMatching(/^unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN .*AWS_CONTAINER_CREDENTIALS_FULL_URI .*; export AWS_CONFIG_FILE=\/dev\/null AWS_SHARED_CREDENTIALS_FILE=\/dev\/null AWS_EC2_METADATA_DISABLED=true$/),
       expect.stringMatching(/^\[ -n "\$\{GITLAB_OIDC_TOKEN:-\}" \] \|\| \{ printf '%s\\n' "cdk-gitlab-oidc: GITLAB_OIDC_TOKEN is empty: this job needs an id_tokens entry named GITLAB_OIDC_TOKEN/),
@@ -336,7 +337,7 @@ describe('gitLabCiJob', () => {
 
   test('the job unsets every credential the runner may hold of its own before any AWS client runs', () => {
     const { stack, role } = newRole();
-    const [, first] = parse(jobYaml(stack, role))['.aws-oidc'].before_script;
+    const [, , first] = parse(jobYaml(stack, role))['.aws-oidc'].before_script;
     const unset = /^unset ([A-Z_ ]+);/.exec(first)![1].split(' ');
     expect(unset.sort()).toEqual([
       // keys and sessions read from the environment
@@ -368,7 +369,11 @@ describe('the before_script, exactly', () => {
   // Removes the token's folder and this job's entries in the AWS CLI's credential cache (test/job proves it with the real CLI).
   const CLEAN = 'cdk_gitlab_oidc_clean() { (set +f; rm -rf -- "${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"; for _oidc_f in "$HOME"/.aws/cli/cache/*.json; do ' +
     'if grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f"; then rm -f -- "$_oidc_f"; fi; done) 2>/dev/null || :; }';
+  // What the role's trust policy expects and its construct path (a shell word), for the hint a refused exchange prints.
+  const EXPECTATIONS = "_oidc_expects='iss https://gitlab.com, aud https://gitlab.com, sub project_path:mygroup/myproject:ref_type:branch:ref:main'; " +
+    "_oidc_role_path=''\\''Stack/Role'\\'''";
   const COMMON = [
+    EXPECTATIONS,
     PAUSE_TRACE,
     'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE AWS_DEFAULT_PROFILE ' +
       'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_AUTHORIZATION_TOKEN ' +
@@ -396,8 +401,11 @@ describe('the before_script, exactly', () => {
       "_oidc_c=$(printf '%s' \"$_oidc_p\" | base64 -d 2>/dev/null | tr -d '\\n\\r'); _oidc_j=''",
       "for _oidc_k in iss aud sub ref_type ref ref_protected project_path; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
       "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
-      "printf '%s\\n' 'cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud https://gitlab.com, sub project_path:mygroup/myproject:ref_type:branch:ref:main' >&2",
-      "_oidc_h='cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role '\\''Stack/Role'\\'' --claims '\\''{'",
+      // What the role expects and its path, from the job's first line; a role known only by its ARN gets the way to fetch its policy.
+      'if [ -n "${_oidc_role_path:-}" ]; then printf \'%s\\n\' "cdk-gitlab-oidc: the role expects $_oidc_expects" >&2; ' +
+        '_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role $_oidc_role_path --claims \'{"; ' +
+        'else _oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
+        'npx cdk-gitlab-oidc explain --policy-file role.json --claims \'{"; fi',
       "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
       "printf '%s%s%s\\n' \"$_oidc_h\" \"$_oidc_q\" '}'\\''' >&2",
     ].join('; ')}) || :; }`,

@@ -14,6 +14,7 @@ import { LoopbackSts, RUNNER_ACCESS_KEY_ID, RUNNER_ROLE_ARN, RUNNER_SECRET_ACCES
 import { runJob, SDK_AWS_CLI_DIR } from './run-job';
 import { runTraced } from './traced-run';
 import { GitLabCiCredentials, GitLabCiJobOptions, GitLabRunnerRole } from '../../src';
+import { expectations } from '../../src/private/job/credential-script';
 import { FixtureIssuer, gitLabClaims, JobSpec } from '../security/support/issuer';
 import { ACCOUNT } from '../security/support/sts';
 import { builtCommand } from '../support/built-command';
@@ -257,18 +258,21 @@ describe('under GitLab\'s debug trace (CI_DEBUG_TRACE), which runs the job\'s sh
 });
 
 describe('the claims printer, in the shells jobs run in', () => {
-  // The function line of the generated before_script, run on its own: dash is Debian's POSIX /bin/sh
-  // (no bash features), bash runs it under GitLab's `set -eo pipefail`.
+  // The function line of the generated before_script, after the line of the role's expectations it reads, run on their
+  // own: dash is Debian's POSIX /bin/sh (no bash features), bash runs it under GitLab's `set -eo pipefail`.
   const SHELLS: [string, string[]][] = [['dash', ['/bin/dash', '-e', '-c']], ['bash -eo pipefail', ['/bin/bash', '-eo', 'pipefail', '-c']]];
-  const printer = () => parse(resolvedJob(stack, role.gitLabCiJob(), ROLE_ARN))['.aws-oidc'].before_script
-    .find((line: string) => line.startsWith('cdk_gitlab_oidc_explain()'));
+  const printer = () => {
+    const lines: string[] = parse(resolvedJob(stack, role.gitLabCiJob(), ROLE_ARN))['.aws-oidc'].before_script;
+    expect(lines[0]).toMatch(/^_oidc_expects=/);
+    return `${lines[0]}\n${lines.find((line) => line.startsWith('cdk_gitlab_oidc_explain()'))}`;
+  };
 
-  function runPrinter(shell: string[], idToken: string) {
+  function runPrinter(shell: string[], idToken: string, lines = printer(), env: Record<string, string> = {}) {
     const tmp = mkdtempSync(join(tmpdir(), 'printer-'));
     mkdirSync(join(tmp, 'gitlab-oidc-7'));
     writeFileSync(join(tmp, 'gitlab-oidc-7', 'token'), idToken);
-    const script = `${printer()}\ncdk_gitlab_oidc_explain\necho "the job's own message"`;
-    return spawnSync(shell[0], [...shell.slice(1), script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TMPDIR: tmp, CI_JOB_ID: '7' }, timeout: 10_000 });
+    const script = `${lines}\ncdk_gitlab_oidc_explain\necho "the job's own message"`;
+    return spawnSync(shell[0], [...shell.slice(1), script], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', TMPDIR: tmp, CI_JOB_ID: '7', ...env }, timeout: 10_000 });
   }
 
   test.each(SHELLS)('%s: the claims as JSON, escapes kept, list audiences, nothing personal', async (_shell, shell) => {
@@ -291,6 +295,19 @@ describe('the claims printer, in the shells jobs run in', () => {
     const command = /^cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain (.*)$/m.exec(run.stderr)![1];
     const args = spawnSync('/bin/sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' }).stdout.split('\n');
     expect(args.slice(0, 4)).toEqual(['--role', 'Stack/Role', '--claims', printed]);
+    expect(run.stdout).toBe('the job\'s own message\n');
+  });
+
+  test.each(SHELLS)('%s: a role known only by its ARN prints how to fetch its policy; the runner\'s variables of the same names never reach the hint', async (_shell, shell) => {
+    // The line the CI/CD component and a pipeline's role known by its ARN write (test/pipeline and test/job/component check they do).
+    const script = printer().replace(/^_oidc_expects=.*\n/, `${expectations()}\n`);
+    expect(script.split('\n')[0]).toBe("_oidc_expects=''; _oidc_role_path=''");
+    const now = Math.floor(Date.now() / 1000);
+    const run = runPrinter(shell, await issuer.sign(gitLabClaims('https://gitlab.com', INTENDED, now)), script,
+      { AWS_ROLE_ARN: ROLE_ARN, _oidc_expects: 'forged', _oidc_role_path: 'forged; rm -rf ~' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/^cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name [\w+=,.@-]+ > role\.json && npx cdk-gitlab-oidc explain --policy-file role\.json --claims '\{"iss"/m);
+    expect(run.stderr).not.toMatch(/forged|the role expects/);
     expect(run.stdout).toBe('the job\'s own message\n');
   });
 

@@ -329,6 +329,20 @@ describe('refused at synth: what would break isolation', () => {
     expect(doc['.aws-oidc-synth-2'].variables.AWS_ROLE_ARN).toMatch(/gitlab-synth-stage$/);
   });
 
+  test('a stage named "exchange" does not take the hidden job that holds the token exchange', () => {
+    const stageRole = GitLabPipelineRole.fromRoleArn(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/gitlab-exchange-stage`, { audience: 'gitlab-exchange-stage' });
+    const { app, root } = newApp();
+    const pipeline = new GitLabCiPipeline(app, 'Pipeline', { synth: new GitLabShellStep('Synth', { commands: ['x'] }), role: ROLE, repositoryRoot: root, cdkCliVersion: CDK_CLI_VERSION });
+    const stage = new Stage(app, 'exchange', { env: { account: BETA_ACCOUNT, region: REGION } });
+    new Stack(stage, 'Api');
+    pipeline.addStageWithGitLabOptions(stage, { role: stageRole });
+    const doc = parseCi(synthesized(app, pipeline, root).yaml);
+    expect(doc['exchange-Api-Deploy'].extends).toBe('.aws-oidc-exchange-2');
+    expect(doc['.aws-oidc-exchange-2'].variables.AWS_ROLE_ARN).toMatch(/gitlab-exchange-stage$/);
+    expect(doc['.aws-oidc-exchange'].variables).toBeUndefined();
+    expect(doc['.aws-oidc-exchange'].before_script.join('\n')).toContain('cdk_gitlab_oidc_sts() {');
+  });
+
   test('a stage\'s jobs use a cache of their environment\'s own; the synth job the pipeline\'s', () => {
     const doc = parseCi(oneStageApp({ jobSettings: { cache: { key: 'npm', paths: ['.npm/'] } } }, (p, _a, s) => p.addStageWithGitLabOptions(s, {
       environment: { name: 'prod/eu 1' },

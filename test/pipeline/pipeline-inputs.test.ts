@@ -61,15 +61,17 @@ describe('settings', () => {
     expect(parseCi(built.yaml)['Build-CheckPipelineFile'].script[0]).toMatch(/^diff -u 'ci\/cdk-pipeline.yml' 'cdk.out\/gitlab-ci-pipeline.yml' >&2 \|\| /);
   });
 
-  test('credentials: the assume-role CLI exchange', () => {
+  test('credentials: the assume-role CLI exchange, chosen by the role\'s variables (the script is the same for both)', () => {
     const doc = jobs({ credentials: GitLabCiCredentials.ASSUME_ROLE_CLI });
-    expect(doc['.aws-oidc'].before_script.join('\n')).toContain('aws sts assume-role-with-web-identity');
+    expect(doc['.aws-oidc'].variables.GITLAB_OIDC_CREDENTIALS).toBe('assume-role-cli');
+    expect(doc['.aws-oidc-exchange'].before_script.join('\n')).toContain('aws sts assume-role-with-web-identity');
   });
 
-  test('a role known by ARN: the failed exchange tells how to fetch its policy for the explain command', () => {
+  test('a role known by ARN: no expectations, so the failed exchange tells how to fetch its policy for the explain command', () => {
     const doc = jobs();
+    expect(doc['.aws-oidc'].before_script).toEqual(["_oidc_expects=''; _oidc_role_path=''", ['.aws-oidc-exchange', 'before_script']]);
     // The role's name is the ARN's last part, taken when the job runs (the component has only the ARN, too).
-    expect(doc['.aws-oidc'].before_script.join('\n')).toContain('aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && npx cdk-gitlab-oidc explain --policy-file role.json');
+    expect(doc['.aws-oidc-exchange'].before_script.join('\n')).toContain('aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && npx cdk-gitlab-oidc explain --policy-file role.json');
   });
 
   test('a step\'s input from another step is downloaded and put where the step reads it', () => {

@@ -30,6 +30,25 @@ describe('the two-stage app', () => {
     expect(psych(built.yaml)).toEqual(doc);
   });
 
+  test('the token exchange is written once, first, in a hidden job each role\'s hidden job references after a line of its own expectations', () => {
+    const { built, doc } = build();
+    expect(doc['.aws-oidc-exchange']).toEqual({ before_script: expect.any(Array), after_script: expect.any(Array) });
+    expect(built.yaml.match(/cdk_gitlab_oidc_sts\(\) \{/g)).toHaveLength(1);
+    expect(built.yaml.match(/cdk_gitlab_oidc_clean\(\) \{/g)).toHaveLength(2);
+    expect(built.yaml.indexOf('\n".aws-oidc-exchange":')).toBeLessThan(built.yaml.indexOf('\n".aws-oidc":'));
+    const roleJobs = Object.keys(doc).filter((name) => name.startsWith('.aws-oidc') && name !== '.aws-oidc-exchange');
+    expect(roleJobs.sort()).toEqual(['.aws-oidc', '.aws-oidc-Prod-eu-west-1']);
+    for (const [name, path] of [['.aws-oidc', 'GitLabOidc/DeployRole'], ['.aws-oidc-Prod-eu-west-1', 'GitLabOidc/ProductionRole']]) {
+      const job = doc[name];
+      expect(job.before_script).toEqual([
+        `_oidc_expects='iss https://gitlab.com, aud ${job.id_tokens.GITLAB_OIDC_TOKEN.aud}, sub project_path:mygroup/myproject:ref_type:branch:ref:main'; ` +
+          `_oidc_role_path=''\\''${path}'\\'''`,
+        ['.aws-oidc-exchange', 'before_script'],
+      ]);
+      expect(job.after_script).toEqual([['.aws-oidc-exchange', 'after_script']]);
+    }
+  });
+
   test('is written at synth, and its copy travels in the cloud assembly for the check job, which passes on the assembly without the assets\' files', () => {
     const { built, doc } = build();
     expect(readFileSync(join(built.assemblyDir, 'gitlab-ci-pipeline.yml'), 'utf8')).toEqual(built.yaml);

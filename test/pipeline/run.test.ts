@@ -204,6 +204,10 @@ describe('attacks on the pipeline run whole: a token opens its own stage\'s role
     expect(result.calls.filter((c) => c.job.startsWith('Prod-') || c.job.includes('-Prod-'))).toEqual([]);
     expect(result.output).toMatch(/FAIL\s+Assets-FileAsset1-Prod-eu-west-1/);
     expect(result.output).toContain('was not exchanged for credentials of role arn:aws:iam::111122223333:role/gitlab-production');
+    // The file holds the exchange once; each role's hidden job gives it that role's expectations for the hint.
+    expect(result.output).toContain(`cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud ${PRODUCTION_AUDIENCE}, sub project_path:mygroup/myproject:ref_type:branch:ref:main`);
+    expect(result.output).toMatch(/cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role 'GitLabOidc\/ProductionRole' --claims '\{"iss"/);
+    expect(result.output).not.toContain(`the role expects iss https://gitlab.com, aud ${DEPLOY_AUDIENCE}`);
   });
 
   test('a job of an unprotected branch named main (a fork\'s merge request, a Developer\'s push) gets nothing from either role', async () => {

@@ -60,7 +60,8 @@ export interface CiJob {
   readonly id_tokens?: { readonly [variable: string]: CiIdToken };
   readonly variables?: { readonly [name: string]: string };
   readonly before_script?: CiScript;
-  readonly script: CiScript;
+  /** Required for a job that runs; a hidden job (a name starting with `.`) that only lends its scripts has none. */
+  readonly script?: CiScript;
   readonly after_script?: CiScript;
   readonly artifacts?: YamlMap;
   readonly interruptible?: boolean;

@@ -2,11 +2,11 @@
 // then written into the job's YAML (its id_tokens entry and its variables), never into its shell.
 import { Annotations, Duration } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, ExpectedClaims, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
+import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, ExpectedClaims, expectations, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
 import { GitLabCiCredentials, GitLabCiJobOptions } from '../../ci-job';
 import { unescapableTokens } from '../deploy-time';
 import { fail, show } from '../errors';
-import { CiNamedJob } from '../gitlab-ci/model';
+import { CiNamedJob, YamlReference } from '../gitlab-ci/model';
 import { jobYaml } from '../gitlab-ci/yaml-file';
 import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from '../rules/aws';
 import { validateJobName, validateTokenVariable } from '../rules/gitlab-ci';
@@ -29,6 +29,8 @@ export interface CiJobRole {
 /** The job's name and token variable when the options name none. */
 export const DEFAULT_JOB_NAME = '.aws-oidc';
 export const DEFAULT_TOKEN_VARIABLE = 'GITLAB_OIDC_TOKEN';
+/** The hidden job that holds the token exchange once for a file of several roles' jobs (exchangeCiJob()). */
+export const EXCHANGE_JOB_NAME = '.aws-oidc-exchange';
 
 // GitLab accepts job timeouts from 10 minutes to a month; a runner may cap them lower.
 const MIN_TIMEOUT_SECONDS = 600;
@@ -43,8 +45,12 @@ export function renderCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope:
   return jobYaml(name, job);
 }
 
-/** The job, its options checked; each setting in a variable of its own (credential-script.ts reads them). */
-export function credentialCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope: IConstruct): CiNamedJob {
+/**
+ * The job, its options checked; each setting in a variable of its own (credential-script.ts reads them). Its scripts are
+ * written into it, or, given `exchangeJob` (a file with several roles' jobs), referenced from that job, which
+ * exchangeCiJob() writes with the same token variable.
+ */
+export function credentialCiJob(role: CiJobRole, options: GitLabCiJobOptions, scope: IConstruct, exchangeJob?: string): CiNamedJob {
   const jobName = options.jobName ?? DEFAULT_JOB_NAME;
   const tokenVariable = options.tokenVariable ?? DEFAULT_TOKEN_VARIABLE;
   const region = options.region ?? role.region;
@@ -112,11 +118,20 @@ export function credentialCiJob(role: CiJobRole, options: GitLabCiJobOptions, sc
       timeout: timeout?.text,
       id_tokens: { [tokenVariable]: { aud: role.audience } },
       variables,
-      before_script: beforeScript(tokenVariable, role.expects && { ...role.expects, audience: role.audience }),
+      before_script: [expectations(role.expects && { ...role.expects, audience: role.audience }),
+        ...exchangeJob ? [new YamlReference([exchangeJob, 'before_script'])] : beforeScript(tokenVariable)],
       script,
-      after_script: afterScript(),
+      after_script: exchangeJob ? [new YamlReference([exchangeJob, 'after_script'])] : afterScript(),
     },
   };
+}
+
+/**
+ * The hidden job whose scripts every role's job in a file references: the exchange and the cleanup, written once. Each
+ * role's job keeps its own id_tokens entry, variables and expectations.
+ */
+export function exchangeCiJob(tokenVariable: string): CiNamedJob {
+  return { name: EXCHANGE_JOB_NAME, job: { before_script: beforeScript(tokenVariable), after_script: afterScript() } };
 }
 
 /** A job timeout as GitLab writes it ("90 minutes"), when it is a literal GitLab accepts. */

@@ -4,7 +4,7 @@
 // id_tokens audience, its variables), which GitLab interpolates after parsing the file; the shell reads them
 // as variables. The regexes are RE2, which GitLab uses for inputs, and match what gitLabCiJob() accepts.
 import { DEFAULT_JOB_NAME, DEFAULT_TOKEN_VARIABLE } from './ci-job';
-import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
+import { afterScript, beforeScript, CREDENTIALS_MODES, DEFAULT_STS_ATTEMPTS, expectations, jobVariables, MAX_STS_ATTEMPTS } from './credential-script';
 import { jobYaml, yamlBlock } from '../gitlab-ci/yaml-file';
 import { AWS_ACCOUNT_ID, AWS_REGION, DEFAULT_SESSION_SECONDS, IAM_ROLE_ARN } from '../rules/aws';
 
@@ -85,7 +85,7 @@ export function renderCiComponent(): string {
       sessionSeconds: input('session_duration'),
       expectedAccount: input('expected_account'),
     }),
-    before_script: beforeScript(DEFAULT_TOKEN_VARIABLE),
+    before_script: [expectations(), ...beforeScript(DEFAULT_TOKEN_VARIABLE)],
     script: ['aws sts get-caller-identity'],
     after_script: afterScript(),
   });

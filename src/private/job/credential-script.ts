@@ -74,6 +74,23 @@ export interface ExpectedClaims {
   readonly path: string;
 }
 
+// The shell variables expectations() sets for the failure hint: what the role expects, and its construct path as a
+// shell word. Shell variables, not CI/CD ones: GitLab would expand a `$` in a variable's value, and a pipeline's
+// variables could override them.
+const EXPECTS = '_oidc_expects';
+const ROLE_PATH = '_oidc_role_path';
+
+/**
+ * The line before beforeScript(): what the role's trust policy expects, for the hint a failed exchange prints. Empty
+ * for a role known only by its ARN (the hint then tells how to fetch its policy), so that a variable of the runner's
+ * environment with the same name never reaches the hint.
+ */
+export function expectations(expects?: ExpectedClaims): string {
+  const subjects = expects?.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)').join(' or ');
+  return `${EXPECTS}=${expects ? shellQuote(`iss ${expects.issuer}, aud ${expects.audience}, sub ${subjects}`) : "''"}; ` +
+    `${ROLE_PATH}=${expects ? shellQuote(shellQuote(expects.path)) : "''"}`;
+}
+
 /** Whether the job's shell traced its commands (CI_DEBUG_TRACE) before the exchange paused it. */
 const TRACE_FLAG = '_oidc_trace';
 
@@ -114,7 +131,7 @@ function stop(what: string, first = ''): string {
  * credentials belong to another account than the expected one, and removes the token and any credential
  * the AWS CLI cached when the shell exits.
  */
-export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): string[] {
+export function beforeScript(tokenVariable: string): string[] {
   const exchangeFailed = stop(`the ID token in ${tokenVariable} was not exchanged for credentials of role $AWS_ROLE_ARN (the AWS error is above)`,
     `${EXPLAIN_FUNCTION}; `);
   return [
@@ -138,7 +155,7 @@ export function beforeScript(tokenVariable: string, expects?: ExpectedClaims): s
     `(umask 077 && mkdir -- ${TOKEN_DIR} && printf '%s' "$${tokenVariable}" > ${TOKEN_FILE}) || ${stop('cannot write the ID token to a private file')}`,
     `${cleanFunction()}; trap ${CLEAN_FUNCTION} EXIT`,
     // In a subshell without -e: a token that does not decode must not stop the job before its own message.
-    `${EXPLAIN_FUNCTION}() { (set +e; ${diagnostics(expects)}) || :; }`,
+    `${EXPLAIN_FUNCTION}() { (set +e; ${diagnostics()}) || :; }`,
     retryFunction(),
     `if [ "$${MODE}" = ${CREDENTIALS_MODES.tokenFile} ]; then export AWS_WEB_IDENTITY_TOKEN_FILE=${TOKEN_FILE}; ` +
       `_oidc_arn="$(${RETRY_FUNCTION} aws sts get-caller-identity --query Arn --output text)" || ${exchangeFailed}; fi`,
@@ -203,16 +220,13 @@ function retryFunction(): string {
 // shell, cut, tr, sed and base64. The payload (base64url, unpadded) is decoded; each claim's JSON value is
 // copied as it stands, so escapes stay escapes and the line is valid JSON. Never the token, never its
 // signature, nothing personal (no user_* claims). A token that does not decode prints no claims.
-function diagnostics(expects?: ExpectedClaims): string {
+// What the role expects and its construct path come from expectations(), so one script serves every role.
+function diagnostics(): string {
   // A role known only by its ARN is judged from its policy as IAM returns it; the role's name is the ARN's last part.
-  const hint = expects
-    ? [
-      `printf '%s\\n' ${shellQuote(`cdk-gitlab-oidc: the role expects iss ${expects.issuer}, aud ${expects.audience}, sub ` +
-        expects.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)').join(' or '))} >&2`,
-      `_oidc_h=${shellQuote(`cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role ${shellQuote(expects.path)} --claims '{`)}`,
-    ]
-    : ['_oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
-      "npx cdk-gitlab-oidc explain --policy-file role.json --claims '{\""];
+  const hint = `if [ -n "\${${ROLE_PATH}:-}" ]; then printf '%s\\n' "cdk-gitlab-oidc: the role expects $${EXPECTS}" >&2; ` +
+    `_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role $${ROLE_PATH} --claims '{"; ` +
+    'else _oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
+    "npx cdk-gitlab-oidc explain --policy-file role.json --claims '{\"; fi";
   return [
     // The payload, base64url to base64, padded.
     `_oidc_p=$(cut -d. -f2 < ${TOKEN_FILE} | tr '_-' '/+')`,
@@ -221,7 +235,7 @@ function diagnostics(expects?: ExpectedClaims): string {
     // Each claim's JSON value: a string with its escapes, a list, or a bare number or boolean.
     'for _oidc_k in ' + SHOWN_CLAIMS.join(' ') + "; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
     "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
-    ...hint,
+    hint,
     // The claims as one shell word for the command: each ' written as '\''.
     "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
     `printf '%s%s%s\\n' "$_oidc_h" "$_oidc_q" ${shellQuote("}'")} >&2`,

@@ -19,7 +19,7 @@ import { GitLabStageTrigger } from '../../pipeline/stage-trigger';
 import { fail, show } from '../errors';
 import { CiJob, CiRule, YamlMap, YamlReference } from '../gitlab-ci/model';
 import { documentYaml } from '../gitlab-ci/yaml-file';
-import { credentialCiJob, DEFAULT_JOB_NAME } from '../job/ci-job';
+import { credentialCiJob, DEFAULT_JOB_NAME, DEFAULT_TOKEN_VARIABLE, EXCHANGE_JOB_NAME, exchangeCiJob } from '../job/ci-job';
 import { validateJobName } from '../rules/gitlab-ci';
 import { shellQuote } from '../shell';
 
@@ -176,8 +176,11 @@ class PipelineRenderer {
     // The graph's top-level groups, but those left without jobs (Assets: each stage publishes its own).
     const stages = graph.graph.sortedChildren().flat().map((child) => child.id).filter((stage) => this.jobs.some((job) => job.stage === stage));
 
+    // The token exchange once, first (gitlab-ci-local resolves nested references in file order); each role's hidden job
+    // references it. GitLab resolves references before `extends`, so each reference names the job that holds the key.
     const roleJobs = [...this.hiddenJobs].map(([role, name]) =>
-      credentialCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline));
+      credentialCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline, EXCHANGE_JOB_NAME));
+    if (roleJobs.length > 0) roleJobs.unshift(exchangeCiJob(DEFAULT_TOKEN_VARIABLE));
     return documentYaml({
       comments: [
         'Generated at synth by cdk-gitlab-oidc\'s GitLabCiPipeline from the CDK app: do not edit it by hand.',
@@ -795,8 +798,9 @@ class PipelineRenderer {
     let name = this.hiddenJobs.get(role);
     if (!name) {
       name = role === this.input.role || use === undefined ? DEFAULT_JOB_NAME : `${DEFAULT_JOB_NAME}-${use}`;
-      // Two roles must never share a hidden job (a stage named "synth" beside the synth role): YAML keeps the last key.
-      const taken = new Set(this.hiddenJobs.values());
+      // Two roles must never share a hidden job (a stage named "synth" beside the synth role), nor one take the
+      // exchange's (a stage named "exchange"): YAML keeps the last key.
+      const taken = new Set([EXCHANGE_JOB_NAME, ...this.hiddenJobs.values()]);
       for (let n = 2; taken.has(name); n++) name = `.aws-oidc-${use}-${n}`;
       this.hiddenJobs.set(role, name);
     }
