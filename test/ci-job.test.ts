@@ -371,7 +371,7 @@ describe('the before_script, exactly', () => {
     'if grep -qsF -- "/$AWS_ROLE_SESSION_NAME\\"" "$_oidc_f"; then rm -f -- "$_oidc_f"; fi; done) 2>/dev/null || :; }';
   // What the role's trust policy expects and its construct path (a shell word), for the hint a refused exchange prints.
   const EXPECTATIONS = "_oidc_expects='iss https://gitlab.com, aud https://gitlab.com, sub project_path:mygroup/myproject:ref_type:branch:ref:main'; " +
-    "_oidc_role_path=''\\''Stack/Role'\\'''";
+    "_oidc_role_path='Stack/Role'";
   const COMMON = [
     EXPECTATIONS,
     PAUSE_TRACE,
@@ -403,7 +403,8 @@ describe('the before_script, exactly', () => {
       "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
       // What the role expects and its path, from the job's first line; a role known only by its ARN gets the way to fetch its policy.
       'if [ -n "${_oidc_role_path:-}" ]; then printf \'%s\\n\' "cdk-gitlab-oidc: the role expects $_oidc_expects" >&2; ' +
-        '_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role $_oidc_role_path --claims \'{"; ' +
+        '_oidc_rp=$(printf \'%s\' "$_oidc_role_path" | sed "s/\'/\'\\\\\\\\\'\'/g"); ' +
+        '_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role \'$_oidc_rp\' --claims \'{"; ' +
         'else _oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
         'npx cdk-gitlab-oidc explain --policy-file role.json --claims \'{"; fi',
       "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
@@ -459,6 +460,13 @@ describe('options at their limits, and every message whole', () => {
     const { role } = newRole();
     expect(() => role.gitLabCiJob({ jobName: 'workflow' })).toThrow('jobName must not be a .gitlab-ci.yml keyword ($schema, spec, image, services, ' +
       'before_script, after_script, variables, cache, !reference, default, stages, types, include, workflow), got: "workflow"');
+  });
+
+  test('the name of the pipeline files\' hidden exchange job is refused: an include of both files would merge the two', () => {
+    const { role } = newRole();
+    expect(() => role.gitLabCiJob({ jobName: '.aws-oidc-exchange' })).toThrow('jobName must not be .aws-oidc-exchange, the hidden job that holds ' +
+      'the token exchange in GitLabCiPipeline\'s files, got: ".aws-oidc-exchange"');
+    expect(() => role.gitLabCiJob({ jobName: '.aws-oidc-exchange-2' })).not.toThrow();
   });
 
   test('a job name that cannot be written as YAML text', () => {

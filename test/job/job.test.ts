@@ -4,7 +4,7 @@
 // credentials of its own throughout (static keys and a container credentials endpoint), which no job
 // may ever use.
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -309,6 +309,19 @@ describe('the claims printer, in the shells jobs run in', () => {
     expect(run.stderr).toMatch(/^cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name [\w+=,.@-]+ > role\.json && npx cdk-gitlab-oidc explain --policy-file role\.json --claims '\{"iss"/m);
     expect(run.stderr).not.toMatch(/forged|the role expects/);
     expect(run.stdout).toBe('the job\'s own message\n');
+  });
+
+  test.each(SHELLS)('%s: a construct path with quotes and shell syntax prints as one word of the command, and runs nothing', async (_shell, shell) => {
+    const path = 'Stack/It\'s "a" $(touch pwned); `id` \\ role';
+    const script = printer().replace(/^_oidc_expects=.*\n/, `${expectations({ issuer: 'https://gitlab.com', audience: 'a', subjects: ['s'], path })}\n`);
+    const now = Math.floor(Date.now() / 1000);
+    const run = runPrinter(shell, await issuer.sign(gitLabClaims('https://gitlab.com', INTENDED, now)), script);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud a, sub s\n');
+    const command = /^cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain (.*)$/m.exec(run.stderr)![1];
+    const args = spawnSync('/bin/sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8', cwd: tmpdir() }).stdout.split('\n');
+    expect(args.slice(0, 3)).toEqual(['--role', path, '--claims']);
+    expect(existsSync(join(tmpdir(), 'pwned'))).toBe(false);
   });
 
   test.each(SHELLS)('%s: a token that does not decode prints no claims, and the job still reaches its own message', (_shell, shell) => {

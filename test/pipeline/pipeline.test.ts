@@ -42,7 +42,7 @@ describe('the two-stage app', () => {
       const job = doc[name];
       expect(job.before_script).toEqual([
         `_oidc_expects='iss https://gitlab.com, aud ${job.id_tokens.GITLAB_OIDC_TOKEN.aud}, sub project_path:mygroup/myproject:ref_type:branch:ref:main'; ` +
-          `_oidc_role_path=''\\''${path}'\\'''`,
+          `_oidc_role_path='${path}'`,
         ['.aws-oidc-exchange', 'before_script'],
       ]);
       expect(job.after_script).toEqual([['.aws-oidc-exchange', 'after_script']]);

@@ -10,6 +10,8 @@ const YAML11_WORDS = /^(y|yes|n|no|true|false|on|off|null)$/i;
 
 /** One job under its name, as YAML lines ending with a line break. */
 export function jobYaml(name: string, job: CiJob): string {
+  // GitLab refuses a job without a script; only a hidden job (a name starting with `.`), which lends its keys, may lack one.
+  if (job.script === undefined && !name.startsWith('.')) throw new Error(`job ${yamlString(name)} has no script: only a hidden job may have none`);
   return `${yamlBlock({ [name]: jobMap(job) }).join('\n')}\n`;
 }
 

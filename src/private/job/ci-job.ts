@@ -9,7 +9,7 @@ import { fail, show } from '../errors';
 import { CiNamedJob, YamlReference } from '../gitlab-ci/model';
 import { jobYaml } from '../gitlab-ci/yaml-file';
 import { DEFAULT_SESSION_SECONDS, validateAccount, validateRegion } from '../rules/aws';
-import { validateJobName, validateTokenVariable } from '../rules/gitlab-ci';
+import { EXCHANGE_JOB_NAME, validateJobName, validateTokenVariable } from '../rules/gitlab-ci';
 import { isLiteralNumber, numberText } from '../tokens';
 import { yamlProblem } from '../yaml';
 
@@ -29,8 +29,6 @@ export interface CiJobRole {
 /** The job's name and token variable when the options name none. */
 export const DEFAULT_JOB_NAME = '.aws-oidc';
 export const DEFAULT_TOKEN_VARIABLE = 'GITLAB_OIDC_TOKEN';
-/** The hidden job that holds the token exchange once for a file of several roles' jobs (exchangeCiJob()). */
-export const EXCHANGE_JOB_NAME = '.aws-oidc-exchange';
 
 // GitLab accepts job timeouts from 10 minutes to a month; a runner may cap them lower.
 const MIN_TIMEOUT_SECONDS = 600;

@@ -74,9 +74,10 @@ export interface ExpectedClaims {
   readonly path: string;
 }
 
-// The shell variables expectations() sets for the failure hint: what the role expects, and its construct path as a
-// shell word. Shell variables, not CI/CD ones: GitLab would expand a `$` in a variable's value, and a pipeline's
-// variables could override them.
+// The shell variables expectations() sets for the failure hint: what the role expects, and its construct path. Shell
+// variables, not CI/CD ones: GitLab would expand a `$` in a variable's value, and a pipeline's variables could override
+// them. The hint quotes the path itself when it prints the command, so that even a value from elsewhere (a job that
+// references the exchange without this line) prints as one shell word.
 const EXPECTS = '_oidc_expects';
 const ROLE_PATH = '_oidc_role_path';
 
@@ -88,7 +89,7 @@ const ROLE_PATH = '_oidc_role_path';
 export function expectations(expects?: ExpectedClaims): string {
   const subjects = expects?.subjects.map((sub) => isLiteral(sub) ? sub : '(a deploy-time value)').join(' or ');
   return `${EXPECTS}=${expects ? shellQuote(`iss ${expects.issuer}, aud ${expects.audience}, sub ${subjects}`) : "''"}; ` +
-    `${ROLE_PATH}=${expects ? shellQuote(shellQuote(expects.path)) : "''"}`;
+    `${ROLE_PATH}=${expects ? shellQuote(expects.path) : "''"}`;
 }
 
 /** Whether the job's shell traced its commands (CI_DEBUG_TRACE) before the exchange paused it. */
@@ -224,7 +225,9 @@ function retryFunction(): string {
 function diagnostics(): string {
   // A role known only by its ARN is judged from its policy as IAM returns it; the role's name is the ARN's last part.
   const hint = `if [ -n "\${${ROLE_PATH}:-}" ]; then printf '%s\\n' "cdk-gitlab-oidc: the role expects $${EXPECTS}" >&2; ` +
-    `_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role $${ROLE_PATH} --claims '{"; ` +
+    // The path as one shell word: each ' written as '\''.
+    `_oidc_rp=$(printf '%s' "$${ROLE_PATH}" | sed "s/'/'\\\\\\\\''/g"); ` +
+    '_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role \'$_oidc_rp\' --claims \'{"; ' +
     'else _oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
     "npx cdk-gitlab-oidc explain --policy-file role.json --claims '{\"; fi";
   return [

@@ -19,8 +19,8 @@ import { GitLabStageTrigger } from '../../pipeline/stage-trigger';
 import { fail, show } from '../errors';
 import { CiJob, CiRule, YamlMap, YamlReference } from '../gitlab-ci/model';
 import { documentYaml } from '../gitlab-ci/yaml-file';
-import { credentialCiJob, DEFAULT_JOB_NAME, DEFAULT_TOKEN_VARIABLE, EXCHANGE_JOB_NAME, exchangeCiJob } from '../job/ci-job';
-import { validateJobName } from '../rules/gitlab-ci';
+import { credentialCiJob, DEFAULT_JOB_NAME, DEFAULT_TOKEN_VARIABLE, exchangeCiJob } from '../job/ci-job';
+import { EXCHANGE_JOB_NAME, validateJobName } from '../rules/gitlab-ci';
 import { shellQuote } from '../shell';
 
 /** The copy of the pipeline file in the cloud assembly, which the check job compares with the committed one. */
@@ -176,11 +176,12 @@ class PipelineRenderer {
     // The graph's top-level groups, but those left without jobs (Assets: each stage publishes its own).
     const stages = graph.graph.sortedChildren().flat().map((child) => child.id).filter((stage) => this.jobs.some((job) => job.stage === stage));
 
-    // The token exchange once, first (gitlab-ci-local resolves nested references in file order); each role's hidden job
-    // references it. GitLab resolves references before `extends`, so each reference names the job that holds the key.
-    const roleJobs = [...this.hiddenJobs].map(([role, name]) =>
-      credentialCiJob(role._jobRole(this.pipeline), { jobName: name, credentials: this.input.credentials }, this.pipeline, EXCHANGE_JOB_NAME));
-    if (roleJobs.length > 0) roleJobs.unshift(exchangeCiJob(DEFAULT_TOKEN_VARIABLE));
+    // The token exchange once, first (gitlab-ci-local resolves nested references in file order), for the token variable
+    // every role's hidden job requests; each references it after a line of its own role's expectations.
+    const tokenVariable = DEFAULT_TOKEN_VARIABLE;
+    const roleJobs = [...this.hiddenJobs].map(([role, name]) => credentialCiJob(role._jobRole(this.pipeline),
+      { jobName: name, tokenVariable, credentials: this.input.credentials }, this.pipeline, EXCHANGE_JOB_NAME));
+    if (roleJobs.length > 0) roleJobs.unshift(exchangeCiJob(tokenVariable));
     return documentYaml({
       comments: [
         'Generated at synth by cdk-gitlab-oidc\'s GitLabCiPipeline from the CDK app: do not edit it by hand.',

@@ -10,6 +10,11 @@ import { yamlProblem } from '../yaml';
 // `pages` (a job), and `types`, the keyword `stages` replaced, which GitLab still reserves.
 const RESERVED_KEYS = ['$schema', 'spec', 'image', 'services', 'before_script', 'after_script', 'variables', 'cache',
   '!reference', 'default', 'stages', 'types', 'include', 'workflow'];
+/**
+ * The hidden job that holds the token exchange once in a file of several roles' jobs (GitLabCiPipeline's): no other job
+ * may take its name, or an `include` of both files would merge one into the other.
+ */
+export const EXCHANGE_JOB_NAME = '.aws-oidc-exchange';
 // GitLab refuses job names longer than this (Gitlab::Ci::Config::Entry::Job).
 const MAX_JOB_NAME_LENGTH = 255;
 
@@ -53,6 +58,9 @@ export function validateJobName(jobName: string, scope: IConstruct): void {
   }
   if (RESERVED_KEYS.includes(jobName)) {
     fail(`jobName must not be a .gitlab-ci.yml keyword (${RESERVED_KEYS.join(', ')}), got: ${show(jobName)}`, scope);
+  }
+  if (jobName === EXCHANGE_JOB_NAME) {
+    fail(`jobName must not be ${EXCHANGE_JOB_NAME}, the hidden job that holds the token exchange in GitLabCiPipeline's files, got: ${show(jobName)}`, scope);
   }
   const problem = yamlProblem(jobName);
   if (problem) fail(`jobName ${problem}, got: ${show(jobName)}`, scope);

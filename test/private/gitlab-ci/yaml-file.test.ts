@@ -27,6 +27,11 @@ describe('jobs', () => {
     expect(CI_JOB_KEYS).not.toContain('raw');
   });
 
+  test('only a hidden job, which lends its keys to others, may have no script: GitLab refuses a job that runs none', () => {
+    expect(jobYaml('.template', { before_script: ['setup'] })).toBe('".template":\n  before_script:\n    - "setup"\n');
+    expect(() => jobYaml('deploy', { before_script: ['setup'] })).toThrow('job "deploy" has no script: only a hidden job may have none');
+  });
+
   test('undefined keys are left out; empty lists and maps are written as such; numbers, booleans and null as themselves', () => {
     const lines = yamlBlock({ a: undefined, b: [], c: {}, d: { e: undefined }, f: 3, g: false, h: null });
     expect(lines).toEqual(['b: []', 'c: {}', 'd: {}', 'f: 3', 'g: false', 'h: null']);
