@@ -1,6 +1,7 @@
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, aws_iam as iam, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabCdkDeploymentOptions, GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+import { ManagedPolicyGrantee } from '../src/private/managed-policy-grantee';
 
 function newRole(env?: { account: string; region: string }) {
   const stack = new Stack(new App(), 'Stack', { env });
@@ -28,6 +29,17 @@ describe('allowCdkDeployments', () => {
     const [policyId] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'));
     template.hasResource('AWS::SNS::Topic', { DependsOn: [policyId] });
     template.resourceCountIs('AWS::IAM::Policy', 0);
+  });
+
+  test('the grant\'s grantee is the role itself to whatever reads it as a principal; its statements go to the managed policy', () => {
+    const { stack, role } = newRole({ account: '111122223333', region: 'eu-west-1' });
+    const policy = new iam.ManagedPolicy(stack, 'Policy');
+    const grantee = new ManagedPolicyGrantee(role, policy);
+    expect(stack.resolve(grantee.policyFragment.principalJson)).toEqual({ AWS: [{ 'Fn::GetAtt': ['Role1ABCC5F0', 'Arn'] }] });
+    expect([grantee.principalAccount, grantee.assumeRoleAction]).toEqual([role.principalAccount, role.assumeRoleAction]);
+    const added = grantee.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: ['*'] }));
+    expect(added).toEqual({ statementAdded: true, policyDependable: policy });
+    expect(stack.resolve(policy.document.toJSON())).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] });
   });
 
   test('by default: the four bootstrap roles of the role\'s own environment', () => {

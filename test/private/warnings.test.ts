@@ -41,9 +41,15 @@ describe('warn', () => {
     expect('CDK_DISABLE_STACK_TRACE' in process.env).toBe(before !== undefined);
   });
 
-  test('no warnings: nothing recorded', () => {
+  test('no warnings: nothing recorded, and no annotations asked for (a role with nothing to warn about pays nothing)', () => {
     const role = scope();
-    warn(role, []);
+    const annotations = jest.spyOn(CdkAnnotations, 'of');
+    try {
+      warn(role, []);
+      expect(annotations).not.toHaveBeenCalled();
+    } finally {
+      annotations.mockRestore();
+    }
     expect(role.node.metadata).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { fail, show } from '../errors';
 
 /** cdk-assets when the app has none installed: the newest release when this library was built. */
+// Stryker disable next-line StringLiteral: a module constant, which Stryker (ignoreStatic) runs with no test; cli-versions.test.ts checks it is a version
 export const DEFAULT_CDK_ASSETS_VERSION = '4.7.3';
 
 /** The CDK CLI version installed for the app, which its deploy jobs must run to read its cloud assembly. */

@@ -50,7 +50,7 @@ export function pipelineNeeds(
   presentIn: ReadonlyMap<string, ReadonlySet<string>>,
 ): Map<string, Need[]> {
   const present = (job: string, kind: string) => presentIn.get(job)?.has(kind) ?? true;
-  const needs = new Map<string, Need[]>(jobs.map((job) => [job, []]));
+  const needed = new Map<string, string[]>(jobs.map((job) => [job, []]));
   for (const kind of kinds) {
     const inKind = jobs.filter((job) => present(job, kind));
     // A present job's predecessors in this kind: each present predecessor, and an absent one's, recursively.
@@ -65,15 +65,12 @@ export function pipelineNeeds(
     }
     const reduced = reducedPredecessors(inKind, new Map(inKind.map((job) => [job, bypassed.get(job)!])));
     for (const [job, predecessors] of reduced) {
-      const list = needs.get(job)!;
+      const list = needed.get(job)!;
       for (const predecessor of predecessors) {
-        if (!list.some((need) => need.job === predecessor)) list.push({ job: predecessor, optional: false });
+        if (!list.includes(predecessor)) list.push(predecessor);
       }
     }
   }
   // Optional where a kind the job runs in lacks the job it needs.
-  for (const [job, list] of needs) {
-    needs.set(job, list.map((need) => ({ job: need.job, optional: kinds.some((kind) => present(job, kind) && !present(need.job, kind)) })));
-  }
-  return needs;
+  return new Map([...needed].map(([job, list]) => [job, list.map((name) => ({ job: name, optional: kinds.some((kind) => present(job, kind) && !present(name, kind)) }))]));
 }

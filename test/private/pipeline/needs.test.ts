@@ -76,6 +76,24 @@ test('a job the map does not list has no predecessors', () => {
   expect(Object.fromEntries(needs)).toEqual({ a: [], b: [{ job: 'a', optional: false }] });
 });
 
+test('reducing: a job the map does not list has no predecessors', () => {
+  expect(Object.fromEntries(reducedPredecessors(['a', 'b'], new Map([['b', new Set(['a'])]])))).toEqual({ a: [], b: ['a'] });
+});
+
+test('a need is listed once, however many kinds of pipeline give it', () => {
+  const needs = pipelineNeeds(['a', 'b'], new Map([['a', new Set<string>()], ['b', new Set(['a'])]]), ['push', 'tag'], new Map());
+  expect(Object.fromEntries(needs)).toEqual({ a: [], b: [{ job: 'a', optional: false }] });
+});
+
+test('a job gets only the needs of the kinds it runs in: what a kind it is absent from would give it is not added', () => {
+  // t runs in tag pipelines only; m, which the graph puts before it, in push pipelines only: in a tag pipeline t waits
+  // for check through m. Were t reduced in push pipelines too, it would also need m (optional).
+  const after = new Map([['check', new Set<string>()], ['m', new Set(['check'])], ['t', new Set(['m'])]]);
+  const needs = pipelineNeeds(['check', 'm', 't'], after, ['push', 'tag'], new Map([['m', new Set(['push'])], ['t', new Set(['tag'])]]));
+  expect(needs.get('t')).toEqual([{ job: 'check', optional: false }]);
+  expect(needs.get('m')).toEqual([{ job: 'check', optional: false }]);
+});
+
 test('a job listed before a job it waits for is an internal error that names both', () => {
   expect(() => reducedPredecessors(['b', 'a'], new Map([['b', new Set(['a'])], ['a', new Set<string>()]])))
     .toThrow('internal: a is not before b');
