@@ -72,5 +72,6 @@ export function pipelineNeeds(
     }
   }
   // Optional where a kind the job runs in lacks the job it needs.
-  return new Map([...needed].map(([job, list]) => [job, list.map((name) => ({ job: name, optional: kinds.some((kind) => present(job, kind) && !present(name, kind)) }))]));
+  const optional = (job: string, name: string) => kinds.some((kind) => present(job, kind) && !present(name, kind));
+  return new Map([...needed].map(([job, list]) => [job, list.map((name) => ({ job: name, optional: optional(job, name) }))]));
 }
