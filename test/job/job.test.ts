@@ -303,7 +303,7 @@ describe('the claims printer, in the shells jobs run in', () => {
     const script = printer().replace(/^_oidc_expects=.*\n/, `${expectations()}\n`);
     expect(script.split('\n')[0]).toBe("_oidc_expects=''; _oidc_role_path=''");
     const now = Math.floor(Date.now() / 1000);
-    const run = runPrinter(shell, await issuer.sign(gitLabClaims('https://gitlab.com', INTENDED, now)), script,
+    const run = runPrinter(shell, await issuer.sign(gitLabClaims('https://gitlab.com', { ...INTENDED, aud: 'https://gitlab.com' } as JobSpec, now)), script,
       { AWS_ROLE_ARN: ROLE_ARN, _oidc_expects: 'forged', _oidc_role_path: 'forged; rm -rf ~' });
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/^cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name [\w+=,.@-]+ > role\.json && npx cdk-gitlab-oidc explain --policy-file role\.json --claims '\{"iss"/m);
@@ -315,7 +315,7 @@ describe('the claims printer, in the shells jobs run in', () => {
     const path = 'Stack/It\'s "a" $(touch pwned); `id` \\ role';
     const script = printer().replace(/^_oidc_expects=.*\n/, `${expectations({ issuer: 'https://gitlab.com', audience: 'a', subjects: ['s'], path })}\n`);
     const now = Math.floor(Date.now() / 1000);
-    const run = runPrinter(shell, await issuer.sign(gitLabClaims('https://gitlab.com', INTENDED, now)), script);
+    const run = runPrinter(shell, await issuer.sign(gitLabClaims('https://gitlab.com', { ...INTENDED, aud: 'https://gitlab.com' } as JobSpec, now)), script);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('cdk-gitlab-oidc: the role expects iss https://gitlab.com, aud a, sub s\n');
     const command = /^cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain (.*)$/m.exec(run.stderr)![1];
