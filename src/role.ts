@@ -288,8 +288,9 @@ export class GitLabRunnerRole extends iam.Role {
     return iam.Grant.addToPrincipal({
       grantee: new ManagedPolicyGrantee(this, this.cdkDeploymentPolicy),
       actions: ['sts:AssumeRole', 'sts:TagSession'],
+      // No `scope`: it only places a warning for a grant that cannot be added, and the managed policy always takes it
+      // (aws-cdk-lib deprecates the option and ignores it in later versions).
       resourceArns: resources,
-      scope: this,
     });
   }
 
