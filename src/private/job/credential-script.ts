@@ -223,10 +223,11 @@ function retryFunction(): string {
 // signature, nothing personal (no user_* claims). A token that does not decode prints no claims.
 // What the role expects and its construct path come from expectations(), so one script serves every role.
 function diagnostics(): string {
+  // A shell variable's value as one single-quoted word of a command the hint prints: each ' written as '\''.
+  const shellWordOf = (variable: string) => `$(printf '%s' "$${variable}" | sed "s/'/'\\\\\\\\''/g")`;
   // A role known only by its ARN is judged from its policy as IAM returns it; the role's name is the ARN's last part.
   const hint = `if [ -n "\${${ROLE_PATH}:-}" ]; then printf '%s\\n' "cdk-gitlab-oidc: the role expects $${EXPECTS}" >&2; ` +
-    // The path as one shell word: each ' written as '\''.
-    `_oidc_rp=$(printf '%s' "$${ROLE_PATH}" | sed "s/'/'\\\\\\\\''/g"); ` +
+    `_oidc_rp=${shellWordOf(ROLE_PATH)}; ` +
     '_oidc_h="cdk-gitlab-oidc: to see why, run where the app is synthesized: npx cdk-gitlab-oidc explain --role \'$_oidc_rp\' --claims \'{"; ' +
     'else _oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
     "npx cdk-gitlab-oidc explain --policy-file role.json --claims '{\"; fi";
@@ -239,8 +240,8 @@ function diagnostics(): string {
     'for _oidc_k in ' + SHOWN_CLAIMS.join(' ') + "; do _oidc_v=$(printf '%s' \"$_oidc_c\" | sed -n -E \"s/.*\\\"$_oidc_k\\\": *(\\\"([^\\\"\\\\\\\\]|\\\\\\\\.)*\\\"|\\\\[[^]]*]|[^,}]*).*/\\\\1/p\"); [ -z \"$_oidc_v\" ] || _oidc_j=\"$_oidc_j${_oidc_j:+,}\\\"$_oidc_k\\\":$_oidc_v\"; done",
     "printf '%s\\n' \"cdk-gitlab-oidc: the token's claims: {$_oidc_j}\" >&2",
     hint,
-    // The claims as one shell word for the command: each ' written as '\''.
-    "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
+    // The claims as one shell word for the command.
+    `_oidc_q=${shellWordOf('_oidc_j')}`,
     `printf '%s%s%s\\n' "$_oidc_h" "$_oidc_q" ${shellQuote("}'")} >&2`,
   ].join('; ');
 }
