@@ -117,6 +117,14 @@ const rosetta = project.addTask('rosetta:extract', {
 project.postCompileTask.spawn(rosetta);
 project.gitignore.exclude('.jsii.tabl.json');
 
+// The Python and Go code jsii-pacmak generates from the assembly must parse: the README and doc comments are
+// copied into it, and text that is fine in TypeScript can end a Python docstring early.
+const targets = project.addTask('check:jsii-targets', {
+  description: 'Generate the Python and Go code (jsii-pacmak --code-only) and check that Python compiles it and gofmt parses it',
+  exec: 'bash scripts/check-jsii-targets.sh',
+});
+project.postCompileTask.spawn(targets);
+
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
 // targets need registries this project's machines cannot reach. `package-all` still builds them all.
 project.packageTask.reset();

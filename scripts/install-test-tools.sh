@@ -2,7 +2,8 @@
 # The system tools the test suite runs besides Node.js: rsync (gitlab-ci-local's shell executor copies
 # the project with it), ruby (Psych, the YAML parser GitLab itself uses, reads the generated jobs back),
 # Debian's AWS CLI v2 at /usr/bin/aws (the generated jobs run with it; another `aws` on PATH does not count)
-# and openssl (the certificate of the proxy that stands in for STS's public endpoints).
+# openssl (the certificate of the proxy that stands in for STS's public endpoints), python3 and Go's gofmt (the
+# Python and Go code jsii-pacmak generates must parse: scripts/check-jsii-targets.sh).
 # Installs what is missing with apt-get on Debian; elsewhere it says what to install.
 set -euo pipefail
 missing=()
@@ -10,6 +11,8 @@ command -v rsync >/dev/null || missing+=(rsync)
 command -v ruby >/dev/null || missing+=(ruby)
 [ -x /usr/bin/aws ] || missing+=(awscli)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v python3 >/dev/null || missing+=(python3)
+command -v gofmt >/dev/null || missing+=(golang-go)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq

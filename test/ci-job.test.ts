@@ -408,7 +408,7 @@ describe('the before_script, exactly', () => {
         'else _oidc_h="cdk-gitlab-oidc: to see why, run: aws iam get-role --role-name ${AWS_ROLE_ARN##*/} > role.json && ' +
         'npx cdk-gitlab-oidc explain --policy-file role.json --claims \'{"; fi',
       "_oidc_q=$(printf '%s' \"$_oidc_j\" | sed \"s/'/'\\\\\\\\''/g\")",
-      "printf '%s%s%s\\n' \"$_oidc_h\" \"$_oidc_q\" '}'\\''' >&2",
+      "printf '%s%s%s\\n' \"$_oidc_h\" \"$_oidc_q\" \"}'\" >&2",
     ].join('; ')}) || :; }`,
     // Runs an STS command again after a transient error (test/job proves the retries and the refusal's single attempt).
     'cdk_gitlab_oidc_sts() { _oidc_n=1; while :; do if "$@" 2>"${TMPDIR:-/tmp}/gitlab-oidc-${CI_JOB_ID}"/sts-error; then ' +

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `cdk-gitlab-oidc` command shipped in the package (package.json "bin").
 import { readFileSync } from 'fs';
+import { join } from 'path';
 import { runAudit } from './audit-command';
 import { runExplain } from './explain-command';
 import { runIssuerKeys } from './issuer-keys-command';
@@ -14,7 +15,7 @@ Commands:
   issuer-keys
             the key set a hosted issuer publishes next (the keys sync job's step)
 
-Run 'cdk-gitlab-oidc <command> --help' for its options.
+Run 'cdk-gitlab-oidc <command> --help' for its options, 'cdk-gitlab-oidc --version' for the version.
 `;
 
 // A closed output (`| head`) is no verdict: exit 2, never 1, which means denied or found.
@@ -30,6 +31,9 @@ if (command === 'explain') {
   process.exitCode = runIssuerKeys(rest, io);
 } else if (command === '--help' || command === '-h') {
   io.stdout(USAGE);
+} else if (command === '--version') {
+  // The package's own package.json: lib/cli/ (or src/cli/) is two folders below it.
+  io.stdout(`${JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version}\n`);
 } else if (command === undefined) {
   io.stderr(USAGE);
   process.exitCode = 2;

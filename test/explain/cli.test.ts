@@ -1,7 +1,7 @@
 // The `cdk-gitlab-oidc explain` command, run as a user runs it: the compiled script package.json's "bin"
 // names, in a folder holding a synthesized app, with its exit code, output and error output.
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -13,6 +13,8 @@ import { PROCESS_MS, PROCESS_TEST_MS } from '../support/timeouts';
 // Each test runs the built command as a process beside the source.
 jest.setTimeout(PROCESS_TEST_MS);
 
+/** The package's version, which `--version` prints. */
+const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 const ALLOWED_SUB = 'project_path:mygroup/myproject:ref_type:branch:ref:main';
 const SIGNATURE = 'c2lnbmF0dXJlLW5ldmVyLXByaW50ZWQ';
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -154,6 +156,7 @@ test.each<[string, string[], RegExp]>([
   ['no command', [], 2, /^$/, /^Usage: cdk-gitlab-oidc <command>/],
   ['--help', ['--help'], 0, /^Usage: cdk-gitlab-oidc <command>\n\nCommands:\n {2}explain {3}why a GitLab job's ID token/, /^$/],
   ['an unknown command', ['explian'], 2, /^$/, /^cdk-gitlab-oidc: unknown command "explian"\nUsage:/],
+  ['--version', ['--version'], 0, new RegExp(`^${VERSION.replace(/\./g, '\\.')}\n$`), /^$/],
 ])('the command itself: %s', (_case, args, status, stdout, stderr) => {
   const run = spawnSync(process.execPath, [builtCommand(), ...args], { cwd: dir, encoding: 'utf8', timeout: PROCESS_MS });
   expect(run.status).toBe(status);

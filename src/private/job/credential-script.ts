@@ -242,6 +242,8 @@ function diagnostics(): string {
     hint,
     // The claims as one shell word for the command.
     `_oidc_q=${shellWordOf('_oidc_j')}`,
-    `printf '%s%s%s\\n' "$_oidc_h" "$_oidc_q" ${shellQuote("}'")} >&2`,
+    // The closing `}'` in double quotes: single-quoted, it would be `'}'\'''`, and a run of three quotes ends the
+    // raw docstring jsii-pacmak writes the README into in Python.
+    `printf '%s%s%s\\n' "$_oidc_h" "$_oidc_q" "}'" >&2`,
   ].join('; ');
 }
