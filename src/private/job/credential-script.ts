@@ -244,6 +244,6 @@ function diagnostics(): string {
     `_oidc_q=${shellWordOf('_oidc_j')}`,
     // The closing `}'` in double quotes: single-quoted, it would be `'}'\'''`, and a run of three quotes ends the
     // raw docstring jsii-pacmak writes the README into in Python.
-    `printf '%s%s%s\\n' "$_oidc_h" "$_oidc_q" "}'" >&2`,
+    'printf \'%s%s%s\\n\' "$_oidc_h" "$_oidc_q" "}\'" >&2',
   ].join('; ');
 }
