@@ -125,6 +125,14 @@ const targets = project.addTask('check:jsii-targets', {
 });
 project.postCompileTask.spawn(targets);
 
+// The API compatibility check: the build's assembly against the last released one, kept in compat/released/
+// (no registry, no network), every API element judged (the package is experimental before 1.0); a break passes
+// only when a commit since the release declares it, so the release bumps the version that may break.
+const compat = project.tasks.tryFind('compat')!;
+compat.reset('ts-node --project test/tsconfig.json scripts/compat.ts');
+compat.description = 'Compare the built API (.jsii) with the last released one in compat/released/ (jsii-diff, offline)';
+project.postCompileTask.spawn(compat);
+
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
 // targets need registries this project's machines cannot reach. `package-all` still builds them all.
 project.packageTask.reset();
@@ -142,7 +150,7 @@ const component = project.addTask('component', {
 project.preCompileTask.spawn(component);
 
 project.eslint?.addLintPattern('example');
-project.npmignore?.exclude('/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
+project.npmignore?.exclude('/compat/', '/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
 
 // The security suite runs inside the normal jest run. Its suites hand their verdict counts to a jest
 // reporter of the same run, which prints the closing line "security: N cases, 0 false allows, 0 false
