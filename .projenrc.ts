@@ -150,7 +150,7 @@ const component = project.addTask('component', {
 project.preCompileTask.spawn(component);
 
 project.eslint?.addLintPattern('example');
-project.npmignore?.exclude('/compat/', '/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
+project.npmignore?.exclude('/compat/', '/docs/', '/CONTRIBUTING.md', '/SECURITY.md', '/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
 
 // The security suite runs inside the normal jest run. Its suites hand their verdict counts to a jest
 // reporter of the same run, which prints the closing line "security: N cases, 0 false allows, 0 false
