@@ -1,5 +1,5 @@
 import { ProjenStruct, Struct } from '@mrgrain/jsii-struct-builder';
-import { awscdk, javascript, JsonFile } from 'projen';
+import { awscdk, javascript, JsonFile, release } from 'projen';
 import { JestReporter, UpdateSnapshot } from 'projen/lib/javascript';
 
 /** The oldest aws-cdk-lib with `iam.OidcProviderNative`; the tests run against exactly this version. */
@@ -26,7 +26,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // CI is .ci/run; the repository carries no hosted workflow files.
   github: false,
-  release: false,
+
+  // Releases: semantic versions from conventional commits (commit-and-tag-version), a CHANGELOG.md entry and a
+  // v<version> tag per release (`npx projen release`). Before 1.0 a breaking change bumps the minor version and a
+  // feature or fix the patch; the first release is 0.1.0 (scripts/next-version.sh).
+  release: true,
+  releaseTrigger: release.ReleaseTrigger.manual({ changelog: true, changelogPath: 'CHANGELOG.md' }),
+  nextVersionCommand: 'bash scripts/next-version.sh',
 
   // Construct Hub lists every jsii language; CI here can only build the JavaScript package.
   publishToPypi: { distName: 'cdk-gitlab-oidc', module: 'cdk_gitlab_oidc' },
@@ -132,6 +138,12 @@ const compat = project.tasks.tryFind('compat')!;
 compat.reset('ts-node --project test/tsconfig.json scripts/compat.ts');
 compat.description = 'Compare the built API (.jsii) with the last released one in compat/released/ (jsii-diff, offline)';
 project.postCompileTask.spawn(compat);
+// A release keeps its assembly for the next release's check, in the release commit with the changelog.
+const compatRecord = project.addTask('compat:record', {
+  description: 'Keep the assembly just built as the released one (compat/released/), staged for the release commit',
+  exec: 'ts-node --project test/tsconfig.json scripts/compat.ts --record',
+});
+project.tasks.tryFind('publish:git')!.prependSpawn(compatRecord);
 
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
 // targets need registries this project's machines cannot reach. `package-all` still builds them all.
@@ -165,13 +177,14 @@ project.addTask('test:security', {
 });
 
 // The edit loop's lane: every suite that runs in the jest process, with smaller property runs. The suites that spawn
-// a runner emulator, the AWS CLI, the CDK CLI or npm (job, pipeline runs, the example, the keys sync, the package)
+// a runner emulator, the AWS CLI, the CDK CLI, npm, jsii-diff or projen (job, pipeline runs, the example, the keys
+// sync, the package, the API compatibility check, the release's version)
 // stay in the full run, which the build and CI make.
 project.addTask('test:fast', {
   description: 'The edit loop: unit, snapshot and small property runs, without the suites that spawn processes',
   env: { FC_RUNS: '30', FC_RUNS_EXPLAIN: '2000' },
   exec: 'jest --coverage=false --testPathIgnorePatterns /node_modules/ /test/job/ /test/pipeline/run.test.ts /test/pipeline/merge-request-run.test.ts ' +
-    '/test/example.test.ts /test/issuer/keys-sync.test.ts /test/package.test.ts',
+    '/test/example.test.ts /test/issuer/keys-sync.test.ts /test/package.test.ts /test/compat.test.ts /test/release.test.ts',
 });
 
 // The integration test in snapshot mode: fails when the committed snapshot is stale (no AWS account

@@ -9,8 +9,10 @@
 // that may break. Keys in .compatignore (jsii-diff's `[kind:element]`) accept a change for good.
 //
 //   scripts/compat.ts                      check the build against compat/released/
+//   scripts/compat.ts --record             keep the build's assembly as the released one (the release's
+//                                          publish:git step, before it commits the changelog: one commit)
 import { spawnSync } from 'child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 
@@ -88,10 +90,28 @@ function commitsSince(version: string, root: string): string[] {
   return log.stdout.split('\0').map((m) => m.trim()).filter((m) => m.length > 0);
 }
 
+/**
+ * Keeps the assembly just built for a release as the released one: its .jsii, and package.json with the version
+ * the release gave it (the release task has set package.json back to 0.0.0 by then), staged for the release commit.
+ */
+function recordRelease(root: string, releasedDir: string): void {
+  const assembly = readFileSync(join(root, '.jsii'), 'utf8');
+  const { version } = JSON.parse(assembly);
+  mkdirSync(releasedDir, { recursive: true });
+  writeFileSync(join(releasedDir, '.jsii'), assembly);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  writeFileSync(join(releasedDir, 'package.json'), `${JSON.stringify({ ...pkg, version }, undefined, 2)}\n`);
+  const add = spawnSync('git', ['add', RELEASED_DIR], { cwd: root, encoding: 'utf8' });
+  if (add.status !== 0) throw new Error(`compat: git add ${RELEASED_DIR} failed: ${add.stderr}`);
+  console.log(`compat: ${version}'s assembly kept in ${RELEASED_DIR}/ for the next release's check`);
+}
+
 if (require.main === module) {
   const root = resolve(__dirname, '..');
   const releasedDir = join(root, RELEASED_DIR);
-  if (!existsSync(join(releasedDir, '.jsii'))) {
+  if (process.argv[2] === '--record') {
+    recordRelease(root, releasedDir);
+  } else if (!existsSync(join(releasedDir, '.jsii'))) {
     console.log(`compat: no released version in ${RELEASED_DIR}/ yet: nothing to compare with`);
   } else {
     const version = JSON.parse(readFileSync(join(releasedDir, '.jsii'), 'utf8')).version;
