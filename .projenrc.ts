@@ -144,6 +144,7 @@ const compatRecord = project.addTask('compat:record', {
   exec: 'ts-node --project test/tsconfig.json scripts/compat.ts --record',
 });
 project.tasks.tryFind('publish:git')!.prependSpawn(compatRecord);
+project.gitignore.include('/compat/released/.jsii');
 
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
 // targets need registries this project's machines cannot reach. `package-all` still builds them all.
