@@ -18,6 +18,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
   keywords: ['cdk', 'awscdk', 'aws-cdk', 'gitlab', 'gitlab-ci', 'oidc', 'openid-connect', 'iam', 'sts'],
 
   defaultReleaseBranch: 'main',
+  // Node.js versions with upstream support (20 reached its end of life on 2026-04-30): users on an older one are
+  // warned at install. The project's own machines still run 20, where every test passes.
+  minNodeVersion: '22.0.0',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   jsiiVersion: '~6.0.0',
