@@ -1,6 +1,7 @@
 import { ProjenStruct, Struct } from '@mrgrain/jsii-struct-builder';
 import { awscdk, javascript, JsonFile, release } from 'projen';
 import { JestReporter, UpdateSnapshot } from 'projen/lib/javascript';
+import { addGitLabPipeline } from './projenrc/gitlab-ci';
 
 /** The oldest aws-cdk-lib with `iam.OidcProviderNative`; the tests run against exactly this version. */
 const MIN_CDK_VERSION = '2.200.0';
@@ -12,7 +13,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'with trust policies that are validated at synth time.',
   author: 'cdk-gitlab-oidc maintainers',
   authorAddress: 'maintainers@cdk-gitlab-oidc.dev',
-  repositoryUrl: 'https://github.com/cdk-gitlab-oidc/cdk-gitlab-oidc.git',
+  // The project lives on gitlab.com, where it releases from (npm's provenance must name the repository that built it).
+  repositoryUrl: 'https://gitlab.com/cdk-gitlab-oidc/cdk-gitlab-oidc.git',
   license: 'Apache-2.0',
   stability: 'experimental',
   keywords: ['cdk', 'awscdk', 'aws-cdk', 'gitlab', 'gitlab-ci', 'oidc', 'openid-connect', 'iam', 'sts'],
@@ -76,6 +78,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@2.193.0-alpha.0',
     '@aws-cdk/integ-runner@^2.197',
     'cdk-nag@~2.37',
+    // The release's publishers (npm, PyPI, Maven, NuGet, Go), pinned by the lock file instead of fetched at release.
+    'publib@0.2.1061',
   ],
 
   jestOptions: {
@@ -149,6 +153,9 @@ const compatRecord = project.addTask('compat:record', {
 project.tasks.tryFind('publish:git')!.prependSpawn(compatRecord);
 project.gitignore.include('/compat/released/.jsii');
 
+// The repository's own pipeline (.gitlab-ci.yml): build and test, then release and publish from the default branch.
+addGitLabPipeline(project);
+
 // The package task builds only the JavaScript package: jsii-pacmak's Python, Java, .NET and Go
 // targets need registries this project's machines cannot reach. `package-all` still builds them all.
 project.packageTask.reset();
@@ -166,7 +173,7 @@ const component = project.addTask('component', {
 project.preCompileTask.spawn(component);
 
 project.eslint?.addLintPattern('example');
-project.npmignore?.exclude('/compat/', '/docs/', '/CONTRIBUTING.md', '/SECURITY.md', '/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
+project.npmignore?.exclude('/.gitlab-ci.yml', '/projenrc/', '/compat/', '/docs/', '/CONTRIBUTING.md', '/SECURITY.md', '/templates/', '/example/', '/.ci/', '/test-reports/', '/rosetta/', '.jsii.tabl.json', '/bench/', 'BENCHMARKS.md', '/scripts/');
 
 // The security suite runs inside the normal jest run. Its suites hand their verdict counts to a jest
 // reporter of the same run, which prints the closing line "security: N cases, 0 false allows, 0 false
@@ -182,13 +189,13 @@ project.addTask('test:security', {
 
 // The edit loop's lane: every suite that runs in the jest process, with smaller property runs. The suites that spawn
 // a runner emulator, the AWS CLI, the CDK CLI, npm, jsii-diff or projen (job, pipeline runs, the example, the keys
-// sync, the package, the API compatibility check, the release's version)
+// sync, the package, the API compatibility check, the release's version and pipeline)
 // stay in the full run, which the build and CI make.
 project.addTask('test:fast', {
   description: 'The edit loop: unit, snapshot and small property runs, without the suites that spawn processes',
   env: { FC_RUNS: '30', FC_RUNS_EXPLAIN: '2000' },
   exec: 'jest --coverage=false --testPathIgnorePatterns /node_modules/ /test/job/ /test/pipeline/run.test.ts /test/pipeline/merge-request-run.test.ts ' +
-    '/test/example.test.ts /test/issuer/keys-sync.test.ts /test/package.test.ts /test/compat.test.ts /test/release.test.ts',
+    '/test/example.test.ts /test/issuer/keys-sync.test.ts /test/package.test.ts /test/compat.test.ts /test/release.test.ts /test/release-pipeline/',
 });
 
 // The integration test in snapshot mode: fails when the committed snapshot is stale (no AWS account

@@ -1,7 +1,7 @@
 // The jest configuration Stryker runs for each mutant: the project's own (package.json, from projen),
 // without coverage and reports, and without the suites that cannot judge a mutant quickly: they spawn
 // processes or read build output (the job runs, the whole-pipeline run, the example app, the package, the API
-// compatibility check and the release's version, which judge the build and the release tooling, not src/,
+// compatibility check, the release's version and its pipeline, which judge the build and the release tooling, not src/,
 // cdk-nag's packs, the jsii assembly role-props reads), or run 100,000 generated cases in one test (the
 // property test, which the attack matrix and the targeted tests stand in for). Every other suite builds its stacks inside its
 // tests, so per-test coverage attributes each mutant to the tests that reach it. The sequencer runs only
@@ -24,6 +24,6 @@ module.exports = {
   testPathIgnorePatterns: [
     ...base.testPathIgnorePatterns,
     '/test/job/', '/test/example\\.test\\.ts$', '/test/package\\.test\\.ts$', '/test/cdk-nag\\.test\\.ts$', '/test/role-props\\.test\\.ts$',
-    '/test/security/property\\.test\\.ts$', '/test/pipeline/run\\.test\\.ts$', '/test/compat\\.test\\.ts$', '/test/release\\.test\\.ts$',
+    '/test/security/property\\.test\\.ts$', '/test/pipeline/run\\.test\\.ts$', '/test/compat\\.test\\.ts$', '/test/release\\.test\\.ts$', '/test/release-pipeline/',
   ],
 };
