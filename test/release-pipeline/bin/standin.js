@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// A stand-in for the commands the repository's pipeline runs that reach a registry or take minutes (npm, npx and
-// what they run: projen's release, publib's publishers; the build's .ci/run): it records what it was asked to do,
+// A stand-in for the commands the repository's pipeline runs that reach a registry or take minutes (npm, npx, pip,
+// twine, publib's publishers, the build's .ci/run, projen's release:artifacts): it records what it was asked to do,
 // in which job, with which identity, to the file STANDIN_LOG, and does nothing else but what the next job needs
 // (the release's artifacts). Linked under each command's name (test/release-pipeline/bin/).
-const { appendFileSync, mkdirSync, readdirSync, writeFileSync, existsSync } = require('fs');
+const { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } = require('fs');
 const { basename, join } = require('path');
+const { execFileSync } = require('child_process');
 
 // STANDIN_AS names a script the stand-in replaces (the build's .ci/run).
 const command = [process.env.STANDIN_AS || basename(process.argv[1]), ...process.argv.slice(2)];
@@ -19,8 +20,8 @@ for (const [name, value] of Object.entries(process.env)) {
   audiences[name] = JSON.parse(Buffer.from(value.split('.')[1], 'base64url').toString('utf8')).aud;
 }
 
-// What a publisher would publish: the files of the folder it is given.
-const folder = command.length > 2 && command[1].startsWith('publib-') ? command[2] : undefined;
+// What a publisher would publish: the files of the folder it is given (publib), or the files it names (npm, twine).
+const folder = command.slice(1).find((arg) => existsSync(arg) && statSync(arg).isDirectory());
 const record = {
   job: process.env.CI_JOB_NAME,
   command: command.join(' '),
@@ -31,8 +32,10 @@ const record = {
 };
 appendFileSync(process.env.STANDIN_LOG, `${JSON.stringify(record)}\n`);
 
-// The release's artifacts, as `npx projen release:artifacts` leaves them for the publish jobs (none when the
-// test says the bump found nothing to release: STANDIN_NO_RELEASE).
+// The release's artifacts, as `npx projen release:artifacts` leaves them for the publish jobs: the packages, the
+// release commit (CHANGELOG.md and compat/released/) tagged v0.1.0, and the git bundle of both (none when the test
+// says the bump found nothing to release: STANDIN_NO_RELEASE). STANDIN_FORGE makes the release commit change a file it
+// must not (the pipeline file), as a compromised build could.
 if (command.join(' ') === 'npx projen release:artifacts' && !process.env.STANDIN_NO_RELEASE) {
   const packages = { js: 'cdk-gitlab-oidc@0.1.0.jsii.tgz', python: 'cdk_gitlab_oidc-0.1.0-py3-none-any.whl', java: 'cdk-gitlab-oidc-0.1.0.jar',
     dotnet: 'CdkGitLabOidc.0.1.0.nupkg', go: 'cdkgitlaboidc' };
@@ -41,5 +44,16 @@ if (command.join(' ') === 'npx projen release:artifacts' && !process.env.STANDIN
     writeFileSync(join('dist', language, file), 'stand-in');
   }
   writeFileSync(join('dist', 'releasetag.txt'), 'v0.1.0');
-  writeFileSync('.jsii', '{}');
+  const git = (...args) => execFileSync('git', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  writeFileSync('CHANGELOG.md', '## 0.1.0\n');
+  mkdirSync(join('compat', 'released'), { recursive: true });
+  writeFileSync(join('compat', 'released', 'package.json'), '{"version":"0.1.0"}\n');
+  git('add', 'CHANGELOG.md', 'compat/released/package.json');
+  if (process.env.STANDIN_FORGE) {
+    writeFileSync('.gitlab-ci.yml', 'forged: {script: [id]}\n');
+    git('add', '.gitlab-ci.yml');
+  }
+  git('commit', '-q', '-m', 'chore(release): 0.1.0');
+  git('tag', '-a', '-m', '0.1.0', 'v0.1.0');
+  git('bundle', 'create', join('dist', 'release.bundle'), 'refs/tags/v0.1.0', '^HEAD~1');
 }
