@@ -150,7 +150,19 @@ const compatRecord = project.addTask('compat:record', {
   description: 'Keep the assembly just built as the released one (compat/released/), staged for the release commit',
   exec: 'ts-node --project test/tsconfig.json scripts/compat.ts --record',
 });
-project.tasks.tryFind('publish:git')!.prependSpawn(compatRecord);
+// The release commit and tag, one task for both ways to release: projen's publish:git (locally) runs it, then pushes;
+// the pipeline's release job runs it and hands the commit to a job that pushes (projenrc/gitlab-ci.ts).
+const publishGit = project.tasks.tryFind('publish:git')!;
+const releaseCommit = project.addTask('release:commit', {
+  description: 'Commit the changelog entry and the released assembly, and tag the commit (publish:git without the push)',
+  env: { ...publishGit.envVars },
+});
+releaseCommit.spawn(compatRecord);
+releaseCommit.addSteps(...publishGit.steps.filter((step) => step.builtin));
+const push = publishGit.steps.filter((step) => !step.builtin);
+publishGit.reset();
+publishGit.spawn(releaseCommit);
+publishGit.addSteps(...push);
 project.gitignore.include('/compat/released/.jsii');
 
 // The repository's own pipeline (.gitlab-ci.yml): build and test, then release and publish from the default branch.

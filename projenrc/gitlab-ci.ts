@@ -32,6 +32,9 @@ const onDefaultBranch = [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }];
 const INSTALL_WITHOUT_SCRIPTS = 'npm ci --ignore-scripts';
 /** The image runs as another user than the checkout's owner: git refuses such a repository unless told. */
 const TRUST_CHECKOUT = 'git config --global --add safe.directory "$CI_PROJECT_DIR"';
+/** The author of the release commit and of the Go module's commits. */
+const RELEASE_NAME = 'cdk-gitlab-oidc release';
+const RELEASE_EMAIL = 'release@cdk-gitlab-oidc.dev';
 /** Stops a job whose pipeline has nothing to release (the bump found no commit since the last release). */
 const ONLY_WITH_A_RELEASE = 'if [ ! -f dist/releasetag.txt ]; then echo "release: no new version"; exit 0; fi';
 
@@ -55,16 +58,6 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
   // The release, without its push: the version bump, the compiled assembly and its checks, the packages of every
   // language, then the release commit (CHANGELOG.md, compat/released/) and its tag, bundled for publish-git. The
   // tests ran in the build job of the same commit; the local `release` task (projen's) builds, tests and pushes.
-  const commit = project.addTask('release:commit', {
-    description: 'Commit the changelog entry and the released assembly, and tag the commit (projen publish:git without the push)',
-  });
-  commit.spawn(project.tasks.tryFind('compat:record')!);
-  commit.builtin('release/update-changelog');
-  commit.builtin('release/tag-version');
-  for (const name of ['CHANGELOG', 'RELEASE_TAG_FILE', 'PROJECT_CHANGELOG_FILE', 'VERSION_FILE']) {
-    const value = project.tasks.tryFind('publish:git')!.envVars[name];
-    if (value !== undefined) commit.env(name, value);
-  }
   const artifacts = project.addTask('release:artifacts', {
     description: 'The release without its push: bump, compile and check, package every language, restore the version, commit and tag, bundle',
   });
@@ -76,7 +69,7 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
   artifacts.spawn(project.tasks.tryFind('unbump')!);
   // Compiling and packaging must not have changed a tracked file (the same check as projen's release task).
   artifacts.exec('git diff --ignore-space-at-eol --exit-code');
-  artifacts.spawn(commit, { condition: 'test -f dist/releasetag.txt' });
+  artifacts.spawn(project.tasks.tryFind('release:commit')!, { condition: 'test -f dist/releasetag.txt' });
   artifacts.exec('git bundle create dist/release.bundle "refs/tags/$(cat dist/releasetag.txt)" "^$(git rev-parse HEAD~1)"',
     { condition: 'test -f dist/releasetag.txt' });
 
@@ -106,7 +99,7 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
         variables: { GIT_DEPTH: '0' },
         script: [
           TRUST_CHECKOUT,
-          'git config --global user.name "cdk-gitlab-oidc release" && git config --global user.email "release@cdk-gitlab-oidc.dev"',
+          `git config --global user.name "${RELEASE_NAME}" && git config --global user.email "${RELEASE_EMAIL}"`,
           'git fetch --tags --force origin',
           'git checkout -B "$CI_COMMIT_BRANCH" "$CI_COMMIT_SHA"',
           // The version comes from the newest v* tag: one that is not on this branch (pushed by hand elsewhere) stops it.
@@ -156,7 +149,7 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
       }),
       'publish-nuget': publishJob('nuget', JSII_IMAGE, [INSTALL_WITHOUT_SCRIPTS, 'node_modules/.bin/publib-nuget dist/dotnet']),
       'publish-go': publishJob('go', JSII_IMAGE, [TRUST_CHECKOUT, INSTALL_WITHOUT_SCRIPTS, 'node_modules/.bin/publib-golang dist/go'], {
-        variables: { GIT_USER_NAME: 'cdk-gitlab-oidc release', GIT_USER_EMAIL: 'release@cdk-gitlab-oidc.dev' },
+        variables: { GIT_USER_NAME: RELEASE_NAME, GIT_USER_EMAIL: RELEASE_EMAIL },
       }),
     },
   });
