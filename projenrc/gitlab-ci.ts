@@ -25,6 +25,8 @@ const PYTHON_IMAGE = 'python:3.12-slim-bookworm';
 const NPM_CLI = 'npm@11.6.2';
 /** The PyPI client that exchanges GitLab's ID token with PyPI itself (trusted publishing, through `id`). */
 const TWINE = 'twine==6.2.0';
+/** Signs PEP 740 attestations with GitLab's ID token for Sigstore (`SIGSTORE_ID_TOKEN`, found through `id`). */
+const PYPI_ATTESTATIONS = 'pypi-attestations==0.0.29';
 
 const onDefaultBranch = [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }];
 
@@ -137,10 +139,14 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
         'npm publish dist/js/*.tgz --registry https://registry.npmjs.org/ --access public --provenance',
       ], { idTokens: { NPM_ID_TOKEN: { aud: 'npm:registry.npmjs.org' }, SIGSTORE_ID_TOKEN: { aud: 'sigstore' } } }),
       'publish-pypi': publishJob('pypi', PYTHON_IMAGE, [
-        `pip install --no-cache-dir ${TWINE}`,
-        // twine exchanges PYPI_ID_TOKEN for a 15-minute upload token (trusted publishing); the index is named.
-        'twine upload --non-interactive --repository-url https://upload.pypi.org/legacy/ dist/python/*',
-      ], { idTokens: { PYPI_ID_TOKEN: { aud: 'pypi' } } }),
+        `pip install --no-cache-dir ${TWINE} ${PYPI_ATTESTATIONS}`,
+        // Each file's publish attestation (<file>.publish.attestation), signed with SIGSTORE_ID_TOKEN: PyPI checks that
+        // it names the trusted publisher and shows it as the file's provenance, as npm's --provenance does.
+        'pypi-attestations sign dist/python/*',
+        // twine exchanges PYPI_ID_TOKEN for a 15-minute upload token (trusted publishing); the index is named. A retry
+        // after a partial upload skips the files PyPI already holds (it never takes a file name twice).
+        'twine upload --non-interactive --skip-existing --attestations --repository-url https://upload.pypi.org/legacy/ dist/python/*',
+      ], { idTokens: { PYPI_ID_TOKEN: { aud: 'pypi' }, SIGSTORE_ID_TOKEN: { aud: 'sigstore' } } }),
       // Maven Central, NuGet and Go (a GitHub repository) take no GitLab identity: their credentials are masked,
       // protected variables scoped to the job's environment (CONTRIBUTING.md lists them). publib is pinned in
       // package.json and run by its path.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A stand-in for the commands the repository's pipeline runs that reach a registry or take minutes (npm, npx, pip,
-// twine, publib's publishers, the build's .ci/run, projen's release:artifacts): it records what it was asked to do,
+// twine, pypi-attestations, publib's publishers, the build's .ci/run, projen's release:artifacts): it records what it was asked to do,
 // in which job, with which identity, to the file STANDIN_LOG, and does nothing else but what the next job needs
 // (the release's artifacts). Linked under each command's name (test/release-pipeline/bin/).
 const { appendFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } = require('fs');
@@ -31,6 +31,11 @@ const record = {
   files: folder && existsSync(folder) ? readdirSync(folder).sort() : undefined,
 };
 appendFileSync(process.env.STANDIN_LOG, `${JSON.stringify(record)}\n`);
+
+// pypi-attestations sign writes each file's attestation beside it, for twine upload --attestations.
+if (command[0] === 'pypi-attestations' && command[1] === 'sign') {
+  for (const file of command.slice(2)) writeFileSync(`${file}.publish.attestation`, 'stand-in');
+}
 
 // The release's artifacts, as `npx projen release:artifacts` leaves them for the publish jobs: the packages, the
 // release commit (CHANGELOG.md and compat/released/) tagged v0.1.0, and the git bundle of both (none when the test
