@@ -2,7 +2,7 @@
 // synthesized roles by both evaluators (iam-simulate, the independent judge, and the package's own), the
 // generated file checked for what each job holds, and every setting that would break isolation or a
 // gate refused at synth. The same attacks run whole under gitlab-ci-local in run.test.ts.
-import { App, CfnParameter, Fn, Stack, Stage, aws_iam as iam, pipelines } from 'aws-cdk-lib';
+import { App, CfnParameter, Fn, Stack, Stage, Token, aws_iam as iam, pipelines } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import {
   BETA_ACCOUNT, CDK_CLI_VERSION, DEPLOY_AUDIENCE, PIPELINE_ACCOUNT, PRODUCTION_AUDIENCE, REGION, ROLE, newApp, oneStageApp, synthesized, twoStageApp,
@@ -230,6 +230,12 @@ describe('refused at synth: what would break isolation', () => {
     // A subject with a deploy-time project path.
     const deployTime = appWith({ deploy: { subjects: [GitLabSubject.fromSub(Fn.join('', ['project_path:', Fn.importValue('Project'), ':ref_type:branch:ref:main']))] } });
     expect(warnings(deployTime).join('\n')).toMatch(/role "Roles\/Deploy" could not be judged against job "Beta-Api-Deploy" .*: its subjects or conditions hold deploy-time values/);
+    // A claim condition with a deploy-time value (an imported project ID): judged undetermined, not refused
+    // as if the job's token lacked the claim.
+    const withParameter = appWith({
+      deploy: { claimConditions: { refProtected: true, projectIds: [Token.asNumber(Fn.importValue('ProjectId'))] } },
+    });
+    expect(warnings(withParameter).join('\n')).toMatch(/role "Roles\/Deploy" could not be judged against job "Beta-Api-Deploy" .*: its subjects or conditions hold deploy-time values/);
     // Statements added by hand.
     const { app, root } = newApp();
     const stack = new Stack(app, 'Roles', { env: { account: PIPELINE_ACCOUNT, region: REGION } });

@@ -63,6 +63,9 @@ export function judgeRoleTrust(role: GitLabRunnerRole, job: PipelineJobShape): R
   };
 }
 
+/** The sample's value of a claim the role compares with deploy-time values only. */
+const DEPLOY_TIME_CLAIM = 'deploy-time value';
+
 interface SampleKind {
   readonly refProtected: boolean;
   /** The subject's own ref type and ref (a pattern's instance), instead of the pipeline's branch. */
@@ -75,8 +78,9 @@ function samples(role: GitLabRunnerRole, job: PipelineJobShape, kind: SampleKind
   for (const statement of role.jobsPrincipal._plan.statements) {
     const base: Record<string, string> = {};
     for (const [claim, values] of statement.claims) {
-      const value = values.find(isLiteral);
-      if (value !== undefined) base[claim] = value;
+      // A claim compared with deploy-time values only is still in the job's token: the sample carries it with a
+      // stand-in, which the evaluator cannot compare (undetermined) rather than find missing (denied).
+      base[claim] = values.find(isLiteral) ?? DEPLOY_TIME_CLAIM;
     }
     for (const subject of statement.subjects) {
       const parts = isLiteral(subject.sub) ? parseSub(subject.sub) : undefined;
