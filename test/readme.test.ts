@@ -92,6 +92,7 @@ function readmeApp() {
   const role = new GitLabRunnerRole(stack, 'DeployRole', {
     provider,
     subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+    claimConditions: { refProtected: true },
   });
   return { stack, role };
 }

@@ -327,7 +327,7 @@ function auditSubs(statement: PolicyStatement, condition: PolicyCondition, host:
         check: 'path-based-sub',
         severity: 'info',
         reason: `${host}:sub names the project by path (${JSON.stringify(path)}): after a rename or transfer, another project can take that path and its jobs' tokens`,
-        fix: 'use a sub layout with project_id (Settings > CI/CD > Token access: ci_id_token_sub_claim_components) and name the project by its ID',
+        fix: 'use a sub layout with project_id (ci_id_token_sub_claim_components, set through the projects API) and name the project by its ID',
       });
     }
   }
