@@ -10,8 +10,8 @@
 // the other files keep their records. The record is this
 // script's own: Stryker rewrites its incremental file (mutation/incremental.json, which it reads to skip unchanged
 // mutants) at the end of every run, partial ones included.
-import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { markdownTable } from '../test/support/markdown';
@@ -123,11 +123,11 @@ mutants marked equivalent in the code (\`// Stryker disable next-line <mutator>:
 and listed below with their reason.
 
 ${markdownTable(['file', 'detected / total', 'score', 'equivalent (excluded)', 'measured'], [
-    ...rows, ['**all**', `**${detectedTotal} / ${countedTotal}**`, `**${percent(detectedTotal, countedTotal)}**`, '', ''],
-  ]).trimEnd()}
+  ...rows, ['**all**', `**${detectedTotal} / ${countedTotal}**`, `**${percent(detectedTotal, countedTotal)}**`, '', ''],
+]).trimEnd()}
 
 Not measured yet (or a file of types with nothing to mutate): ${unmeasured.length ? unmeasured.map((f) => `\`${f}\``).join(', ') : 'none'}.
-${changed.length ? `\n"(changed since)": the file's code changed after it was measured, so its figures describe the code it had then; ` +
+${changed.length ? '\n"(changed since)": the file\'s code changed after it was measured, so its figures describe the code it had then; ' +
   '`npx projen mutation` measures it again.\n' : ''}${gone.length ? `\nLeft out: results for files that no longer exist (their code moved; a full \`npx projen mutation\` measures it where it is now): ${gone.map((f) => `\`${f}\``).join(', ')}.\n` : ''}
 
 ## Survivors
