@@ -11,10 +11,12 @@ export class GitLabDeployStack extends Stack {
     // One per AWS account: https://gitlab.com, audience https://gitlab.com.
     const provider = new GitLabOidcProvider(this, 'GitLab');
 
-    // Jobs of mygroup/myproject that run for branch main, and nothing else.
+    // Jobs of mygroup/myproject that run for branch main, and nothing else; protected main only (a fork's merge
+    // request from a branch named main runs with an unprotected ref).
     const role = new GitLabRunnerRole(this, 'DeployRole', {
       provider,
       subjects: [GitLabSubject.project('mygroup/myproject').branch('main')],
+      claimConditions: { refProtected: true },
       description: 'Assumed by GitLab CI/CD jobs of mygroup/myproject on main',
     });
 
