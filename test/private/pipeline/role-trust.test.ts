@@ -42,6 +42,13 @@ describe('a role for the protected main branch', () => {
   });
 });
 
+test('a pattern subject: the pipeline\'s own job is the unprotected sample named first, before the subject\'s own instance', () => {
+  const role = roleWith({ subjects: [GitLabSubject.project('g/p').branch('release/*')] });
+  expect(judgeRoleTrust(role, { ...MAIN, ref: 'release/1.0' })).toMatchObject({
+    admitsProtected: true, admitsUnprotected: 'project_path:g/p:ref_type:branch:ref:release/1.0',
+  });
+});
+
 test('each subject\'s own refs are sampled unprotected too: a tag pattern without protection is named', () => {
   const role = roleWith({
     subjects: [GitLabSubject.project('g/p').branch('main').withClaimConditions({ refProtected: true }), GitLabSubject.project('g/p').tag('v*')],
@@ -99,6 +106,15 @@ describe('sub layouts', () => {
       subjects: [project(GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), { subClaimRefProtected: true }).branch('main')],
     }, 'https://gitlab.example.com');
     expect(judgeRoleTrust(role, { ...MAIN, audience: 'https://gitlab.example.com' })).toMatchObject({ admitsProtected: true, admitsUnprotected: undefined });
+  });
+
+  test('ref_protected:false in the sub: unprotected jobs only; the pipeline\'s own job is sampled with ref_protected false', () => {
+    const role = roleWith({
+      subjects: [project(GitLabSubClaimLayout.of(C.PROJECT_PATH, C.REF_TYPE, C.REF, C.REF_PROTECTED), { subClaimRefProtected: false }).branch('release/*')],
+    }, 'https://gitlab.example.com');
+    expect(judgeRoleTrust(role, { ...MAIN, audience: 'https://gitlab.example.com', ref: 'release/1.0' })).toMatchObject({
+      admitsProtected: false, admitsUnprotected: 'project_path:g/p:ref_type:branch:ref:release/1.0:ref_protected:false',
+    });
   });
 
   test('deployment_tier in the sub: the stage\'s tier is admitted; a job without a tier is not', () => {
