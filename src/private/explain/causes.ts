@@ -122,7 +122,7 @@ function subCauses(expected: readonly string[], actual: readonly string[], like:
   if (sameLayout.length === 0 && candidates.length > 0) {
     const layouts = unique(candidates.map((c) => layoutOf(c.parts)));
     causes.push(`the token's sub has the components ${layoutOf(token)}, but the policy expects ${layouts.join(' or ')}: the project's ` +
-      'sub layout (Settings > CI/CD > Token Access, ci_id_token_sub_claim_components) differs from the one the role was written for; ' +
+      'sub layout (ci_id_token_sub_claim_components, set through the projects API) differs from the one the role was written for; ' +
       'declare the project\'s layout on its subject (subClaimLayout) or change the project back');
     return causes;
   }

@@ -9,7 +9,7 @@ const sub = (ref: string, refType = 'branch', path = 'g/p') => `project_path:${p
 const causes = (operator: string, key: string, values: PolicyString[], actual: string[] | undefined) =>
   conditionCauses({ operator, key, values }, actual, ISSUER);
 
-const LAYOUT_ADVICE = ': the project\'s sub layout (Settings > CI/CD > Token Access, ci_id_token_sub_claim_components) differs from the one the ' +
+const LAYOUT_ADVICE = ': the project\'s sub layout (ci_id_token_sub_claim_components, set through the projects API) differs from the one the ' +
   'role was written for; declare the project\'s layout on its subject (subClaimLayout) or change the project back';
 const UNPROTECTED = 'the job ran for an unprotected branch or tag: protect it (Settings > Repository > Protected branches or tags), ' +
   'or run the job from a protected one';
