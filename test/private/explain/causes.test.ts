@@ -144,6 +144,11 @@ describe('the audience and the fallback', () => {
       .toEqual(['the job requested the audience "c" but the policy requires an audience set at deployment: set the job\'s id_tokens entry to aud: <the role\'s audience>']);
   });
 
+  test('a token with several audiences names each', () => {
+    expect(causes('StringEquals', 'gitlab.com:aud', ['a'], ['c', 'd']))
+      .toEqual(['the job requested the audience "c", "d" but the policy requires "a": set the job\'s id_tokens entry to aud: a']);
+  });
+
   test('a value that is just not admitted', () => {
     expect(causes('StringEquals', 'gitlab.com:project_id', ['1', '2'], ['3'])).toEqual(['the token\'s project_id "3" is none of the values the policy admits']);
   });
@@ -216,5 +221,23 @@ describe('subDistance: how many components the nearest admitted value differs in
     ['a shorter value without a *: another layout', ['project_path:g/p'], sub('main'), true, 4],
   ])('%s: %i', (_name, expected, actual, like, distance) => {
     expect(subDistance(expected, actual, like)).toBe(distance);
+  });
+});
+
+describe('what the operator already allows for', () => {
+  test('under an IgnoreCase operator a difference in case is no cause', () => {
+    expect(causes('StringEqualsIgnoreCase', 'gitlab.com:project_id', ['A1'], ['a1'])).toEqual(['the token\'s project_id "a1" is none of the values the policy admits']);
+  });
+
+  test('under StringLike a wildcard is no cause', () => {
+    expect(causes('StringLike', 'gitlab.com:sub', ['project_path:g/*'], [sub('main')])).not.toContainEqual(expect.stringContaining('holds a wildcard'));
+  });
+
+  test('a wildcard under StringEquals is named when it would match any of the token\'s values', () => {
+    expect(causes('StringEquals', 'gitlab.com:project_id', ['4*'], ['9', '42'])).toContainEqual(expect.stringMatching(/^"4\*" holds a wildcard under StringEquals/));
+  });
+
+  test('a ref pattern with no literal prefix names the pattern, not an empty prefix', () => {
+    expect(causes('StringLike', 'gitlab.com:sub', [sub('*-hotfix')], [sub('main')])).toEqual([ref('main', '*-hotfix')]);
   });
 });
