@@ -88,14 +88,14 @@ describe('undetermined', () => {
   });
 });
 
-test('a statement added by hand is reported: the samples cover only the planned ones', () => {
+test('a statement added by hand is reported, and judged with the samples: this one, without ref_protected, admits the unprotected job', () => {
   const role = roleWith({ subjects: [GitLabSubject.project('g/p').branch('main')], claimConditions: { refProtected: true } });
   role.assumeRolePolicy!.addStatements(new iam.PolicyStatement({
     actions: ['sts:AssumeRoleWithWebIdentity'],
-    principals: [new iam.FederatedPrincipal(role.provider.providerArn)],
+    principals: [new iam.FederatedPrincipal(role.provider.oidcProviderArn)],
     conditions: { StringLike: { 'gitlab.com:sub': 'project_path:g/*' } },
   }));
-  expect(judgeRoleTrust(role, MAIN)).toMatchObject({ handWritten: true, admitsUnprotected: undefined });
+  expect(judgeRoleTrust(role, MAIN)).toMatchObject({ handWritten: true, admitsUnprotected: 'project_path:g/p:ref_type:branch:ref:main' });
 });
 
 describe('sub layouts', () => {
