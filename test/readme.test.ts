@@ -10,6 +10,7 @@ import { App, CfnOutput, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { GitLabDeployStack } from '../example/stack';
 import { GitLabOidcProvider, GitLabRunnerRole, GitLabSubject } from '../src';
+import { runCommand } from './support/command-run';
 import { runAudit } from '../src/cli/audit-command';
 import { runExplain } from '../src/cli/explain-command';
 
@@ -46,14 +47,6 @@ function blocksUnder(heading: string): { language: string; body: string }[] {
 function argumentsOf(commandLine: string, command: string): string[] {
   const rest = commandLine.slice(commandLine.indexOf(command) + command.length);
   return [...rest.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
-}
-
-/** Runs a command of the package in `cwd`, in this process, and returns what it printed. */
-function runCommand(run: typeof runAudit, args: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const status = run(args, { stdout: (text) => { stdout += text; }, stderr: (text) => { stderr += text; }, env: {}, cwd });
-  return { status, stdout, stderr };
 }
 
 /** An assume-role policy of one web-identity statement, as IAM returns it. */
@@ -143,7 +136,7 @@ test('"Audit an account": the report the README shows is what its command prints
 
   const result = runCommand(runAudit, argumentsOf(auditLine, 'cdk-gitlab-oidc audit'), dir);
   expect(result.stdout + result.stderr).toBe(report.body);
-  expect(result.status).toBe(1);
+  expect(result.code).toBe(1);
 });
 
 describe('"From the command line": the explanations the README shows are what explain prints', () => {
@@ -163,7 +156,7 @@ describe('"From the command line": the explanations the README shows are what ex
 
     const result = runCommand(runExplain, args, dir);
     expect(result.stdout + result.stderr).toBe(printed);
-    expect(result.status).toBe(1);
+    expect(result.code).toBe(1);
   });
 
   test('a hand-written role read with aws iam get-role, whose sub pattern sits under StringEquals (the README elides with "...")', () => {
@@ -181,7 +174,7 @@ describe('"From the command line": the explanations the README shows are what ex
     const { args, printed } = session(blocks[1].body);
 
     const result = runCommand(runExplain, args, dir);
-    expect(result.status).toBe(1);
+    expect(result.code).toBe(1);
     // Each part between the README's "..." lines is printed as it stands, in order, the first at the start.
     const parts = printed.split('\n...\n');
     expect(result.stdout.startsWith(parts[0] + '\n')).toBe(true);

@@ -15,6 +15,7 @@ import { explainToken } from '../../src/private/explain/explain';
 import { readTrustPolicy, Unknown } from '../../src/private/explain/policy';
 import { webIdentityRoles } from '../../src/private/explain/template-roles';
 import { judge, loadTrustPolicy } from '../security/support/judge';
+import { runCommand } from '../support/command-run';
 import { SYNTH_TEST_MS } from '../support/timeouts';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/gitlab.com';
@@ -135,13 +136,7 @@ describe('a realistic account export, through the command', () => {
   const accountFile = join(dir, 'account.json');
   // Indented as the AWS CLI prints it.
   writeFileSync(accountFile, JSON.stringify(account, undefined, 4));
-  const run = (args: string[], stdin?: string) => {
-    let stdout = '';
-    let stderr = '';
-    const io = { stdout: (t: string) => { stdout += t; }, stderr: (t: string) => { stderr += t; }, env: {}, cwd: dir };
-    const code = runAudit(args, { ...io, stdin: stdin === undefined ? undefined : () => stdin });
-    return { code, stdout, stderr };
-  };
+  const run = (args: string[], stdin?: string) => runCommand(runAudit, args, dir, { stdin: stdin === undefined ? undefined : () => stdin });
 
   test('names every weak role, with the issuer of the self-managed one; silent on the sound, GitHub and service roles', () => {
     const result = run(['--account-file', 'account.json', '--issuer', 'https://gitlab.example.com', '--json']);
@@ -355,8 +350,7 @@ describe('an attacker\'s review: trusts the first audit missed, and sound ones i
     const provider = new iam.OpenIdConnectProvider(stack, 'GitLab', { url: 'https://gitlab.com', clientIds: ['https://gitlab.com'] });
     new iam.Role(stack, 'Anyone', { assumedBy: new iam.OpenIdConnectPrincipal(provider) });
     app.synth();
-    let stdout = '';
-    const code = runAudit(['--app', 'cdk.out', '--json', '--code-quality', 'cq.json'], { stdout: (t) => { stdout += t; }, stderr: () => {}, env: {}, cwd: dir });
+    const { code, stdout } = runCommand(runAudit, ['--app', 'cdk.out', '--json', '--code-quality', 'cq.json'], dir);
     expect([code, JSON.parse(stdout).map((f: any) => `${f.severity} ${f.check}`)]).toEqual([1, ['critical no-sub', 'medium no-aud']]);
     // The report points at the role's definition in its template.
     const [issue] = JSON.parse(readFileSync(join(dir, 'cq.json'), 'utf8'));

@@ -8,6 +8,7 @@ import { join } from 'path';
 import * as fc from 'fast-check';
 import { runExplain } from '../../src/cli/explain-command';
 import { judge, loadTrustPolicy } from '../security/support/judge';
+import { runCommand } from '../support/command-run';
 
 const PROVIDER = 'arn:aws:iam::111122223333:oidc-provider/gitlab.com';
 const ROLE = 'arn:aws:iam::111122223333:role/deploy';
@@ -25,11 +26,8 @@ function file(content: unknown): string {
 }
 
 function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
   const started = Date.now();
-  const code = runExplain(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env: {}, cwd: dir });
-  return { code, stdout, stderr, ms: Date.now() - started };
+  return { ...runCommand(runExplain, args, dir), ms: Date.now() - started };
 }
 
 /** A trust policy of one statement for gitlab.com with the given conditions (and other fields). */

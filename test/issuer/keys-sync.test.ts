@@ -23,6 +23,7 @@ import { runJob, SDK_AWS_CLI_DIR } from '../job/run-job';
 import { FixtureIssuer, gitLabClaims } from '../security/support/issuer';
 import { EmulatedAccount } from '../security/support/sts';
 import { builtCommand } from '../support/built-command';
+import { runCommand } from '../support/command-run';
 import { gitLabCiValidator, parseCi, psych } from '../support/gitlab-ci';
 import { EMULATOR_JOB_TEST_MS, ISSUER_START_TEST_MS } from '../support/timeouts';
 
@@ -71,12 +72,7 @@ test('kids are data: keys named "__proto__", "toString" and "constructor" rotate
 
 describe('cdk-gitlab-oidc issuer-keys', () => {
   const dir = mkdtempSync(join(tmpdir(), 'issuer-keys-'));
-  const run = (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = runIssuerKeys(args, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, env: {}, cwd: dir, now: () => NOW });
-    return { code, stdout, stderr };
-  };
+  const run = (args: string[]) => runCommand(runIssuerKeys, args, dir, { now: () => NOW });
   const write = (file: string, value: unknown) => writeFileSync(join(dir, file), JSON.stringify(value));
   const ARGS = ['--instance', 'instance.json', '--published', 'published.json', '--out', 'keys.json', '--sightings-out', 'sightings.json'];
 
