@@ -27,6 +27,8 @@ const NPM_CLI = 'npm@11.6.2';
 const TWINE = 'twine==6.2.0';
 /** Signs PEP 740 attestations with GitLab's ID token for Sigstore (`SIGSTORE_ID_TOKEN`, found through `id`). */
 const PYPI_ATTESTATIONS = 'pypi-attestations==0.0.29';
+/** The ID token that npm's provenance and PyPI's attestations are signed with (Sigstore's audience). */
+const SIGSTORE_ID_TOKEN = { SIGSTORE_ID_TOKEN: { aud: 'sigstore' } };
 
 const onDefaultBranch = [{ if: '$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH' }];
 
@@ -137,7 +139,7 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
         // npm exchanges NPM_ID_TOKEN for a publish token of this package only, and signs the provenance with
         // SIGSTORE_ID_TOKEN; the registry is named, so no variable can send the token elsewhere.
         'npm publish dist/js/*.tgz --registry https://registry.npmjs.org/ --access public --provenance',
-      ], { idTokens: { NPM_ID_TOKEN: { aud: 'npm:registry.npmjs.org' }, SIGSTORE_ID_TOKEN: { aud: 'sigstore' } } }),
+      ], { idTokens: { NPM_ID_TOKEN: { aud: 'npm:registry.npmjs.org' }, ...SIGSTORE_ID_TOKEN } }),
       'publish-pypi': publishJob('pypi', PYTHON_IMAGE, [
         `pip install --no-cache-dir ${TWINE} ${PYPI_ATTESTATIONS}`,
         // Each file's publish attestation (<file>.publish.attestation), signed with SIGSTORE_ID_TOKEN: PyPI checks that
@@ -146,7 +148,7 @@ export function addGitLabPipeline(project: AwsCdkConstructLibrary): void {
         // twine exchanges PYPI_ID_TOKEN for a 15-minute upload token (trusted publishing); the index is named. A retry
         // after a partial upload skips the files PyPI already holds (it never takes a file name twice).
         'twine upload --non-interactive --skip-existing --attestations --repository-url https://upload.pypi.org/legacy/ dist/python/*',
-      ], { idTokens: { PYPI_ID_TOKEN: { aud: 'pypi' }, SIGSTORE_ID_TOKEN: { aud: 'sigstore' } } }),
+      ], { idTokens: { PYPI_ID_TOKEN: { aud: 'pypi' }, ...SIGSTORE_ID_TOKEN } }),
       // Maven Central, NuGet and Go (a GitHub repository) take no GitLab identity: their credentials are masked,
       // protected variables scoped to the job's environment (CONTRIBUTING.md lists them). publib is pinned in
       // package.json and run by its path.
