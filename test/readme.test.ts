@@ -57,12 +57,11 @@ function webIdentityPolicy(provider: string, conditions: Record<string, Record<s
   };
 }
 
-/** The first fenced block of `language` after the heading `heading`. */
-function sampleAfter(heading: string, language: string): string {
-  const section = README.slice(README.indexOf(`\n${heading}\n`));
-  const match = new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``).exec(section);
-  if (!match) throw new Error(`no ${language} sample after ${heading}`);
-  return match[1];
+/** The first fenced block of `language` in the section under `heading`. */
+function sampleUnder(heading: string, language: string): string {
+  const block = blocksUnder(heading).find((b) => b.language === language);
+  if (!block) throw new Error(`no ${language} sample under ${heading}`);
+  return block.body;
 }
 
 /** A CloudFormation value as it reads after deployment: Fn::Join of strings, the role's Arn, the provider's Ref. */
@@ -93,19 +92,19 @@ function readmeApp() {
 test('"Example": the trust statement the README shows is the one the role synthesizes', () => {
   const { stack } = readmeApp();
   const [statement] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'))[0].Properties.AssumeRolePolicyDocument.Statement;
-  const shown = JSON.parse(sampleAfter('## Example', 'json'));
+  const shown = JSON.parse(sampleUnder('## Example', 'json'));
   expect({ ...statement, Principal: { Federated: deployed(statement.Principal.Federated) } }).toEqual(shown);
 });
 
 test('"The job side": the job the README shows is the one its app prints', () => {
   // The output "The job side" adds to the README's example app.
   const { stack, role } = readmeApp();
-  expect(sampleAfter('## The job side', 'ts')).toContain(
+  expect(sampleUnder('## The job side', 'ts')).toContain(
     "new CfnOutput(stack, 'GitLabCiJob', { value: role.gitLabCiJob({ jobName: 'deploy', script: ['npx cdk deploy --all'] }) });");
   new CfnOutput(stack, 'GitLabCiJob', { value: role.gitLabCiJob({ jobName: 'deploy', script: ['npx cdk deploy --all'] }) });
 
   const printed = deployed(Template.fromStack(stack).toJSON().Outputs.GitLabCiJob.Value);
-  expect(sampleAfter('## The job side', 'yaml')).toBe(printed);
+  expect(sampleUnder('## The job side', 'yaml')).toBe(printed);
 });
 
 test('"Audit an account": the report the README shows is what its command prints for the account it describes', () => {
